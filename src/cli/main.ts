@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { SpecInferError } from '../core/errors.js';
+import { generateCommand } from './generate.js';
+import { modelsCommand } from './models.js';
+
+/** The `specinfer` command line: one module per command. */
+async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('specinfer')
+    .command(generateCommand)
+    .command(modelsCommand)
+    .demandCommand(1, 'name a command (see --help)')
+    .strict()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`specinfer: ${msg} (see specinfer --help)\n`);
+      process.exit(2);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof SpecInferError) {
+    process.stderr.write(`specinfer: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+});

@@ -1,0 +1,76 @@
+import { writeTreeLayout } from '../tree/layout.js';
+import type { TreeShape } from '../tree/tree.js';
+import { GRAPH_IO } from '../model/llama-graph.js';
+import type { KvCache, CacheShape, PresentKv } from './kv-cache.js';
+import { floatData, floatTensor, int64Tensor, type FeedTensor, type OrtSession } from './ort.js';
+
+/** One request of a batched tree forward. */
+export interface ForwardItem {
+  readonly cache: KvCache;
+  readonly root: number; // the last token, not yet in the cache: forward row 0
+  readonly tree: TreeShape; // node i is forward row i + 1
+}
+
+export interface ForwardResult {
+  readonly logits: Float32Array; // [B, rows, vocab]
+  readonly rows: number;
+  readonly present: PresentKv;
+}
+
+/**
+ * Runs one forward over B requests with trees padded to a common row count.
+ * A batch of one feeds the cache arrays directly (no copy); larger batches
+ * copy each cache into a zero-padded [B, kvHeads, pastLen, headDim] past.
+ */
+export async function forwardBatch(session: OrtSession, shape: CacheShape, items: readonly ForwardItem[]): Promise<ForwardResult> {
+  const B = items.length;
+  const rows = Math.max(...items.map((it) => it.tree.tokens.length + 1));
+  const pastLen = Math.max(...items.map((it) => it.cache.length));
+  const T = pastLen + rows;
+  const ids = new BigInt64Array(B * rows);
+  const positions = new BigInt64Array(B * rows);
+  const bias = new Float32Array(B * rows * T);
+  items.forEach((it, b) => {
+    ids[b * rows] = BigInt(it.root);
+    it.tree.tokens.forEach((t, i) => (ids[b * rows + i + 1] = BigInt(t)));
+    const pos = positions.subarray(b * rows, (b + 1) * rows);
+    writeTreeLayout(it.tree, it.cache.length, pastLen, rows, pos, bias.subarray(b * rows * T, (b + 1) * rows * T));
+  });
+  const feeds: Record<string, FeedTensor> = {
+    [GRAPH_IO.inputIds]: int64Tensor(ids, [B, rows]),
+    [GRAPH_IO.positionIds]: int64Tensor(positions, [B, rows]),
+    [GRAPH_IO.attentionBias]: floatTensor(bias, [B, 1, rows, T]),
+  };
+  const pastDims = [B, shape.kvHeads, pastLen, shape.headDim];
+  for (let l = 0; l < shape.layers; l++) {
+    feeds[GRAPH_IO.pastKey(l)] = floatTensor(pastData(items, l, 'keys', pastLen, shape), pastDims);
+    feeds[GRAPH_IO.pastValue(l)] = floatTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
+  }
+  const out = await session.run(feeds);
+  const keys: Float32Array[] = [];
+  const values: Float32Array[] = [];
+  for (let l = 0; l < shape.layers; l++) {
+    keys.push(floatData(out[GRAPH_IO.presentKey(l)], GRAPH_IO.presentKey(l)));
+    values.push(floatData(out[GRAPH_IO.presentValue(l)], GRAPH_IO.presentValue(l)));
+  }
+  return {
+    logits: floatData(out[GRAPH_IO.logits], GRAPH_IO.logits),
+    rows,
+    present: { keys, values, batch: B, pastLen, rows },
+  };
+}
+
+/** Past K or V of layer l for the batch: [B, kvHeads, pastLen, headDim]. */
+function pastData(items: readonly ForwardItem[], l: number, kind: 'keys' | 'values', pastLen: number, shape: CacheShape): Float32Array {
+  if (items.length === 1) return items[0].cache[kind][l];
+  const hd = shape.headDim;
+  const out = new Float32Array(items.length * shape.kvHeads * pastLen * hd);
+  items.forEach((it, b) => {
+    const src = it.cache[kind][l];
+    const len = it.cache.length * hd;
+    for (let h = 0; h < shape.kvHeads; h++) {
+      out.set(src.subarray(h * len, (h + 1) * len), (b * shape.kvHeads + h) * pastLen * hd);
+    }
+  });
+  return out;
+}

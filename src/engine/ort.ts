@@ -1,0 +1,64 @@
+import * as ort from 'onnxruntime-node';
+import { writeFileSync } from 'node:fs';
+import { EngineError } from '../core/errors.js';
+
+/** How sessions are created; a config field wherever a model is named. */
+export interface SessionOptions {
+  /** onnxruntime execution providers in priority order; default ['cpu']. */
+  readonly executionProviders?: readonly string[];
+  /** Intra-op threads (0 = onnxruntime's default: one per core); default 1. */
+  readonly threads?: number;
+  /** Write the built ONNX graph to this path (debugging only). */
+  readonly dumpOnnxPath?: string;
+}
+
+export type FeedTensor = ort.Tensor;
+
+/** One compiled graph in onnxruntime. */
+export class OrtSession {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(graph: Uint8Array, opts: SessionOptions = {}): Promise<OrtSession> {
+    if (opts.dumpOnnxPath) writeFileSync(opts.dumpOnnxPath, graph);
+    const providers = [...(opts.executionProviders ?? ['cpu'])];
+    try {
+      const session = await ort.InferenceSession.create(graph, {
+        executionProviders: providers,
+        intraOpNumThreads: opts.threads ?? 1,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+      return new OrtSession(session);
+    } catch (e) {
+      throw new EngineError(
+        `onnxruntime could not create a session with execution providers [${providers.join(', ')}]: ${(e as Error).message}. ` +
+          `The CPU provider always works; 'cuda' needs an onnxruntime-node install with CUDA binaries (see README).`,
+      );
+    }
+  }
+
+  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    return this.session.run(feeds);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export function floatTensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
+export function int64Tensor(data: BigInt64Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('int64', data, dims);
+}
+
+/** The float32 data of an output tensor. */
+export function floatData(t: ort.Tensor | undefined, name: string): Float32Array {
+  if (!t || !(t.data instanceof Float32Array)) throw new EngineError(`graph output ${name} is missing or not float32`);
+  return t.data;
+}
+
+/** onnxruntime-node's version, for run environments. */
+export const ORT_VERSION: string = ort.env.versions.node ?? 'unknown';

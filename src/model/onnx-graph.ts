@@ -1,0 +1,121 @@
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+type AttrValue = number | number[] | string;
+type Dim = number | string;
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+export type ElemType = 'float32' | 'int64';
+
+/** Opset of the default ONNX domain used by every graph the project builds. */
+export const OPSET = 15;
+
+/**
+ * A small builder for ONNX graphs: values are named by strings, every op call
+ * appends one node and returns its output names. Weights go in as raw
+ * little-endian initializers (no copies through protobuf number arrays).
+ */
+export class GraphBuilder {
+  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private counter = 0;
+
+  constructor(private readonly name: string) {}
+
+  /** A fresh value name with a readable prefix. */
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  input(name: string, type: ElemType, dims: readonly Dim[]): string {
+    this.inputs.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  output(name: string, type: ElemType, dims: readonly Dim[]): void {
+    this.outputs.push(valueInfo(name, type, dims));
+  }
+
+  /** A float32 initializer of the given shape. */
+  weight(name: string, data: Float32Array, dims: readonly number[]): string {
+    this.initializers.push({
+      name,
+      dataType: FLOAT,
+      dims: [...dims],
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
+    return name;
+  }
+
+  /** An int64 constant (shapes, axes). */
+  int64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = this.fresh('const_i64');
+    const data = BigInt64Array.from(values, (v) => BigInt(v));
+    this.initializers.push({ name, dataType: INT64, dims: [...dims], rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+
+  /** A float32 scalar or vector constant. */
+  float(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    return this.weight(this.fresh('const_f32'), Float32Array.from(values), dims);
+  }
+
+  /** Appends one node; returns its output value names. */
+  op(type: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, nOut = 1, outNames?: string[]): string[] {
+    const outputs = outNames ?? Array.from({ length: nOut }, () => this.fresh(type.toLowerCase()));
+    this.nodes.push({
+      opType: type,
+      name: this.fresh(`n_${type}`),
+      input: [...inputs],
+      output: outputs,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return outputs;
+  }
+
+  /** Single-output shorthand for `op`. */
+  op1(type: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
+    return this.op(type, inputs, attrs, 1, outName === undefined ? undefined : [outName])[0];
+  }
+
+  /** Serialized ModelProto bytes. */
+  toBytes(): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'specinfer-ts',
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+}
+
+function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: type === 'float32' ? FLOAT : INT64,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function attribute(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if (Number.isInteger(v)) return { name, type: T.INT, i: v };
+  return { name, type: T.FLOAT, f: v };
+}

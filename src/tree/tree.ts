@@ -1,0 +1,45 @@
+/**
+ * The shape of a token tree: flat arrays over nodes 0..n-1. The root (the last
+ * committed-but-not-yet-cached token) is not part of the arrays; `parents[i]`
+ * is -1 for children of the root, else an index < i.
+ */
+export interface TreeShape {
+  readonly tokens: Int32Array; // [n]
+  readonly parents: Int32Array; // [n]
+}
+
+export const EMPTY_TREE: TreeShape = { tokens: new Int32Array(0), parents: new Int32Array(0) };
+
+/** A chain (width-1 tree): node i is the child of node i-1. */
+export function chainTree(tokens: ArrayLike<number>): TreeShape {
+  return {
+    tokens: Int32Array.from(tokens),
+    parents: Int32Array.from({ length: tokens.length }, (_, i) => i - 1),
+  };
+}
+
+/** depth[i] of each node; children of the root have depth 1. */
+export function treeDepths(parents: Int32Array): Int32Array {
+  const depth = new Int32Array(parents.length);
+  for (let i = 0; i < parents.length; i++) depth[i] = parents[i] < 0 ? 1 : depth[parents[i]] + 1;
+  return depth;
+}
+
+/** Checks the parent invariant (-1 or an earlier index); returns an error text or null. */
+export function treeShapeProblem(tree: TreeShape): string | null {
+  if (tree.tokens.length !== tree.parents.length) {
+    return `tokens has ${tree.tokens.length} entries but parents has ${tree.parents.length}`;
+  }
+  for (let i = 0; i < tree.parents.length; i++) {
+    const p = tree.parents[i];
+    if (p < -1 || p >= i) return `parents[${i}] = ${p} must be -1 or an index below ${i}`;
+  }
+  return null;
+}
+
+/** Node indices from the root's child down to `node` (inclusive), in path order. */
+export function pathTo(parents: Int32Array, node: number): Int32Array {
+  const path: number[] = [];
+  for (let v = node; v >= 0; v = parents[v]) path.push(v);
+  return Int32Array.from(path.reverse());
+}
