@@ -11,7 +11,7 @@ async function main(argv: string[]): Promise<void> {
     .scriptName('specinfer')
     .command(generateCommand)
     .command(modelsCommand)
-    .demandCommand(1, 'name a command (see --help)')
+    .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {
       if (err) throw err;

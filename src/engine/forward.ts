@@ -1,3 +1,4 @@
+import type { Clock } from '../core/types.js';
 import { writeTreeLayout } from '../tree/layout.js';
 import type { TreeShape } from '../tree/tree.js';
 import { GRAPH_IO } from '../model/llama-graph.js';
@@ -15,6 +16,8 @@ export interface ForwardResult {
   readonly logits: Float32Array; // [B, rows, vocab]
   readonly rows: number;
   readonly present: PresentKv;
+  /** Milliseconds inside session.run. */
+  readonly runMs: number;
 }
 
 /**
@@ -22,7 +25,12 @@ export interface ForwardResult {
  * A batch of one feeds the cache arrays directly (no copy); larger batches
  * copy each cache into a zero-padded [B, kvHeads, pastLen, headDim] past.
  */
-export async function forwardBatch(session: OrtSession, shape: CacheShape, items: readonly ForwardItem[]): Promise<ForwardResult> {
+export async function forwardBatch(
+  session: OrtSession,
+  shape: CacheShape,
+  clock: Clock,
+  items: readonly ForwardItem[],
+): Promise<ForwardResult> {
   const B = items.length;
   const rows = Math.max(...items.map((it) => it.tree.tokens.length + 1));
   const pastLen = Math.max(...items.map((it) => it.cache.length));
@@ -46,7 +54,9 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, items
     feeds[GRAPH_IO.pastKey(l)] = floatTensor(pastData(items, l, 'keys', pastLen, shape), pastDims);
     feeds[GRAPH_IO.pastValue(l)] = floatTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
   }
+  const t0 = clock.nowMs();
   const out = await session.run(feeds);
+  const runMs = clock.nowMs() - t0;
   const keys: Float32Array[] = [];
   const values: Float32Array[] = [];
   for (let l = 0; l < shape.layers; l++) {
@@ -57,6 +67,7 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, items
     logits: floatData(out[GRAPH_IO.logits], GRAPH_IO.logits),
     rows,
     present: { keys, values, batch: B, pastLen, rows },
+    runMs,
   };
 }
 

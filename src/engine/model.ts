@@ -1,5 +1,6 @@
 import { EngineError } from '../core/errors.js';
 import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
+import { monotonicClock, type Clock } from '../core/types.js';
 import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
 import { headDim, type LlamaWeights } from '../model/weights.js';
 import { chainTree, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
@@ -16,7 +17,11 @@ export interface EngineSource {
   readonly eosIds: readonly number[];
 }
 
-export type EngineOptions = SessionOptions & LlamaGraphOptions;
+export type EngineOptions = SessionOptions &
+  LlamaGraphOptions & {
+    /** Clock for the engine's own timings; default the monotonic performance clock. */
+    readonly clock?: Clock;
+  };
 
 /** Rows of the last score() that commit() picks from. */
 interface Pending {
@@ -25,14 +30,27 @@ interface Pending {
   readonly slot: number;
 }
 
+/** Time spent by the engine since the last reset (milliseconds, monotonic clock). */
+export interface EngineTimings {
+  forwards: number;
+  /** Whole scoreBatch calls: input assembly + session.run + output wrapping. */
+  scoreMs: number;
+  /** Inside onnxruntime's session.run only. */
+  runMs: number;
+  commits: number;
+  commitMs: number;
+}
+
 /** A Llama-family model compiled to an ONNX tree-forward graph and run in onnxruntime. */
 export class EngineModel implements Model {
   private readonly sequences = new WeakMap<Sequence, EngineSequence>();
+  readonly timings: EngineTimings = { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 };
 
   private constructor(
     readonly info: ModelInfo,
     private readonly session: OrtSession,
     private readonly shape: CacheShape,
+    readonly clock: Clock,
   ) {}
 
   static async create(src: EngineSource, opts: EngineOptions = {}): Promise<EngineModel> {
@@ -43,7 +61,8 @@ export class EngineModel implements Model {
     }
     const session = await OrtSession.create(buildLlamaGraph(src.weights, { layers }), opts);
     const info: ModelInfo = { id: src.id, vocabSize: c.vocabSize, maxContext: c.maxSeqLen, bosId: src.bosId, eosIds: src.eosIds };
-    return new EngineModel(info, session, { layers, kvHeads: c.nKvHeads, headDim: headDim(c), maxLength: c.maxSeqLen });
+    const shape = { layers, kvHeads: c.nKvHeads, headDim: headDim(c), maxLength: c.maxSeqLen };
+    return new EngineModel(info, session, shape, opts.clock ?? monotonicClock);
   }
 
   async open(prompt: Int32Array): Promise<Sequence> {
@@ -68,17 +87,33 @@ export class EngineModel implements Model {
     if (sequences.length !== trees.length || sequences.length === 0) {
       throw new EngineError(`scoreBatch needs one tree per sequence (got ${sequences.length} sequences, ${trees.length} trees)`);
     }
+    const t0 = this.clock.nowMs();
     const states = sequences.map((s) => this.stateOf(s));
     trees.forEach((t, b) => this.checkTree(states[b], t));
     const result = await forwardBatch(
       this.session,
       this.shape,
+      this.clock,
       states.map((s, b) => ({ cache: s.cache, root: s.root, tree: trees[b] })),
     );
-    return states.map((s, b) => {
+    const logits = states.map((s, b) => {
       s.pending = { tree: trees[b], present: result.present, slot: b };
       return sliceLogits(result.logits, b, result.rows, trees[b].tokens.length + 1, this.info.vocabSize);
     });
+    this.timings.forwards++;
+    this.timings.runMs += result.runMs;
+    this.timings.scoreMs += this.clock.nowMs() - t0;
+    return logits;
+  }
+
+  resetTimings(): void {
+    Object.assign(this.timings, { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 });
+  }
+
+  /** Called by sequences after each commit. */
+  countCommit(ms: number): void {
+    this.timings.commits++;
+    this.timings.commitMs += ms;
   }
 
   async dispose(): Promise<void> {
@@ -134,6 +169,7 @@ class EngineSequence implements Sequence {
   commit(path: Int32Array, next: number): void {
     const pending = this.pending;
     if (!pending) throw new EngineError('commit() needs a score() first: the root token has no K/V yet');
+    const t0 = this.model.clock.nowMs();
     checkPath(pending.tree, path);
     const keepRows = new Int32Array(path.length + 1);
     path.forEach((node, i) => (keepRows[i + 1] = node + 1));
@@ -142,6 +178,7 @@ class EngineSequence implements Sequence {
     this.history.push(next);
     this.root = next;
     this.pending = null;
+    this.model.countCommit(this.model.clock.nowMs() - t0);
   }
 }
 

@@ -1,0 +1,137 @@
+/**
+ * Engine benchmark (`npm run bench:engine`): prints a table and writes
+ * results/bench/engine.json. Numbers are medians over repeated runs in one
+ * process; nothing here is a pass/fail test.
+ *
+ *   forward ms vs tree rows N (root + N-1 nodes, a random tree of depth <= 8)
+ *   at a fixed committed prefix, incremental greedy tokens/s, KV commit time
+ *   per speculative step, and the share of a step spent outside session.run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRng } from '../core/rng.js';
+import { monotonicClock } from '../core/types.js';
+import { generateIncremental } from '../decode/incremental.js';
+import { EngineModel } from '../engine/model.js';
+import { ORT_VERSION } from '../engine/ort.js';
+import { loadModel } from '../model/models.js';
+import { randomTree } from '../tree/random-tree.js';
+import { pathTo, type TreeShape } from '../tree/tree.js';
+
+const TREE_ROWS = [1, 2, 4, 8, 16, 32, 64];
+
+interface ModelBench {
+  model: string;
+  threads: number;
+  prefix: number;
+  forwardMs: Record<string, number>; // tree rows -> median ms per forward
+  incrementalTokensPerSec: number;
+  commitMsPerStep: number; // median, a 16-row tree with a 4-node path kept
+  outsideRunShare: number; // (score + commit - session.run) / (score + commit), 16-row steps
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A random tree with `nodes` nodes and depth <= 8. */
+function benchTree(nodes: number, vocab: number, seed: number): TreeShape {
+  return randomTree(createRng(seed), nodes, 8, vocab);
+}
+
+async function benchModel(ref: string, threads: number, reps: number, prefix: number): Promise<ModelBench> {
+  const loaded = await loadModel(ref);
+  const model = await EngineModel.create(
+    { id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] },
+    { threads },
+  );
+  const vocab = model.info.vocabSize;
+  const prompt = Int32Array.from({ length: prefix + 1 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919) % (vocab - 3))));
+  const seq = await model.open(prompt);
+  const forwardMs: Record<string, number> = {};
+  for (const rows of TREE_ROWS) {
+    const tree = benchTree(rows - 1, vocab, rows);
+    await seq.score(tree); // warm-up
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = monotonicClock.nowMs();
+      await seq.score(tree);
+      times.push(monotonicClock.nowMs() - t0);
+    }
+    forwardMs[rows] = median(times);
+  }
+  const { commitMs, outside } = await speculativeSteps(model, prompt, reps);
+  const gen = await generateIncremental(model, Int32Array.from([1]), { maxTokens: 128, stopTokens: [] });
+  await model.dispose();
+  return {
+    model: loaded.id,
+    threads,
+    prefix,
+    forwardMs,
+    incrementalTokensPerSec: (gen.tokens.length / gen.decodeMs) * 1000,
+    commitMsPerStep: commitMs,
+    outsideRunShare: outside,
+  };
+}
+
+/** Steps of score(16-row tree) + commit(4-node path), as a speculative decoder would run them. */
+async function speculativeSteps(model: EngineModel, prompt: Int32Array, reps: number): Promise<{ commitMs: number; outside: number }> {
+  const seq = await model.open(prompt);
+  const tree = benchTree(15, model.info.vocabSize, 99);
+  const depth4 = [...tree.parents.keys()].find((i) => pathTo(tree.parents, i).length === 4) ?? 0;
+  const path = pathTo(tree.parents, depth4);
+  const commits: number[] = [];
+  const shares: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    model.resetTimings();
+    await seq.score(tree);
+    seq.commit(path, 5);
+    const t = model.timings;
+    commits.push(t.commitMs);
+    shares.push((t.scoreMs + t.commitMs - t.runMs) / (t.scoreMs + t.commitMs));
+  }
+  return { commitMs: median(commits), outside: median(shares) };
+}
+
+function printTable(results: ModelBench[]): void {
+  const head = ['model', 'threads', ...TREE_ROWS.map((n) => `N=${n} ms`), 'incr tok/s', 'commit ms', 'outside run'];
+  const rows = results.map((r) => [
+    r.model,
+    String(r.threads),
+    ...TREE_ROWS.map((n) => r.forwardMs[n].toFixed(3)),
+    r.incrementalTokensPerSec.toFixed(0),
+    r.commitMsPerStep.toFixed(4),
+    `${(r.outsideRunShare * 100).toFixed(1)}%`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const cases: [string, number, number][] = [
+    ['stories260K', 1, quick ? 5 : 30],
+    ['stories260K', 2, quick ? 5 : 30],
+    ['random:stories110M', 1, quick ? 2 : 5],
+    ['random:stories110M', 2, quick ? 2 : 5],
+  ];
+  const results: ModelBench[] = [];
+  for (const [ref, threads, reps] of cases) {
+    process.stderr.write(`benchmarking ${ref} with ${threads} thread(s)...\n`);
+    results.push(await benchModel(ref, threads, reps, 128));
+  }
+  printTable(results);
+  const out = path.resolve('results/bench/engine.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION };
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, prefix: 128, results }, null, 2) + '\n');
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+
+await main();
