@@ -1,48 +1,54 @@
 import type { Clock } from '../core/types.js';
-import { writeTreeLayout } from '../tree/layout.js';
-import type { TreeShape } from '../tree/tree.js';
 import { GRAPH_IO } from '../model/llama-graph.js';
-import type { KvCache, CacheShape, PresentKv } from './kv-cache.js';
+import { writeTreeLayout, type RowPlacement } from '../tree/layout.js';
+import type { TreeShape } from '../tree/tree.js';
+import type { CacheShape, KvCache, PresentKv } from './kv-cache.js';
 import { floatData, floatTensor, int64Tensor, type FeedTensor, type OrtSession } from './ort.js';
 
-/** One request of a batched tree forward. */
+/**
+ * One request of a batched tree forward: the tree's rows 0..cache.pending-1
+ * (row 0 = root, row g = node g - 1) are already in the cache as pending
+ * rows; this forward computes the rest.
+ */
 export interface ForwardItem {
   readonly cache: KvCache;
-  readonly root: number; // the last token, not yet in the cache: forward row 0
-  readonly tree: TreeShape; // node i is forward row i + 1
+  readonly root: number;
+  readonly tree: TreeShape;
 }
 
 export interface ForwardResult {
-  readonly logits: Float32Array; // [B, rows, vocab]
+  readonly logits: Float32Array; // [B, rows, vocab], row r of slot b = tree row pending_b + r
   readonly rows: number;
   readonly present: PresentKv;
   /** Milliseconds inside session.run. */
   readonly runMs: number;
 }
 
+/** Rows this forward computes for an item. */
+export function newRows(it: ForwardItem): number {
+  return it.tree.tokens.length + 1 - it.cache.pending;
+}
+
 /**
- * Runs one forward over B requests with trees padded to a common row count.
- * A batch of one feeds the cache arrays directly (no copy); larger batches
- * copy each cache into a zero-padded [B, kvHeads, pastLen, headDim] past.
+ * Runs one forward over B requests with their new rows padded to a common
+ * count. A batch of one feeds the cache arrays directly (no copy); larger
+ * batches copy each cache into a zero-padded [B, kvHeads, pastLen, headDim] past.
  */
-export async function forwardBatch(
-  session: OrtSession,
-  shape: CacheShape,
-  clock: Clock,
-  items: readonly ForwardItem[],
-): Promise<ForwardResult> {
+export async function forwardBatch(session: OrtSession, shape: CacheShape, clock: Clock, items: readonly ForwardItem[]): Promise<ForwardResult> {
   const B = items.length;
-  const rows = Math.max(...items.map((it) => it.tree.tokens.length + 1));
-  const pastLen = Math.max(...items.map((it) => it.cache.length));
+  const rows = Math.max(...items.map(newRows));
+  const pastLen = Math.max(...items.map((it) => it.cache.rows));
   const T = pastLen + rows;
   const ids = new BigInt64Array(B * rows);
   const positions = new BigInt64Array(B * rows);
   const bias = new Float32Array(B * rows * T);
   items.forEach((it, b) => {
-    ids[b * rows] = BigInt(it.root);
-    it.tree.tokens.forEach((t, i) => (ids[b * rows + i + 1] = BigInt(t)));
-    const pos = positions.subarray(b * rows, (b + 1) * rows);
-    writeTreeLayout(it.tree, it.cache.length, pastLen, rows, pos, bias.subarray(b * rows * T, (b + 1) * rows * T));
+    const placement: RowPlacement = { committed: it.cache.committed, pending: it.cache.pending, pastLen, rows };
+    for (let r = 0; r < newRows(it); r++) {
+      const g = it.cache.pending + r;
+      ids[b * rows + r] = BigInt(g === 0 ? it.root : it.tree.tokens[g - 1]);
+    }
+    writeTreeLayout(it.tree, placement, positions.subarray(b * rows, (b + 1) * rows), bias.subarray(b * rows * T, (b + 1) * rows * T));
   });
   const feeds: Record<string, FeedTensor> = {
     [GRAPH_IO.inputIds]: int64Tensor(ids, [B, rows]),
@@ -78,7 +84,7 @@ function pastData(items: readonly ForwardItem[], l: number, kind: 'keys' | 'valu
   const out = new Float32Array(items.length * shape.kvHeads * pastLen * hd);
   items.forEach((it, b) => {
     const src = it.cache[kind][l];
-    const len = it.cache.length * hd;
+    const len = it.cache.rows * hd;
     for (let h = 0; h < shape.kvHeads; h++) {
       out.set(src.subarray(h * len, (h + 1) * len), (b * shape.kvHeads + h) * pastLen * hd);
     }

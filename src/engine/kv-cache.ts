@@ -6,7 +6,7 @@ export interface PresentKv {
   readonly values: readonly Float32Array[];
   readonly batch: number;
   readonly pastLen: number; // padded past length of the batch
-  readonly rows: number; // forward rows (root + tree nodes + padding)
+  readonly rows: number; // forward rows (padded to the batch's largest)
 }
 
 export interface CacheShape {
@@ -16,15 +16,22 @@ export interface CacheShape {
   readonly maxLength: number;
 }
 
+/** [first row, row count] of a source. */
+type RowRange = readonly [number, number];
+
 /**
- * One request's committed K/V cache: per layer [kvHeads, length, headDim],
- * contiguous (the layout the graph takes as past for a batch of one).
- * `commit` keeps the committed prefix plus the listed forward rows; storage
- * is two growable buffers per layer and kind, used alternately, so a step
- * allocates nothing once the buffers are big enough.
+ * One request's K/V: per layer [kvHeads, committed + pending, headDim],
+ * contiguous, which is the past a batch of one feeds to the graph without a
+ * copy. `committed` rows belong to accepted tokens; the `pending` rows after
+ * them are tree rows (root first) scored but not yet verified.
+ *
+ * Copies happen only when rows must be dropped or a batch slot extracted;
+ * they go into two growable buffers per layer and kind used alternately, so
+ * a step allocates nothing once the buffers are big enough.
  */
 export class KvCache {
-  length = 0;
+  committed = 0;
+  pending = 0;
   readonly keys: Float32Array[];
   readonly values: Float32Array[];
   private readonly spareKeys: Float32Array[][];
@@ -38,72 +45,86 @@ export class KvCache {
     this.spareValues = [empty(), empty()];
   }
 
-  /** Floats per layer and kind for `length` rows. */
-  size(length = this.length): number {
-    return this.shape.kvHeads * length * this.shape.headDim;
+  /** Rows held per kv head: committed + pending. */
+  get rows(): number {
+    return this.committed + this.pending;
+  }
+
+  /** Appends `count` rows computed by a forward (batch slot `slot`) as pending rows. */
+  absorb(present: PresentKv, slot: number, count: number): void {
+    const whole = present.batch === 1 && present.pastLen === this.rows && present.rows === count;
+    for (let l = 0; l < this.shape.layers; l++) {
+      if (whole) {
+        this.keys[l] = present.keys[l];
+        this.values[l] = present.values[l];
+      } else {
+        const srcRows = present.pastLen + present.rows;
+        const ranges: RowRange[] = [[0, this.rows], [present.pastLen, count]];
+        this.keys[l] = this.gather(present.keys[l], srcRows, slot, ranges, this.keys[l], this.spareKeys[0], this.spareKeys[1], l);
+        this.values[l] = this.gather(present.values[l], srcRows, slot, ranges, this.values[l], this.spareValues[0], this.spareValues[1], l);
+      }
+    }
+    this.pending += count;
+  }
+
+  /** Pending rows `keep` (0 = the root, in path order) become committed; other pending rows are dropped. */
+  commit(keep: Int32Array): void {
+    const keepAll = keep.length === this.pending && keep.every((r, i) => r === i);
+    if (!keepAll) this.rebuild([[0, this.committed], ...Array.from(keep, (r): RowRange => [this.committed + r, 1])]);
+    this.committed += keep.length;
+    this.pending = 0;
+  }
+
+  /** Drops every pending row. */
+  dropPending(): void {
+    if (this.pending > 0) this.rebuild([[0, this.committed]]);
+    this.pending = 0;
+  }
+
+  /** Replaces the contents by the listed ranges of the current rows. */
+  private rebuild(ranges: readonly RowRange[]): void {
+    const rows = this.rows;
+    for (let l = 0; l < this.shape.layers; l++) {
+      this.keys[l] = this.gather(this.keys[l], rows, 0, ranges, this.keys[l], this.spareKeys[0], this.spareKeys[1], l);
+      this.values[l] = this.gather(this.values[l], rows, 0, ranges, this.values[l], this.spareValues[0], this.spareValues[1], l);
+    }
   }
 
   /**
-   * Keeps the committed prefix and `keepRows` (forward rows of batch slot
-   * `slot`, in the order given) from `present`; drops every other row.
+   * Copies `ranges` of rows of batch slot `slot` of `src` ([B, kvHeads, srcRows, headDim])
+   * into a spare buffer that does not alias `current`; returns [kvHeads, total, headDim].
    */
-  commit(present: PresentKv, slot: number, keepRows: Int32Array): void {
-    const newLength = this.length + keepRows.length;
-    if (this.isWholeForward(present, keepRows)) {
-      for (let l = 0; l < this.shape.layers; l++) {
-        this.keys[l] = present.keys[l];
-        this.values[l] = present.values[l];
-      }
-    } else {
-      for (let l = 0; l < this.shape.layers; l++) {
-        this.keys[l] = this.gather(present.keys[l], this.keys[l], this.spareKeys, l, present, slot, keepRows, newLength);
-        this.values[l] = this.gather(present.values[l], this.values[l], this.spareValues, l, present, slot, keepRows, newLength);
-      }
-    }
-    this.length = newLength;
-  }
-
-  /** Present is exactly the new cache: batch of one, no padding, every row kept in order. */
-  private isWholeForward(present: PresentKv, keepRows: Int32Array): boolean {
-    if (present.batch !== 1 || present.pastLen !== this.length || keepRows.length !== present.rows) return false;
-    return keepRows.every((r, i) => r === i);
-  }
-
   private gather(
     src: Float32Array,
-    current: Float32Array,
-    spares: Float32Array[][],
-    layer: number,
-    present: PresentKv,
+    srcRows: number,
     slot: number,
-    keepRows: Int32Array,
-    newLength: number,
+    ranges: readonly RowRange[],
+    current: Float32Array,
+    spareA: Float32Array[],
+    spareB: Float32Array[],
+    layer: number,
   ): Float32Array {
     const { kvHeads, headDim: hd } = this.shape;
-    const dst = this.spareBuffer(spares, layer, current, this.size(newLength));
-    const srcT = present.pastLen + present.rows;
-    const prefix = this.length * hd;
+    const total = ranges.reduce((s, [, n]) => s + n, 0);
+    const spares = spareA[layer].buffer === current.buffer ? spareB : spareA;
+    const dst = this.reserve(spares, layer, kvHeads * total * hd);
     for (let h = 0; h < kvHeads; h++) {
-      const from = (slot * kvHeads + h) * srcT * hd; // [B, KV, T, hd]
-      const to = h * newLength * hd; // [KV, newLength, hd]
-      dst.set(src.subarray(from, from + prefix), to);
-      for (let j = 0; j < keepRows.length; j++) {
-        const row = from + (present.pastLen + keepRows[j]) * hd;
-        dst.set(src.subarray(row, row + hd), to + prefix + j * hd);
+      const from = (slot * kvHeads + h) * srcRows * hd;
+      let to = h * total * hd;
+      for (const [first, n] of ranges) {
+        dst.set(src.subarray(from + first * hd, from + (first + n) * hd), to);
+        to += n * hd;
       }
     }
     return dst;
   }
 
-  /** A buffer of `size` floats that does not alias `current`, grown geometrically. */
-  private spareBuffer(spares: Float32Array[][], layer: number, current: Float32Array, size: number): Float32Array {
-    const pick = spares[0][layer].buffer === current.buffer ? 1 : 0;
-    let buf = spares[pick][layer];
-    if (buf.length < size) {
-      const cap = Math.min(Math.max(size, buf.length * 2), this.size(this.shape.maxLength));
-      buf = new Float32Array(Math.max(cap, size));
-      spares[pick][layer] = buf;
+  /** The first `size` floats of a spare buffer, grown geometrically up to the context size. */
+  private reserve(spares: Float32Array[], layer: number, size: number): Float32Array {
+    if (spares[layer].length < size) {
+      const cap = this.shape.kvHeads * this.shape.maxLength * this.shape.headDim;
+      spares[layer] = new Float32Array(Math.max(size, Math.min(spares[layer].length * 2, cap)));
     }
-    return buf.subarray(0, size);
+    return spares[layer].subarray(0, size);
   }
 }

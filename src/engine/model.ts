@@ -3,10 +3,10 @@ import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock } from '../core/types.js';
 import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
 import { headDim, type LlamaWeights } from '../model/weights.js';
-import { chainTree, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
-import { forwardBatch } from './forward.js';
-import { KvCache, type CacheShape, type PresentKv } from './kv-cache.js';
-import { sliceLogits } from './logits.js';
+import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
+import { forwardBatch, newRows, type ForwardItem } from './forward.js';
+import { KvCache, type CacheShape } from './kv-cache.js';
+import { rowView } from './logits.js';
 import { OrtSession, type SessionOptions } from './ort.js';
 
 /** What the engine needs of a loaded model. */
@@ -22,13 +22,6 @@ export type EngineOptions = SessionOptions &
     /** Clock for the engine's own timings; default the monotonic performance clock. */
     readonly clock?: Clock;
   };
-
-/** Rows of the last score() that commit() picks from. */
-interface Pending {
-  readonly tree: TreeShape;
-  readonly present: PresentKv;
-  readonly slot: number;
-}
 
 /** Time spent by the engine since the last reset (milliseconds, monotonic clock). */
 export interface EngineTimings {
@@ -72,13 +65,12 @@ export class EngineModel implements Model {
         `${this.info.id}: the prompt has ${prompt.length} tokens but the model's context is ${this.info.maxContext}; shorten the prompt`,
       );
     }
-    const seq = new EngineSequence(this, new KvCache(this.shape), prompt[0]);
+    const seq = new EngineSequence(this, new KvCache(this.shape), [...prompt.subarray(0, Math.max(1, prompt.length - 1))]);
     this.sequences.set(seq, seq);
     if (prompt.length > 1) {
-      // Prefill: the prompt minus its last token goes in as a chain below its first token.
-      const body = prompt.subarray(1, prompt.length - 1);
-      await seq.score(chainTree(body));
-      seq.commit(Int32Array.from(body, (_, i) => i), prompt[prompt.length - 1]);
+      // Prefill: every prompt token but the last is cached; the last becomes the root.
+      await seq.score(EMPTY_TREE);
+      seq.commit(new Int32Array(0), prompt[prompt.length - 1]);
     }
     return seq;
   }
@@ -89,31 +81,21 @@ export class EngineModel implements Model {
     }
     const t0 = this.clock.nowMs();
     const states = sequences.map((s) => this.stateOf(s));
-    trees.forEach((t, b) => this.checkTree(states[b], t));
-    const result = await forwardBatch(
-      this.session,
-      this.shape,
-      this.clock,
-      states.map((s, b) => ({ cache: s.cache, root: s.root, tree: trees[b] })),
-    );
-    const logits = states.map((s, b) => {
-      s.pending = { tree: trees[b], present: result.present, slot: b };
-      return sliceLogits(result.logits, b, result.rows, trees[b].tokens.length + 1, this.info.vocabSize);
-    });
-    this.timings.forwards++;
-    this.timings.runMs += result.runMs;
+    const items = states.map((s, b) => s.prepare(this.checkTree(s, trees[b])));
+    const todo = items.filter((it) => newRows(it) > 0);
+    if (todo.length > 0) {
+      const result = await forwardBatch(this.session, this.shape, this.clock, todo);
+      todo.forEach((it, b) => {
+        const count = newRows(it);
+        it.cache.absorb(result.present, b, count);
+        const state = states[items.indexOf(it)];
+        for (let r = 0; r < count; r++) state.rowLogits.push(rowView(result.logits, b, result.rows, r, this.info.vocabSize));
+      });
+      this.timings.forwards++;
+      this.timings.runMs += result.runMs;
+    }
     this.timings.scoreMs += this.clock.nowMs() - t0;
-    return logits;
-  }
-
-  resetTimings(): void {
-    Object.assign(this.timings, { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 });
-  }
-
-  /** Called by sequences after each commit. */
-  countCommit(ms: number): void {
-    this.timings.commits++;
-    this.timings.commitMs += ms;
+    return states.map((s, b) => s.logits(trees[b].tokens.length + 1, this.info.vocabSize));
   }
 
   async dispose(): Promise<void> {
@@ -126,40 +108,89 @@ export class EngineModel implements Model {
     return state;
   }
 
-  private checkTree(s: EngineSequence, tree: TreeShape): void {
+  /** Validates `tree` for sequence `s`; returns it hung below the sequence's uncached tokens. */
+  private checkTree(s: EngineSequence, tree: TreeShape): TreeShape {
     const problem = treeShapeProblem(tree);
     if (problem) throw new EngineError(`${this.info.id}: invalid token tree: ${problem}`);
-    const depths = treeDepths(tree.parents);
-    const deepest = depths.reduce((m, d) => Math.max(m, d), 0);
-    if (s.cache.length + 1 + deepest > this.info.maxContext) {
+    const whole = hangBelowChain(s.tail, tree);
+    const deepest = treeDepths(whole.parents).reduce((m, d) => Math.max(m, d), 0);
+    if (s.cache.committed + 1 + deepest > this.info.maxContext) {
       throw new EngineError(
-        `${this.info.id}: context full: ${s.cache.length} cached tokens + root + a tree of depth ${deepest} exceed the context of ${this.info.maxContext}`,
+        `${this.info.id}: context full: ${s.cache.committed} cached tokens + root + a tree of depth ${deepest} exceed the context of ${this.info.maxContext}`,
       );
     }
-    for (const t of [s.root, ...tree.tokens]) {
+    for (const t of [...s.tail, ...tree.tokens]) {
       if (t < 0 || t >= this.info.vocabSize) throw new EngineError(`${this.info.id}: token id ${t} is outside the vocabulary 0..${this.info.vocabSize - 1}`);
     }
+    return whole;
   }
+
+  resetTimings(): void {
+    Object.assign(this.timings, { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 });
+  }
+
+  /** Called by sequences after each commit. */
+  countCommit(ms: number): void {
+    this.timings.commits++;
+    this.timings.commitMs += ms;
+  }
+
 }
 
+/**
+ * Engine state of one request. `tail` holds the tokens not yet cached (at
+ * least the root, its last entry); a score() computes them as a chain with
+ * the tree below, and pending rows are reused when the next tree extends the
+ * last one (a draft model growing its tree level by level).
+ */
 class EngineSequence implements Sequence {
-  pending: Pending | null = null;
-  private readonly history: number[];
+  /** The scored tree, rooted at tail[0]: tail[1..] then the caller's tree nodes. */
+  private scored: TreeShape | null = null;
+  private scoredTail = 0;
+  readonly rowLogits: Float32Array[] = [];
+  private readonly committedTokens: number[] = [];
 
   constructor(
     private readonly model: EngineModel,
     readonly cache: KvCache,
-    public root: number,
-  ) {
-    this.history = [root];
-  }
+    public tail: number[],
+  ) {}
 
   get committedLength(): number {
-    return this.cache.length;
+    return this.cache.committed;
+  }
+
+  get root(): number {
+    return this.tail[this.tail.length - 1];
   }
 
   get tokens(): readonly number[] {
-    return this.history;
+    return [...this.committedTokens, ...this.tail];
+  }
+
+  /** Drops pending rows unless `whole` extends the scored tree; returns the forward item. */
+  prepare(whole: TreeShape): ForwardItem {
+    if (!(this.scored && extendsTree(whole, this.scored))) {
+      this.cache.dropPending();
+      this.rowLogits.length = 0;
+    }
+    this.scored = whole;
+    this.scoredTail = this.tail.length;
+    return { cache: this.cache, root: this.tail[0], tree: whole };
+  }
+
+  /** Caller-facing rows: row 0 = the root (the last uncached token), row i + 1 = tree node i. */
+  logits(rows: number, vocabSize: number): Logits {
+    const offset = this.scoredTail - 1;
+    const rowLogits = this.rowLogits;
+    return {
+      rows,
+      vocabSize,
+      row(i: number): Float32Array {
+        if (i < 0 || i >= rows) throw new RangeError(`logits row ${i} is outside 0..${rows - 1}`);
+        return rowLogits[offset + i];
+      },
+    };
   }
 
   async score(tree: TreeShape): Promise<Logits> {
@@ -167,26 +198,35 @@ class EngineSequence implements Sequence {
   }
 
   commit(path: Int32Array, next: number): void {
-    const pending = this.pending;
-    if (!pending) throw new EngineError('commit() needs a score() first: the root token has no K/V yet');
     const t0 = this.model.clock.nowMs();
-    checkPath(pending.tree, path);
-    const keepRows = new Int32Array(path.length + 1);
-    path.forEach((node, i) => (keepRows[i + 1] = node + 1));
-    this.cache.commit(pending.present, pending.slot, keepRows);
-    for (const node of path) this.history.push(pending.tree.tokens[node]);
-    this.history.push(next);
-    this.root = next;
-    this.pending = null;
+    const scored = this.scored;
+    if (!scored) {
+      if (path.length > 0) throw new EngineError('commit() of a path needs a score() of its tree first');
+      this.tail.push(next);
+      return;
+    }
+    const u = this.scoredTail;
+    // Caller node i is node u - 1 + i of the scored tree, whose rows are: tail 0..u-1, then node j at row j + 1.
+    const nodes = Int32Array.from(path, (node) => node + u - 1);
+    checkPath(scored, nodes, u - 2); // the caller's root is scored node u - 2 (-1 when u = 1)
+    const keep = Int32Array.from({ length: u + nodes.length }, (_, i) => (i < u ? i : nodes[i - u] + 1));
+    this.cache.commit(keep);
+    this.committedTokens.push(...this.tail, ...Array.from(nodes, (node) => scored.tokens[node]));
+    this.tail = [next];
+    this.scored = null;
+    this.rowLogits.length = 0;
     this.model.countCommit(this.model.clock.nowMs() - t0);
   }
 }
 
-/** `path` must run root-to-node: path[0] a child of the root, each next node a child of the previous. */
-function checkPath(tree: TreeShape, path: Int32Array): void {
+/**
+ * `path` (nodes of `tree`) must run down from node `top` (-1 = the tree's root):
+ * path[0] a child of `top`, each next node a child of the previous.
+ */
+function checkPath(tree: TreeShape, path: Int32Array, top: number): void {
   for (let i = 0; i < path.length; i++) {
     const node = path[i];
-    const parent = i === 0 ? -1 : path[i - 1];
+    const parent = i === 0 ? top : path[i - 1];
     if (node < 0 || node >= tree.tokens.length || tree.parents[node] !== parent) {
       throw new EngineError(`commit path [${path.join(', ')}] is not a root-to-node path of the scored tree (at position ${i})`);
     }

@@ -1,42 +1,52 @@
 import { treeDepths, type TreeShape } from './tree.js';
 
 /**
- * Positions and the topology-aware attention bias of one request in a
- * (possibly batched and padded) tree forward. Forward rows: row 0 = the root,
- * row i+1 = tree node i; rows >= 1 + n are padding.
+ * Where one request's rows sit in a (possibly batched and padded) tree forward.
  *
- * Written into preallocated slices of the batch tensors:
- *   positions: [rows]               committedLength + depth(row) (padding: 0)
- *   bias:      [rows, pastLen + rows] 0 where the row may attend, -inf elsewhere:
- *              the request's committed columns < committedLength, itself and
- *              its tree ancestors (columns pastLen + ancestor row). Padding
- *              rows attend only to themselves (keeps softmax finite).
- * `pastLen` >= committedLength is the padded past length of the batch.
+ * Tree rows are global: row 0 = the root, row g = tree node g - 1. The first
+ * `pending` rows were scored by earlier forwards and are part of the past;
+ * this forward computes rows pending..n. Past columns: [0, committed) the
+ * committed tokens, [committed, committed + pending) the pending rows, then
+ * padding up to `pastLen`; this forward's rows follow at pastLen + (g - pending).
  */
-export function writeTreeLayout(
-  tree: TreeShape,
-  committedLength: number,
-  pastLen: number,
-  rows: number,
-  positions: BigInt64Array,
-  bias: Float32Array,
-): void {
+export interface RowPlacement {
+  readonly committed: number;
+  readonly pending: number;
+  readonly pastLen: number; // padded past length of the batch (>= committed + pending)
+  readonly rows: number; // forward rows of the batch (>= n + 1 - pending)
+}
+
+/** Past or present column of tree row g. */
+export function rowColumn(p: RowPlacement, g: number): number {
+  return g < p.pending ? p.committed + g : p.pastLen + (g - p.pending);
+}
+
+/**
+ * Writes the positions and the topology-aware attention bias of one request
+ * into preallocated slices of the batch tensors:
+ *   positions: [rows]                  committed + depth(row) (padding: 0)
+ *   bias:      [rows, pastLen + rows]  0 where the row may attend, -inf elsewhere:
+ *              the committed columns, itself and its tree ancestors. Padding
+ *              rows attend only to themselves (keeps softmax finite).
+ */
+export function writeTreeLayout(tree: TreeShape, p: RowPlacement, positions: BigInt64Array, bias: Float32Array): void {
   const n = tree.tokens.length;
-  const width = pastLen + rows;
+  const width = p.pastLen + p.rows;
   bias.fill(-Infinity);
   positions.fill(0n);
   const depth = treeDepths(tree.parents);
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < p.rows; r++) {
     const rowBias = bias.subarray(r * width, (r + 1) * width);
-    if (r > n) {
-      rowBias[pastLen + r] = 0;
+    const g = p.pending + r;
+    if (g > n) {
+      rowBias[p.pastLen + r] = 0;
       continue;
     }
-    positions[r] = BigInt(committedLength + (r === 0 ? 0 : depth[r - 1]));
-    rowBias.fill(0, 0, committedLength);
-    // Walk self -> root over forward rows (node i is row i + 1, its parent row parents[i] + 1).
-    for (let a = r; ; a = tree.parents[a - 1] + 1) {
-      rowBias[pastLen + a] = 0;
+    positions[r] = BigInt(p.committed + (g === 0 ? 0 : depth[g - 1]));
+    rowBias.fill(0, 0, p.committed);
+    // Self, then ancestors up to the root: node i is row i + 1, its parent row parents[i] + 1.
+    for (let a = g; ; a = tree.parents[a - 1] + 1) {
+      rowBias[rowColumn(p, a)] = 0;
       if (a === 0) break;
     }
   }

@@ -43,3 +43,35 @@ export function pathTo(parents: Int32Array, node: number): Int32Array {
   for (let v = node; v >= 0; v = parents[v]) path.push(v);
   return Int32Array.from(path.reverse());
 }
+
+/**
+ * `tree` hung below a chain: the result's root is chain[0], nodes 0..c-2 are
+ * chain[1..], and tree node i becomes node c - 1 + i (its root children hang
+ * below the chain's last token). Used to score uncached tokens and a tree together.
+ */
+export function hangBelowChain(chain: readonly number[], tree: TreeShape): TreeShape {
+  const c = chain.length;
+  if (c === 1) return tree;
+  const n = tree.tokens.length;
+  const tokens = new Int32Array(c - 1 + n);
+  const parents = new Int32Array(c - 1 + n);
+  for (let i = 0; i < c - 1; i++) {
+    tokens[i] = chain[i + 1];
+    parents[i] = i - 1;
+  }
+  for (let i = 0; i < n; i++) {
+    tokens[c - 1 + i] = tree.tokens[i];
+    parents[c - 1 + i] = tree.parents[i] < 0 ? c - 2 : tree.parents[i] + c - 1;
+  }
+  return { tokens, parents };
+}
+
+/** True when `tree` starts with all nodes of `prefix` (same tokens and parents). */
+export function extendsTree(tree: TreeShape, prefix: TreeShape): boolean {
+  const n = prefix.tokens.length;
+  if (tree.tokens.length < n) return false;
+  for (let i = 0; i < n; i++) {
+    if (tree.tokens[i] !== prefix.tokens[i] || tree.parents[i] !== prefix.parents[i]) return false;
+  }
+  return true;
+}

@@ -1,0 +1,197 @@
+/**
+ * Model references and loading. A reference is one of:
+ *  - `random:<preset>[:<seed>]` (presets `tiny`, `stories110M`; seed default 0):
+ *    random weights and a synthetic byte-level tokenizer, no files needed;
+ *  - a path (anything containing a slash, or existing relative to the cwd):
+ *    a folder or a llama2.c `.bin` checkpoint;
+ *  - a name: the folder `<models dir>/<name>`, where the models dir is
+ *    $SPECINFER_MODELS or, when unset, `./models`.
+ * A folder holding `config.json` is a Hugging Face model; otherwise it is a
+ * llama2.c model: the tokenizer is `tokenizer.bin` or `tok*.bin`, the
+ * checkpoint is the other `.bin` file. Nothing is ever downloaded here.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, ModelFileError, TokenizerError } from '../core/errors.js';
+import type { Tokenizer } from './tokenizer.js';
+import type { LlamaConfig, LlamaWeights } from './weights.js';
+import { readLlama2cCheckpoint } from './llama2c.js';
+import { readLlama2cVocab, type Llama2cVocab } from './llama2c-vocab.js';
+import { Llama2cTokenizer, byteLevelVocab } from './llama2c-tokenizer.js';
+import { loadHfFolder } from './hf.js';
+import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG } from './random.js';
+
+export type ModelFormat = 'llama2c' | 'hf' | 'random';
+
+/** Where a reference points, before anything is read. */
+export type ResolvedModel =
+  | { readonly format: 'llama2c'; readonly id: string; readonly path: string; readonly tokenizerFile: string }
+  | { readonly format: 'hf'; readonly id: string; readonly path: string }
+  | { readonly format: 'random'; readonly id: string; readonly path: string; readonly config: LlamaConfig; readonly seed: number };
+
+export interface LoadedModel {
+  /** Short name: the folder name, the checkpoint name without `.bin`, or `random:<preset>:<seed>`. */
+  id: string;
+  /** The checkpoint file (llama2.c), the folder (HF), or the reference (random). */
+  path: string;
+  format: ModelFormat;
+  weights: LlamaWeights;
+  tokenizer: Tokenizer;
+}
+
+export const RANDOM_PRESETS: Readonly<Record<string, LlamaConfig>> = Object.freeze({
+  tiny: TINY_RANDOM_CONFIG,
+  stories110M: STORIES110M_CONFIG,
+});
+
+/** Where to download models the project knows by name (shown when one is missing). */
+const KNOWN_MODELS: Readonly<Record<string, string>> = Object.freeze({
+  stories260K:
+    'get it from the Hugging Face repository karpathy/tinyllamas, folder stories260K (files stories260K.bin and tok512.bin), ' +
+    'e.g. with `specinfer models pull stories260K`',
+});
+
+/** $SPECINFER_MODELS (resolved against the cwd), or `./models` when unset. */
+export function modelsDir(): string {
+  const env = process.env.SPECINFER_MODELS;
+  return path.resolve(env !== undefined && env !== '' ? env : 'models');
+}
+
+/** Finds what `ref` points to (no weights are read). Throws ModelFileError/ConfigError. */
+export function resolveModel(ref: string): ResolvedModel {
+  if (ref.startsWith('random:')) return resolveRandom(ref);
+  if (ref.trim() === '') throw new ConfigError('empty model reference: give a model name, a folder, a .bin file or random:tiny');
+  if (/[\\/]/.test(ref) || existsSync(ref)) {
+    const abs = path.resolve(ref);
+    if (!existsSync(abs)) throw new ModelFileError(abs, `no such file or folder (model reference "${ref}")`);
+    return resolvePath(abs);
+  }
+  const candidate = path.join(modelsDir(), ref);
+  if (existsSync(candidate)) return resolvePath(candidate);
+  throw new ModelFileError(candidate, notFoundProblem(ref));
+}
+
+/** Resolves and reads a model: weights plus a tokenizer whose vocabulary matches the model's. */
+export async function loadModel(ref: string): Promise<LoadedModel> {
+  const r = resolveModel(ref);
+  let loaded: LoadedModel;
+  if (r.format === 'random') {
+    const tokenizer = new Llama2cTokenizer(byteLevelVocab(r.config.vocabSize, `${r.id} (synthetic byte-level vocabulary)`));
+    loaded = { id: r.id, path: r.path, format: 'random', weights: randomWeights(r.config, r.seed), tokenizer };
+  } else if (r.format === 'hf') {
+    const { weights, tokenizer } = await loadHfFolder(r.path);
+    loaded = { id: r.id, path: r.path, format: 'hf', weights, tokenizer };
+  } else {
+    const weights = readLlama2cCheckpoint(r.path);
+    const tokenizer = new Llama2cTokenizer(readVocabFor(r.tokenizerFile, r.path, weights.config.vocabSize));
+    loaded = { id: r.id, path: r.path, format: 'llama2c', weights, tokenizer };
+  }
+  checkVocabSizes(loaded);
+  return loaded;
+}
+
+function resolveRandom(ref: string): ResolvedModel {
+  const parts = ref.split(':');
+  const usage = 'use random:tiny, random:tiny:SEED, random:stories110M or random:stories110M:SEED (SEED a non-negative integer)';
+  const config = RANDOM_PRESETS[parts[1]];
+  if (parts.length > 3 || config === undefined || !Object.hasOwn(RANDOM_PRESETS, parts[1])) {
+    throw new ConfigError(`model "${ref}": unknown random model; ${usage}`);
+  }
+  const seedText = parts[2] ?? '0';
+  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(Number(seedText))) {
+    throw new ConfigError(`model "${ref}": seed "${seedText}" is not a non-negative integer; ${usage}`);
+  }
+  const seed = Number(seedText);
+  return { format: 'random', id: `random:${parts[1]}:${seed}`, path: ref, config, seed };
+}
+
+/** A folder (HF or llama2.c) or a llama2.c `.bin` file. */
+function resolvePath(abs: string): ResolvedModel {
+  if (statSync(abs).isDirectory()) return resolveFolder(abs);
+  const name = path.basename(abs);
+  if (isTokenizerName(name)) {
+    throw new ModelFileError(abs, 'is a tokenizer file (by its name: tokenizer.bin or tok*.bin); give the checkpoint or its folder');
+  }
+  if (!name.endsWith('.bin')) {
+    throw new ModelFileError(abs, 'is neither a folder nor a llama2.c .bin checkpoint');
+  }
+  return { format: 'llama2c', id: path.basename(abs, '.bin'), path: abs, tokenizerFile: findTokenizer(path.dirname(abs)) };
+}
+
+function resolveFolder(dir: string): ResolvedModel {
+  const id = path.basename(dir);
+  if (existsSync(path.join(dir, 'config.json'))) return { format: 'hf', id, path: dir };
+  const checkpoints = binFiles(dir).filter((f) => !isTokenizerName(f));
+  if (checkpoints.length === 0) {
+    throw new ModelFileError(
+      dir,
+      'holds no model: no config.json (Hugging Face) and no llama2.c checkpoint (a .bin file other than tokenizer.bin / tok*.bin)',
+    );
+  }
+  if (checkpoints.length > 1) {
+    throw new ModelFileError(dir, `holds several llama2.c checkpoints (${checkpoints.join(', ')}); give the path of one of them`);
+  }
+  return { format: 'llama2c', id, path: path.join(dir, checkpoints[0]), tokenizerFile: findTokenizer(dir) };
+}
+
+/** The one tokenizer (tokenizer.bin or tok*.bin) in `dir`. */
+function findTokenizer(dir: string): string {
+  const found = binFiles(dir).filter(isTokenizerName);
+  if (found.length === 0) {
+    throw new ModelFileError(dir, 'no llama2.c tokenizer in this folder (expected tokenizer.bin or tok*.bin next to the checkpoint)');
+  }
+  if (found.length > 1) {
+    throw new ModelFileError(dir, `several tokenizer files (${found.join(', ')}); keep only the one that belongs to the checkpoint`);
+  }
+  return path.join(dir, found[0]);
+}
+
+function binFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.name.endsWith('.bin') && !e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+}
+
+function isTokenizerName(name: string): boolean {
+  return name === 'tokenizer.bin' || /^tok.*\.bin$/.test(name);
+}
+
+function notFoundProblem(ref: string): string {
+  const dir = modelsDir();
+  const env = process.env.SPECINFER_MODELS;
+  const source =
+    env !== undefined && env !== ''
+      ? `the models folder ${dir} (from SPECINFER_MODELS)`
+      : `the default models folder ${dir} (SPECINFER_MODELS is unset; set it to the folder that holds your models)`;
+  let where = `model "${ref}" not found: searched ${source} and the current directory ${process.cwd()}`;
+  if (!existsSync(dir)) where += `; ${dir} does not exist`;
+  else {
+    const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    if (names.length > 0) where += `; models there: ${names.sort().join(', ')}`;
+  }
+  const known = Object.hasOwn(KNOWN_MODELS, ref) ? `. To get it, ${KNOWN_MODELS[ref]}, into ${path.join(dir, ref)}` : '';
+  return `${where}${known}. A model can also be given as a folder or .bin path, or as random:tiny.`;
+}
+
+/** Reads the llama2.c vocabulary with the model's size; errors name the checkpoint too. */
+function readVocabFor(tokenizerFile: string, checkpoint: string, vocabSize: number): Llama2cVocab {
+  try {
+    return readLlama2cVocab(tokenizerFile, vocabSize);
+  } catch (e) {
+    if (!(e instanceof TokenizerError)) throw e;
+    const problem = e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message;
+    throw new TokenizerError(e.file, `${problem} [model ${checkpoint}: vocab_size ${vocabSize}]`);
+  }
+}
+
+function checkVocabSizes(m: LoadedModel): void {
+  const model = m.weights.config.vocabSize;
+  const tok = m.tokenizer.vocabSize;
+  if (model !== tok) {
+    throw new TokenizerError(
+      m.tokenizer.source,
+      `the tokenizer has ${tok} tokens but the model ${m.path} expects a vocabulary of ${model} tokens (is this the model's own tokenizer?)`,
+    );
+  }
+}
