@@ -21,6 +21,12 @@ async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
+// A closed pipe (e.g. `| head`) ends the program quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(hideBin(process.argv)).catch((e: unknown) => {
   if (e instanceof SpecInferError) {
     process.stderr.write(`specinfer: ${e.message}\n`);

@@ -1,0 +1,119 @@
+import type { Model, Sequence } from '../core/model.js';
+import { monotonicClock, type Clock, type Rng } from '../core/types.js';
+import type { Speculator, SpeculatorSession } from '../speculators/types.js';
+import type { DraftTree } from '../tree/draft-tree.js';
+import type { SamplingParams, Verifier, VerifyResult } from '../verifiers/types.js';
+import type { StepRecord } from './records.js';
+
+export interface DecodeOptions {
+  readonly maxTokens: number;
+  /** Generation stops before emitting any of these (EOS; BOS for the stories models). */
+  readonly stopTokens: readonly number[];
+  readonly sampling: SamplingParams;
+  /** Node budget of every tree. */
+  readonly maxNodes: number;
+  readonly clock?: Clock;
+  /** Called with each request's newly emitted tokens. */
+  readonly onTokens?: (request: number, tokens: readonly number[]) => void;
+}
+
+export interface RequestOutput {
+  readonly tokens: Int32Array; // generated tokens, prompt excluded
+}
+
+/** One request in flight. */
+interface Live {
+  readonly index: number;
+  readonly target: Sequence;
+  readonly draft: SpeculatorSession;
+  readonly rng: { readonly draft: Rng; readonly verify: Rng };
+  readonly out: number[];
+  done: boolean;
+  steps: number;
+}
+
+/**
+ * The speculative decoding loop (SPEC section 2, SpecInfer Algorithm 1), for
+ * a batch of requests stepping together:
+ *   propose (speculator + tree policy) -> score (one batched target forward
+ *   over every tree) -> verify -> commit (target and draft caches) -> observe.
+ * Each request has its own seeded generator; the same seeds give the same output.
+ */
+export async function decodeSpeculative(
+  target: Model,
+  speculator: Speculator,
+  verifier: Verifier,
+  requests: readonly { readonly prompt: Int32Array; readonly rng: Rng }[],
+  opts: DecodeOptions,
+): Promise<{ outputs: RequestOutput[]; records: StepRecord[] }> {
+  const clock = opts.clock ?? monotonicClock;
+  const live: Live[] = [];
+  for (const [index, r] of requests.entries()) {
+    const rng = { draft: r.rng.fork('draft'), verify: r.rng.fork('verify') };
+    live.push({ index, target: await target.open(r.prompt), draft: await speculator.begin(r.prompt), rng, out: [], done: false, steps: 0 });
+  }
+  const records: StepRecord[] = [];
+  for (let active = live.filter((l) => !l.done); active.length > 0; active = live.filter((l) => !l.done)) {
+    records.push(...(await step(target, verifier, active, opts, clock)));
+  }
+  return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out) })), records };
+}
+
+/** One step of every active request. */
+async function step(target: Model, verifier: Verifier, active: Live[], opts: DecodeOptions, clock: Clock): Promise<StepRecord[]> {
+  const trees: DraftTree[] = [];
+  const proposeMs: number[] = [];
+  for (const l of active) {
+    const t0 = clock.nowMs();
+    const maxDepth = target.info.maxContext - l.target.tokens.length;
+    trees.push(await l.draft.propose({ sampling: opts.sampling, rng: l.rng.draft, maxNodes: opts.maxNodes, maxDepth }));
+    proposeMs.push(clock.nowMs() - t0);
+  }
+  const t1 = clock.nowMs();
+  const logits = await target.scoreBatch(active.map((l) => l.target), trees);
+  const scoreMs = clock.nowMs() - t1;
+  return Promise.all(
+    active.map(async (l, b) => {
+      const t2 = clock.nowMs();
+      const result = verifier.verify(trees[b], logits[b], opts.sampling, l.rng.verify);
+      const t3 = clock.nowMs();
+      const emitted = [...Array.from(result.path, (node) => trees[b].tokens[node]), result.next];
+      l.target.commit(result.path, result.next);
+      await l.draft.observe({ tree: trees[b], path: result.path, emitted, target: logits[b] });
+      const kept = append(l, emitted, opts, target.info.maxContext);
+      opts.onTokens?.(l.index, kept);
+      return record(l, trees[b], result, kept.length, { proposeMs: proposeMs[b], scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 });
+    }),
+  );
+}
+
+/** Appends emitted tokens up to a stop token, the token limit or the context; marks the request done. */
+function append(l: Live, emitted: readonly number[], opts: DecodeOptions, maxContext: number): number[] {
+  const kept: number[] = [];
+  for (const t of emitted) {
+    if (opts.stopTokens.includes(t) || l.out.length >= opts.maxTokens) {
+      l.done = true;
+      break;
+    }
+    kept.push(t);
+    l.out.push(t);
+  }
+  if (l.out.length >= opts.maxTokens || l.target.tokens.length >= maxContext) l.done = true;
+  return kept;
+}
+
+function record(l: Live, tree: DraftTree, result: VerifyResult, emitted: number, ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>): StepRecord {
+  const nodesPerDepth: number[] = [];
+  for (const d of tree.depths) nodesPerDepth[d - 1] = (nodesPerDepth[d - 1] ?? 0) + 1;
+  return {
+    request: l.index,
+    step: l.steps++,
+    treeSize: tree.tokens.length,
+    treeDepth: nodesPerDepth.length,
+    nodesPerDepth: Array.from(nodesPerDepth, (n) => n ?? 0),
+    accepted: result.path.length,
+    emitted,
+    nextKind: result.nextKind,
+    ...ms,
+  };
+}

@@ -1,0 +1,75 @@
+import type { Model, Sequence } from '../core/model.js';
+import { mergeTrees } from '../tree/builder.js';
+import type { DraftTree } from '../tree/draft-tree.js';
+import type { CandidateSource, GrowContext, TreePolicy } from '../tree/policy.js';
+import type { TreeShape } from '../tree/tree.js';
+import { followCommit } from './follow.js';
+import type { Speculator, SpeculatorSession, StepOutcome } from './types.js';
+
+/**
+ * Small speculative models (SSMs). With one model the tree policy shapes its
+ * tree (expansion-based); with several, each builds a tree with the same
+ * policy and the trees are merged (merge-based, prefix-trie union). Each SSM
+ * expands one whole tree level per forward and keeps its KV cache in step
+ * with the target's commits.
+ */
+export class DraftModelSpeculator implements Speculator {
+  readonly kind = 'draft-model';
+  readonly traits;
+
+  constructor(
+    private readonly models: readonly Model[],
+    private readonly policy: TreePolicy,
+  ) {
+    if (models.length === 0) throw new RangeError('a draft-model speculator needs at least one draft model');
+    this.traits = { distributions: true, merged: models.length > 1 };
+  }
+
+  async begin(prompt: Int32Array): Promise<SpeculatorSession> {
+    const sources = await Promise.all(this.models.map(async (m) => new DraftSource(m.info.id, await m.open(prompt))));
+    return new DraftModelSession(sources, this.policy);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.models.map((m) => m.dispose()));
+  }
+}
+
+/** One SSM's sequence as a candidate source; remembers the last tree it scored. */
+class DraftSource implements CandidateSource {
+  scored: TreeShape | null = null;
+
+  constructor(
+    readonly proposerId: string,
+    readonly seq: Sequence,
+  ) {}
+
+  async logits(tree: TreeShape, rows: readonly number[]): Promise<readonly Float32Array[]> {
+    const logits = await this.seq.score(tree);
+    this.scored = tree;
+    return rows.map((r) => logits.row(r));
+  }
+}
+
+class DraftModelSession implements SpeculatorSession {
+  constructor(
+    private readonly sources: readonly DraftSource[],
+    private readonly policy: TreePolicy,
+  ) {}
+
+  async propose(ctx: GrowContext): Promise<DraftTree> {
+    // Each SSM gets the budget the union has left, so the merge never exceeds ctx.maxNodes.
+    let merged: DraftTree | null = null;
+    for (const s of this.sources) {
+      s.scored = null;
+      const left = ctx.maxNodes - (merged?.tokens.length ?? 0);
+      const tree = await this.policy.grow(s, { ...ctx, maxNodes: left });
+      merged = merged === null ? tree : mergeTrees([merged, tree]);
+    }
+    return merged as DraftTree;
+  }
+
+  async observe(outcome: StepOutcome): Promise<void> {
+    for (const s of this.sources) followCommit(s.seq, s.scored, outcome.emitted);
+  }
+}

@@ -1,0 +1,38 @@
+import type { TreeShape } from './tree.js';
+
+/**
+ * One draw of a child token at an expanded node. Two draws of the same token
+ * share one tree node but stay two draws: MSS tests each against the residual.
+ */
+export interface Draw {
+  readonly child: number; // node index of the drawn token
+  readonly proposer: number; // index into DraftTree.proposerIds
+  /**
+   * The distribution (after the sampling transform) the token was sampled
+   * from, [vocab]; null when the token was chosen deterministically (top-k,
+   * model-free speculators), i.e. drawn from a point mass.
+   */
+  readonly q: Float32Array | null;
+}
+
+/**
+ * A token tree as speculators build it (SPEC section 2): flat node arrays
+ * plus who proposed each node and, per expanded row, the draws of its
+ * children. Rows: 0 = the root (last committed token), i + 1 = node i.
+ */
+export interface DraftTree extends TreeShape {
+  readonly tokens: Int32Array; // [n]
+  readonly parents: Int32Array; // [n], -1 = child of the root, else < own index
+  readonly depths: Int32Array; // [n], children of the root have depth 1
+  readonly proposerIds: readonly string[]; // e.g. draft model ids, 'ngram'
+  readonly proposedBy: Uint32Array; // [n] bitmask over proposerIds
+  readonly draws: readonly (readonly Draw[])[]; // [n + 1] per row, in draw order
+}
+
+/** What verifiers and the config layer need to know about a tree to judge exactness. */
+export interface TreeTraits {
+  /** 'sampled': every draw has its q; 'deterministic': none has; 'mixed': some have. */
+  readonly children: 'sampled' | 'deterministic' | 'mixed' | 'none';
+  /** Width 1 everywhere (sequence-based speculation). */
+  readonly chain: boolean;
+}
