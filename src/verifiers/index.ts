@@ -1,0 +1,34 @@
+/** The verifier registry (SPEC section 5) and the sampling transform they share. */
+import { ConfigError } from '../core/errors.js';
+import { GreedyVerifier } from './greedy.js';
+import { MssVerifier } from './mss.js';
+import { NsVerifier } from './ns.js';
+import { SequenceVerifier } from './sequence.js';
+import type { Verifier } from './types.js';
+
+export const VERIFIER_KINDS = ['greedy', 'mss', 'ns', 'sequence'] as const;
+export type VerifierKind = (typeof VERIFIER_KINDS)[number];
+
+const FACTORIES: { readonly [K in VerifierKind]: () => Verifier } = {
+  greedy: () => new GreedyVerifier(),
+  mss: () => new MssVerifier(),
+  ns: () => new NsVerifier(),
+  sequence: () => new SequenceVerifier(),
+};
+
+export function isVerifierKind(kind: string): kind is VerifierKind {
+  return (VERIFIER_KINDS as readonly string[]).includes(kind);
+}
+
+/** A verifier by kind; a ConfigError listing the kinds for an unknown one. */
+export function createVerifier(kind: VerifierKind): Verifier {
+  if (!isVerifierKind(kind)) {
+    throw new ConfigError(`unknown verifier '${String(kind)}'; expected one of ${VERIFIER_KINDS.join(', ')}`);
+  }
+  return FACTORIES[kind]();
+}
+
+export { GreedyVerifier, MssVerifier, NsVerifier, SequenceVerifier };
+export { checkSampling, probabilities, sampleFrom } from './sampling.js';
+export { treeTraits } from './traits.js';
+export { GREEDY, type SamplingParams, type Verifier, type VerifyResult } from './types.js';

@@ -1,0 +1,34 @@
+import type { Logits } from '../core/model.js';
+import type { Rng } from '../core/types.js';
+import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
+
+/**
+ * Sampling parameters, applied the same way to the target's and the
+ * drafts' distributions before verification. temperature 0 = greedy (argmax).
+ * topK 0 = off; topP 1 = off.
+ */
+export interface SamplingParams {
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+}
+
+export const GREEDY: SamplingParams = { temperature: 0, topK: 0, topP: 1 };
+
+/** The outcome of verifying one tree. */
+export interface VerifyResult {
+  /** Accepted nodes, root-to-node order (may be empty). */
+  readonly path: Int32Array;
+  /** The token the target emits after the path. */
+  readonly next: number;
+  /** 'bonus' when the path ends at a leaf (nothing left to reject), else 'recovered'. */
+  readonly nextKind: 'bonus' | 'recovered';
+}
+
+export interface Verifier {
+  readonly kind: string;
+  /** True when the emitted tokens follow the target's distribution exactly for such trees and sampling. */
+  exactFor(traits: TreeTraits, sampling: SamplingParams): boolean;
+  /** `target.row(0)` = root logits, `target.row(i + 1)` = logits after node i. */
+  verify(tree: DraftTree, target: Logits, sampling: SamplingParams, rng: Rng): VerifyResult;
+}
