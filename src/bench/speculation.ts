@@ -11,6 +11,7 @@ import { createRng } from '../core/rng.js';
 import { decodeSpeculative } from '../decode/speculative.js';
 import { buildRun, type RunSpec } from '../harness/components.js';
 import { readWorkload } from '../harness/workload.js';
+import { policyConfig } from '../tree/policies.js';
 import { summarize } from '../report/metrics.js';
 
 interface Row {
@@ -31,7 +32,7 @@ async function measure(drafts: string[], expansion: number[], verifier: 'greedy'
   const spec: RunSpec = {
     target: 'stories260K',
     speculator: { kind: 'draft-model', models: drafts },
-    policy: { kind: 'static', expansion },
+    policy: policyConfig('static', { expansion }),
     verifier: { kind: verifier },
     sampling: { temperature, topK: 0, topP: 1 },
     maxNodes: 64,

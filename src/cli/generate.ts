@@ -2,9 +2,12 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative } from '../decode/speculative.js';
-import { buildRun, type PolicyConfig, type RunSpec } from '../harness/components.js';
+import { buildRun, type RunSpec } from '../harness/components.js';
+import { readForwardLatency } from '../harness/latency.js';
 import { decodeText } from '../model/tokenizer.js';
 import { formatStats, summarize } from '../report/metrics.js';
+import { SPECULATOR_DEFAULTS, SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from '../speculators/registry.js';
+import { POLICY_DEFAULTS, POLICY_KINDS, policyConfig, type PolicyConfig, type PolicyKind } from '../tree/policies.js';
 import { VERIFIER_KINDS, type VerifierKind } from '../verifiers/index.js';
 
 interface GenerateArgs {
@@ -13,7 +16,26 @@ interface GenerateArgs {
   maxTokens: number;
   greedy: boolean;
   draft: string[];
+  speculator: string[];
+  hybrid: 'merge' | 'switch';
+  hybridMinMatch?: number;
+  draftLayers?: number;
+  ngramMinN?: number;
+  ngramMaxN?: number;
+  ngramMaxTokens?: number;
+  ngramBranches?: number;
+  suffixMaxDepth?: number;
+  suffixSpecFactor?: number;
+  suffixMinProb?: number;
+  recycleK?: number;
+  policy?: PolicyKind;
   expansion?: string;
+  depth?: number;
+  dynamicTopK?: number;
+  dynamicBeam?: number;
+  pSplit?: number;
+  sequoiaAcceptance?: string;
+  sequoiaLatency?: string;
   maxNodes: number;
   verifier?: VerifierKind;
   temperature?: number;
@@ -27,6 +49,10 @@ interface GenerateArgs {
   dumpOnnx?: string;
 }
 
+const CLI_SPECULATORS = SPECULATOR_KINDS.filter((k) => k !== 'hybrid');
+const S = SPECULATOR_DEFAULTS;
+const P = POLICY_DEFAULTS;
+
 function options(y: Argv): Argv<GenerateArgs> {
   return y
     .option('target', { type: 'string', demandOption: true, describe: 'model name under SPECINFER_MODELS, a path, or random:tiny / random:stories110M' })
@@ -34,7 +60,26 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('max-tokens', { type: 'number', default: 256, describe: 'maximum number of generated tokens' })
     .option('greedy', { type: 'boolean', default: false, describe: 'argmax decoding (same as --temperature 0, the default)' })
     .option('draft', { type: 'string', array: true, default: [], describe: 'draft model (SSM); repeat for a merge-based tree' })
-    .option('expansion', { type: 'string', describe: 'tree expansion k1,...,km (default 1,1,3,1,1,1,1,1 with --draft)' })
+    .option('speculator', { choices: CLI_SPECULATORS, array: true, default: [], describe: 'speculator kind; repeat for a hybrid (default draft-model with --draft, else none)' })
+    .option('hybrid', { choices: ['merge', 'switch'] as const, default: 'merge' as const, describe: 'several speculators: one merged tree, or one speculator per step' })
+    .option('hybrid-min-match', { type: 'number', describe: `switch: match length a model-free speculator needs to be used (default ${S.hybrid.minMatch})` })
+    .option('draft-layers', { type: 'number', describe: `layer-skip: the target layers the self-draft keeps (default ${S['layer-skip'].layers})` })
+    .option('ngram-min-n', { type: 'number', describe: `ngram: shortest n-gram matched (default ${S.ngram.minN})` })
+    .option('ngram-max-n', { type: 'number', describe: `ngram: longest n-gram matched (default ${S.ngram.maxN})` })
+    .option('ngram-max-tokens', { type: 'number', describe: `ngram: longest proposed continuation (default ${S.ngram.maxTokens})` })
+    .option('ngram-branches', { type: 'number', describe: `ngram: continuations per node at most (default ${S.ngram.maxBranches})` })
+    .option('suffix-max-depth', { type: 'number', describe: `suffix: longest suffix matched (default ${S.suffix.maxDepth})` })
+    .option('suffix-spec-factor', { type: 'number', describe: `suffix: tree nodes per matched token (default ${S.suffix.maxSpecFactor})` })
+    .option('suffix-min-prob', { type: 'number', describe: `suffix: path probability floor (default ${S.suffix.minTokenProb})` })
+    .option('recycle-k', { type: 'number', describe: `recycle: top-k next tokens kept per token (default ${S.recycle.k})` })
+    .option('policy', { choices: POLICY_KINDS, describe: "tree policy (default: the speculator's own; static with --expansion)" })
+    .option('expansion', { type: 'string', describe: `static policy: tree expansion k1,...,km (default ${P.static.expansion.join(',')})` })
+    .option('depth', { type: 'number', describe: 'chain, dynamic, p-split and sequoia policies: deepest level' })
+    .option('dynamic-top-k', { type: 'number', describe: `dynamic policy: candidates per expanded node (default ${P.dynamic.topK})` })
+    .option('dynamic-beam', { type: 'number', describe: `dynamic policy: nodes expanded per level (default ${P.dynamic.beam}; 0 = the budget)` })
+    .option('p-split', { type: 'number', describe: `p-split policy: branch when the runner-up probability exceeds this (default ${P['p-split'].pSplit})` })
+    .option('sequoia-acceptance', { type: 'string', describe: 'sequoia policy: per-rank acceptance p1,p2,... (default: measured for stories260K-ssm-m)' })
+    .option('sequoia-latency', { type: 'string', describe: 'sequoia policy: engine benchmark JSON (forwardMs) for a hardware-aware shape' })
     .option('max-nodes', { type: 'number', default: 64, describe: 'node budget of every tree' })
     .option('verifier', { choices: VERIFIER_KINDS, describe: 'greedy at temperature 0, else mss' })
     .option('temperature', { type: 'number', describe: 'sampling temperature (0 = greedy; default 0)' })
@@ -48,19 +93,70 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' }) as unknown as Argv<GenerateArgs>;
 }
 
+/** Comma-separated numbers of an option, checked by `ok`. */
+function numberList(text: string, option: string, ok: (v: number) => boolean, example: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  if (values.length === 0 || values.some((v) => !ok(v))) throw new ConfigError(`--${option} must be a list like ${example}, got '${text}'`);
+  return values;
+}
+
+/** The speculator config of one --speculator kind, with the per-kind options. */
+function speculatorFromArgs(kind: SpeculatorKind, args: GenerateArgs): SpeculatorConfig {
+  switch (kind) {
+    case 'draft-model':
+      if (args.draft.length === 0) throw new ConfigError('--speculator draft-model needs --draft MODEL (repeat it for several SSMs)');
+      return speculatorConfig('draft-model', { models: args.draft });
+    case 'layer-skip':
+      return speculatorConfig('layer-skip', { layers: args.draftLayers });
+    case 'ngram':
+      return speculatorConfig('ngram', { minN: args.ngramMinN, maxN: args.ngramMaxN, maxTokens: args.ngramMaxTokens, maxBranches: args.ngramBranches });
+    case 'suffix':
+      return speculatorConfig('suffix', { maxDepth: args.suffixMaxDepth, maxSpecFactor: args.suffixSpecFactor, minTokenProb: args.suffixMinProb });
+    case 'recycle':
+      return speculatorConfig('recycle', { k: args.recycleK });
+    default:
+      return speculatorConfig(kind);
+  }
+}
+
+/** The run-level policy: --policy with its options, static for a bare --expansion, else none (each speculator's own). */
+function policyFromArgs(args: GenerateArgs, model: string): PolicyConfig | undefined {
+  const kind = args.policy ?? (args.expansion !== undefined ? 'static' : undefined);
+  const depth = args.depth;
+  switch (kind) {
+    case undefined:
+      return undefined;
+    case 'static': {
+      const expansion = args.expansion === undefined ? undefined : numberList(args.expansion, 'expansion', (k) => Number.isInteger(k) && k >= 1, '1,1,3,1');
+      return policyConfig('static', { expansion });
+    }
+    case 'chain':
+      return policyConfig('chain', { depth });
+    case 'dynamic':
+      return policyConfig('dynamic', { depth, topK: args.dynamicTopK, beam: args.dynamicBeam });
+    case 'p-split':
+      return policyConfig('p-split', { depth, pSplit: args.pSplit });
+    case 'sequoia': {
+      const acceptance = args.sequoiaAcceptance === undefined ? undefined : numberList(args.sequoiaAcceptance, 'sequoia-acceptance', (v) => v >= 0 && v <= 1, '0.6,0.15,0.05');
+      const hardware = args.sequoiaLatency === undefined ? undefined : { forwardMs: readForwardLatency(args.sequoiaLatency, model, args.threads), draftMsPerLevel: 0 };
+      return policyConfig('sequoia', { depth, acceptance, hardware });
+    }
+  }
+}
+
 /** Turns command-line options into a run spec (the same shape configs use). */
 export function specFromArgs(args: GenerateArgs): RunSpec {
   const temperature = args.greedy ? 0 : (args.temperature ?? 0);
   if (args.greedy && args.temperature !== undefined && args.temperature !== 0) {
     throw new ConfigError(`--greedy and --temperature ${args.temperature} contradict each other`);
   }
-  const expansion = (args.expansion ?? '1,1,3,1,1,1,1,1').split(',').map((s) => Number(s.trim()));
-  if (expansion.some((k) => !Number.isInteger(k) || k < 1)) throw new ConfigError(`--expansion must be positive integers like 1,1,3,1, got '${args.expansion}'`);
-  const policy: PolicyConfig = { kind: 'static', expansion };
+  const kinds = (args.speculator.length > 0 ? args.speculator : [args.draft.length > 0 ? 'draft-model' : 'none']) as SpeculatorKind[];
+  const parts = kinds.map((k) => speculatorFromArgs(k, args));
+  const speculator = parts.length === 1 ? parts[0] : speculatorConfig('hybrid', { mode: args.hybrid, minMatch: args.hybridMinMatch, parts });
   return {
     target: args.target,
-    speculator: args.draft.length > 0 ? { kind: 'draft-model', models: args.draft } : { kind: 'none' },
-    policy,
+    speculator,
+    policy: policyFromArgs(args, args.target),
     verifier: { kind: args.verifier ?? (temperature === 0 ? 'greedy' : 'mss') },
     sampling: { temperature, topK: args.topK, topP: args.topP },
     maxNodes: args.maxNodes,

@@ -36,7 +36,9 @@ interface Live {
  * The speculative decoding loop (SPEC section 2, SpecInfer Algorithm 1), for
  * a batch of requests stepping together:
  *   propose (speculator + tree policy) -> score (one batched target forward
- *   over every tree) -> verify -> commit (target and draft caches) -> observe.
+ *   over every tree) -> verify -> observe (speculators follow and learn, while
+ *   the target's logits are still valid) -> commit (target cache);
+ *   a finished request's session is told so (end), once.
  * Each request has its own seeded generator; the same seeds give the same output.
  */
 export async function decodeSpeculative(
@@ -78,9 +80,11 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
       const result = verifier.verify(trees[b], logits[b], opts.sampling, l.rng.verify);
       const t3 = clock.nowMs();
       const emitted = [...Array.from(result.path, (node) => trees[b].tokens[node]), result.next];
-      l.target.commit(result.path, result.next);
+      // Speculators observe first: the target's logits rows stay valid until its commit.
       await l.draft.observe({ tree: trees[b], path: result.path, emitted, target: logits[b] });
+      l.target.commit(result.path, result.next);
       const kept = append(l, emitted, opts, target.info.maxContext);
+      if (l.done) await l.draft.end?.();
       opts.onTokens?.(l.index, kept);
       return record(l, trees[b], result, kept.length, { proposeMs: proposeMs[b], scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 });
     }),

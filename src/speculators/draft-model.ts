@@ -1,8 +1,9 @@
 import type { Model, Sequence } from '../core/model.js';
 import { mergeTrees } from '../tree/builder.js';
-import type { DraftTree } from '../tree/draft-tree.js';
-import type { CandidateSource, GrowContext, TreePolicy } from '../tree/policy.js';
+import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
+import type { CandidateSource, GrowContext, RowProposal, TreePolicy } from '../tree/policy.js';
 import type { TreeShape } from '../tree/tree.js';
+import type { SamplingParams } from '../verifiers/types.js';
 import { followCommit } from './follow.js';
 import type { Speculator, SpeculatorSession, StepOutcome } from './types.js';
 
@@ -11,18 +12,20 @@ import type { Speculator, SpeculatorSession, StepOutcome } from './types.js';
  * tree (expansion-based); with several, each builds a tree with the same
  * policy and the trees are merged (merge-based, prefix-trie union). Each SSM
  * expands one whole tree level per forward and keeps its KV cache in step
- * with the target's commits.
+ * with the target's commits. A layer-skip self-draft is one such model
+ * (the target's first layers), with kind 'layer-skip'.
  */
 export class DraftModelSpeculator implements Speculator {
-  readonly kind = 'draft-model';
-  readonly traits;
-
   constructor(
     private readonly models: readonly Model[],
     private readonly policy: TreePolicy,
+    readonly kind: string = 'draft-model',
   ) {
     if (models.length === 0) throw new RangeError('a draft-model speculator needs at least one draft model');
-    this.traits = { distributions: true, merged: models.length > 1 };
+  }
+
+  treeTraits(sampling: SamplingParams): TreeTraits {
+    return { children: this.policy.childMode(sampling), chain: this.policy.chain && this.models.length === 1 };
   }
 
   async begin(prompt: Int32Array): Promise<SpeculatorSession> {
@@ -44,10 +47,10 @@ class DraftSource implements CandidateSource {
     readonly seq: Sequence,
   ) {}
 
-  async logits(tree: TreeShape, rows: readonly number[]): Promise<readonly Float32Array[]> {
+  async propose(tree: TreeShape, rows: readonly number[]): Promise<readonly RowProposal[]> {
     const logits = await this.seq.score(tree);
     this.scored = tree;
-    return rows.map((r) => logits.row(r));
+    return rows.map((r) => ({ kind: 'logits', logits: logits.row(r) }));
   }
 }
 
@@ -69,7 +72,11 @@ class DraftModelSession implements SpeculatorSession {
     return merged as DraftTree;
   }
 
+  /** Follows the commit; a step this session did not propose for (a hybrid's other part) leaves every token uncached. */
   async observe(outcome: StepOutcome): Promise<void> {
-    for (const s of this.sources) followCommit(s.seq, s.scored, outcome.emitted);
+    for (const s of this.sources) {
+      followCommit(s.seq, s.scored, outcome.emitted);
+      s.scored = null;
+    }
   }
 }

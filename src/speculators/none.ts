@@ -1,5 +1,5 @@
 import { DraftTreeBuilder } from '../tree/builder.js';
-import type { DraftTree } from '../tree/draft-tree.js';
+import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { Speculator, SpeculatorSession } from './types.js';
 
 const EMPTY: DraftTree = new DraftTreeBuilder([]).finish();
@@ -7,7 +7,10 @@ const EMPTY: DraftTree = new DraftTreeBuilder([]).finish();
 /** Proposes nothing: the speculative loop then is plain incremental decoding (tokens/step = 1). */
 export class NoSpeculator implements Speculator {
   readonly kind = 'none';
-  readonly traits = { distributions: false, merged: false };
+
+  treeTraits(): TreeTraits {
+    return { children: 'none', chain: true };
+  }
 
   async begin(): Promise<SpeculatorSession> {
     return { propose: async () => EMPTY, observe: async () => {} };

@@ -1,15 +1,16 @@
 import type { Logits } from '../core/model.js';
-import type { DraftTree } from '../tree/draft-tree.js';
+import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { GrowContext } from '../tree/policy.js';
+import type { SamplingParams } from '../verifiers/types.js';
 
 /** What a speculator learns after a step: the verified tree and what the target emitted. */
 export interface StepOutcome {
   readonly tree: DraftTree;
   /** Accepted nodes of `tree`, root-to-node. */
   readonly path: Int32Array;
-  /** Tokens of the accepted path, then the bonus/recovered token. */
+  /** Tokens of the accepted path, then the bonus/recovered token (the request's history grows by these). */
   readonly emitted: readonly number[];
-  /** The target's logits over the tree (row 0 = root). */
+  /** The target's logits over the tree (row 0 = root, row i + 1 = node i); valid until the next step's forward. */
   readonly target: Logits;
 }
 
@@ -19,19 +20,23 @@ export interface SpeculatorSession {
   propose(ctx: GrowContext): Promise<DraftTree>;
   /** Follows the target's commit (draft caches keep the accepted path) and learns from it. */
   observe(outcome: StepOutcome): Promise<void>;
-}
-
-/** Static facts the config layer uses to reject inexact combinations before a run. */
-export interface SpeculatorTraits {
-  /** Proposes from draft distributions (draft models) rather than lookups. */
-  readonly distributions: boolean;
-  /** More than one proposer: trees are prefix-trie unions, never chains. */
-  readonly merged: boolean;
+  /**
+   * Model-free sessions: the length of the context suffix their next
+   * proposal rests on (0 = no match). Absent when it means nothing (draft models).
+   */
+  readonly matchLength?: () => number;
+  /** The request is complete (called once, after its last observe): e.g. its output joins a global suffix tree. */
+  end?(): Promise<void>;
 }
 
 export interface Speculator {
   readonly kind: string;
-  readonly traits: SpeculatorTraits;
+  /**
+   * The kind of trees it builds under `sampling`: sampled / deterministic /
+   * mixed children, chain or tree. The config layer checks the verifier's
+   * exactness with it before a run.
+   */
+  treeTraits(sampling: SamplingParams): TreeTraits;
   /** Starts a request whose tokens so far are `prompt` (BOS first). */
   begin(prompt: Int32Array): Promise<SpeculatorSession>;
   dispose(): Promise<void>;

@@ -1,8 +1,9 @@
 import { probabilities, sampleFrom } from '../verifiers/sampling.js';
 import type { SamplingParams } from '../verifiers/types.js';
 import { DraftTreeBuilder } from './builder.js';
+import { topCandidates } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
-import type { CandidateSource, ChildMode, GrowContext, TreePolicy } from './policy.js';
+import type { CandidateSource, ChildMode, GrowContext, RowProposal, TreePolicy } from './policy.js';
 
 export interface StaticExpansionOptions {
   /** <k1, ..., km>: at level i every frontier node gets k_i children. */
@@ -11,13 +12,21 @@ export interface StaticExpansionOptions {
   readonly children?: 'auto' | 'sample' | 'top-k';
 }
 
+/** A frontier row and its estimated path probability. */
+interface Open {
+  readonly row: number;
+  readonly prob: number;
+}
+
 /**
- * SpecInfer's expansion-based tree (SPEC section 4): m levels; at level i each
- * frontier node gets its top-k_i draft tokens (greedy) or k_i draws with
- * replacement from the draft distribution q (stochastic; duplicate draws
- * share a node). `<1,...,1>` is a chain: sequence-based speculation.
- * The node budget is applied before drawing at each node (a node gets
- * min(k_i, budget left) draws), so draws stay i.i.d. given the tree above.
+ * SpecInfer's expansion-based tree (SPEC section 4), grown breadth-first: m
+ * levels; at level i each frontier node gets its top-k_i candidates
+ * (deterministic) or k_i draws with replacement from the draft distribution
+ * q (stochastic, draft logits only; duplicate draws share a node).
+ * `<1,...,1>` is a chain: sequence-based speculation. The node budget is
+ * applied before drawing at each node (a node gets min(k_i, budget left)
+ * draws, in BFS order), so draws stay i.i.d. given the tree above. A ranked
+ * (model-free) proposal may offer fewer than k_i candidates, or none.
  */
 export class StaticExpansionPolicy implements TreePolicy {
   readonly kind: string;
@@ -42,22 +51,17 @@ export class StaticExpansionPolicy implements TreePolicy {
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
     const b = new DraftTreeBuilder([source.proposerId]);
     const sampled = this.childMode(ctx.sampling) === 'sampled';
-    let frontier = [0];
+    let frontier: Open[] = [{ row: 0, prob: 1 }];
     const levels = Math.min(this.depth, ctx.maxDepth);
     for (let level = 0; level < levels && frontier.length > 0 && b.size < ctx.maxNodes; level++) {
       const k = this.opts.expansion[level];
-      const logits = await source.logits(b.shape(), frontier);
-      const next: number[] = [];
-      frontier.forEach((row, j) => {
+      const proposals = await source.propose(b.shape(), frontier.map((f) => f.row));
+      const next: Open[] = [];
+      frontier.forEach((f, j) => {
         const draws = Math.min(k, ctx.maxNodes - b.size);
-        const before = b.size;
-        if (sampled) {
-          const q = probabilities(logits[j], ctx.sampling, new Float32Array(logits[j].length));
-          for (let d = 0; d < draws; d++) b.draw(row, sampleFrom(q, ctx.rng), 0, q);
-        } else {
-          for (const token of topK(logits[j], draws)) b.draw(row, token, 0, null);
-        }
-        for (let node = before; node < b.size; node++) next.push(node + 1);
+        const p = proposals[j];
+        if (sampled && p.kind === 'logits') next.push(...sampleChildren(b, f, p.logits, draws, ctx));
+        else next.push(...topChildren(b, f, p, draws, ctx));
       });
       frontier = next;
     }
@@ -65,15 +69,30 @@ export class StaticExpansionPolicy implements TreePolicy {
   }
 }
 
-/** Indices of the k largest values, largest first (first index on ties). */
-export function topK(v: Float32Array, k: number): number[] {
-  const out: number[] = [];
-  const taken = new Set<number>();
-  for (let i = 0; i < Math.min(k, v.length); i++) {
-    let best = -1;
-    for (let t = 0; t < v.length; t++) if (!taken.has(t) && (best < 0 || v[t] > v[best])) best = t;
-    taken.add(best);
-    out.push(best);
+/** `draws` i.i.d. draws from q below f (duplicates share a node); returns the new nodes. */
+function sampleChildren(b: DraftTreeBuilder, f: Open, logits: Float32Array, draws: number, ctx: GrowContext): Open[] {
+  if (draws <= 0) return [];
+  const q = probabilities(logits, ctx.sampling, new Float32Array(logits.length));
+  const before = b.size;
+  const probOf = new Map<number, number>();
+  for (let d = 0; d < draws; d++) {
+    const token = sampleFrom(q, ctx.rng);
+    const node = b.draw(f.row, token, 0, q);
+    probOf.set(node, f.prob * q[token]);
   }
+  const out: Open[] = [];
+  for (let node = before; node < b.size; node++) out.push({ row: node + 1, prob: probOf.get(node) ?? 0 });
+  return out;
+}
+
+/** The top `draws` candidates below f as deterministic draws, skipping those under ctx.minProb. */
+function topChildren(b: DraftTreeBuilder, f: Open, p: RowProposal, draws: number, ctx: GrowContext): Open[] {
+  const c = topCandidates(p, draws, ctx.sampling);
+  const out: Open[] = [];
+  c.tokens.forEach((token, i) => {
+    const prob = f.prob * c.probs[i];
+    if (prob < (ctx.minProb ?? 0)) return;
+    out.push({ row: b.draw(f.row, token, 0, null) + 1, prob });
+  });
   return out;
 }
