@@ -1,5 +1,14 @@
 import type { StepRecord } from '../decode/records.js';
 
+/**
+ * Which target forward a record's scoreMs belongs to: records with equal keys
+ * were scored by one (batched) forward, whose time counts once.
+ */
+export type ForwardKey = (record: StepRecord, index: number) => string | number;
+
+/** The records of one decode call: a batch steps together, so step n of every request shares forward n. */
+export const forwardOfStep: ForwardKey = (r) => r.step;
+
 /** Metrics of a set of step records (SPEC section 2 conventions). The one place they are computed. */
 export interface Summary {
   readonly steps: number;
@@ -17,29 +26,34 @@ export interface Summary {
   readonly bonusShare: number;
   /** Wall milliseconds per generated token (sum of step times; batched forwards counted once per step). */
   readonly msPerToken: number;
+  /** Generated tokens per wall second: 1000 / msPerToken. */
+  readonly tokensPerSecond: number;
   readonly proposeMs: number;
   readonly scoreMs: number;
   readonly verifyMs: number;
   readonly commitMs: number;
+  /** Target forwards (batched steps); equals `steps` at batch size 1. */
+  readonly forwards: number;
+  /** Percentiles of the wall time of one batched step (its proposals, the forward once, verifications, commits). */
+  readonly p50StepMs: number;
+  readonly p90StepMs: number;
 }
 
-export function summarize(records: readonly StepRecord[]): Summary {
+/**
+ * Summarizes records. `forwardOf` groups records that shared one target
+ * forward (default: by step, right for the records of one decode call).
+ */
+export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey = forwardOfStep): Summary {
   const sum = (f: (r: StepRecord) => number) => records.reduce((s, r) => s + f(r), 0);
   const tokens = sum((r) => r.emitted);
   const proposed = sum((r) => r.treeSize);
   const accepted = sum((r) => r.accepted);
-  const depth = Math.max(0, ...records.map((r) => r.treeDepth));
-  const perDepthAcceptance = Array.from({ length: depth }, (_, i) => {
-    const eligible = records.filter((r) => r.treeDepth > i);
-    return eligible.filter((r) => r.accepted > i).length / eligible.length;
-  });
-  // Steps of one batch share one target forward: count each step's scoreMs once.
-  const batchSteps = new Map<number, number>();
-  for (const r of records) batchSteps.set(r.step, Math.max(batchSteps.get(r.step) ?? 0, r.scoreMs));
-  const scoreMs = [...batchSteps.values()].reduce((s, v) => s + v, 0);
+  const stepMs = stepLatencies(records, forwardOf);
+  const scoreMs = forwardScoreMs(records, forwardOf);
   const proposeMs = sum((r) => r.proposeMs);
   const verifyMs = sum((r) => r.verifyMs);
   const commitMs = sum((r) => r.commitMs);
+  const msPerToken = tokens > 0 ? (proposeMs + scoreMs + verifyMs + commitMs) / tokens : NaN;
   return {
     steps: records.length,
     tokens,
@@ -47,14 +61,86 @@ export function summarize(records: readonly StepRecord[]): Summary {
     acceptance: proposed > 0 ? accepted / proposed : NaN,
     proposed,
     accepted,
-    perDepthAcceptance,
+    perDepthAcceptance: perDepthAcceptance(records),
     bonusShare: records.length > 0 ? records.filter((r) => r.nextKind === 'bonus').length / records.length : NaN,
-    msPerToken: tokens > 0 ? (proposeMs + scoreMs + verifyMs + commitMs) / tokens : NaN,
+    msPerToken,
+    tokensPerSecond: msPerToken > 0 ? 1000 / msPerToken : NaN,
     proposeMs,
     scoreMs,
     verifyMs,
     commitMs,
+    forwards: stepMs.length,
+    p50StepMs: percentile(stepMs, 0.5),
+    p90StepMs: percentile(stepMs, 0.9),
   };
+}
+
+function perDepthAcceptance(records: readonly StepRecord[]): number[] {
+  const depth = records.reduce((m, r) => Math.max(m, r.treeDepth), 0);
+  return Array.from({ length: depth }, (_, i) => {
+    const eligible = records.filter((r) => r.treeDepth > i);
+    return eligible.filter((r) => r.accepted > i).length / eligible.length;
+  });
+}
+
+/** Records by forward, in first-seen order. */
+function byForward(records: readonly StepRecord[], forwardOf: ForwardKey): StepRecord[][] {
+  const groups = new Map<string | number, StepRecord[]>();
+  records.forEach((r, i) => {
+    const k = forwardOf(r, i);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  });
+  return [...groups.values()];
+}
+
+/** Target forward time: each forward's scoreMs once (the records of a batch all carry it). */
+function forwardScoreMs(records: readonly StepRecord[], forwardOf: ForwardKey): number {
+  return byForward(records, forwardOf).reduce((s, g) => s + Math.max(...g.map((r) => r.scoreMs)), 0);
+}
+
+/**
+ * Wall milliseconds of each batched step, in first-seen order: every record's
+ * propose, verify and commit time plus the shared forward once. Sums to the
+ * total time behind msPerToken.
+ */
+export function stepLatencies(records: readonly StepRecord[], forwardOf: ForwardKey = forwardOfStep): number[] {
+  return byForward(records, forwardOf).map(
+    (g) => Math.max(...g.map((r) => r.scoreMs)) + g.reduce((s, r) => s + r.proposeMs + r.verifyMs + r.commitMs, 0),
+  );
+}
+
+/** The q-quantile (0..1) with linear interpolation between order statistics (numpy's default); NaN for no values. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Shares of the step time spent proposing, in the target forward, verifying and committing (sum to 1). */
+export interface TimeShares {
+  readonly propose: number;
+  readonly score: number;
+  readonly verify: number;
+  readonly commit: number;
+}
+
+export function timeShares(s: Summary): TimeShares {
+  const total = s.proposeMs + s.scoreMs + s.verifyMs + s.commitMs;
+  const share = (ms: number) => (total > 0 ? ms / total : NaN);
+  return { propose: share(s.proposeMs), score: share(s.scoreMs), verify: share(s.verifyMs), commit: share(s.commitMs) };
+}
+
+/**
+ * Speedup of a method over incremental decoding of the same target measured
+ * in the same run: baseline ms/token / method ms/token (= ratio of tokens/s).
+ */
+export function speedup(baseline: Summary, method: Summary): number {
+  return baseline.msPerToken / method.msPerToken;
 }
 
 /** The one-line summary `generate` prints to stderr. */

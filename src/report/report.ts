@@ -1,0 +1,89 @@
+/**
+ * The report of a run: summary tables (CSV), charts (Vega-Lite spec + data,
+ * SVG, PNG) and one self-contained report.html, all from cells and their step
+ * records. `specinfer report DIR` and notebooks re-render from a results
+ * folder (readRunDir).
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import type { CellInfo, CellRecord } from '../harness/cell.js';
+import { reportCharts, type Chart } from './charts.js';
+import { reportHtml, type ChartFigure, type ReportMeta } from './html.js';
+import { chartSvg, svgToPng } from './render.js';
+import { summaryRows, summaryRowsByWorkload, type SummaryRow } from './summary.js';
+import { summaryTable, toCsv, type Table } from './table.js';
+
+export { readRunDir, type RunDir } from './run-dir.js';
+export type { ReportMeta } from './html.js';
+
+export interface RenderedChart {
+  readonly chart: Chart;
+  readonly svg: string;
+}
+
+/** Everything the report shows, before it is written anywhere. */
+export interface ReportContent {
+  readonly rows: readonly SummaryRow[];
+  readonly rowsByWorkload: readonly SummaryRow[];
+  /** [per-cell table 'summary', per cell x workload table 'summary-by-workload']. */
+  readonly tables: readonly Table[];
+  readonly charts: readonly RenderedChart[];
+}
+
+/** Summary tables of a run: 'summary' (one row per cell) and 'summary-by-workload'. */
+export function reportTables(rows: readonly SummaryRow[], rowsByWorkload: readonly SummaryRow[]): Table[] {
+  return [
+    summaryTable(rows, { name: 'summary', title: 'Summary by cell', byWorkload: false }),
+    summaryTable(rowsByWorkload, { name: 'summary-by-workload', title: 'Summary by cell and workload', byWorkload: true }),
+  ];
+}
+
+/** Renders charts to SVG, in order. */
+export async function renderCharts(charts: readonly Chart[]): Promise<RenderedChart[]> {
+  const out: RenderedChart[] = [];
+  for (const chart of charts) out.push({ chart, svg: await chartSvg(chart.spec) });
+  return out;
+}
+
+/** Tables and rendered charts of a run. */
+export async function reportContent(cells: readonly CellInfo[], records: readonly CellRecord[]): Promise<ReportContent> {
+  const rows = summaryRows(cells, records);
+  const rowsByWorkload = summaryRowsByWorkload(cells, records);
+  return { rows, rowsByWorkload, tables: reportTables(rows, rowsByWorkload), charts: await renderCharts(reportCharts(rows)) };
+}
+
+/** The report page of rendered content. */
+export function contentHtml(content: ReportContent, meta?: ReportMeta, generated?: string): string {
+  const charts: ChartFigure[] = content.charts.map((c) => ({ name: c.chart.name, title: c.chart.title, svg: c.svg }));
+  return reportHtml({ meta, tables: content.tables, charts, generated });
+}
+
+const CHART_FILE = /\.(svg|png|vl\.json|data\.json)$/;
+
+/** charts/NAME.data.json (the rows), NAME.vl.json (the spec, reading NAME.data.json), NAME.svg, NAME.png. */
+function writeCharts(chartsDir: string, charts: readonly RenderedChart[]): void {
+  mkdirSync(chartsDir, { recursive: true });
+  for (const f of readdirSync(chartsDir)) if (CHART_FILE.test(f)) rmSync(path.join(chartsDir, f));
+  for (const { chart, svg } of charts) {
+    const dataFile = `${chart.name}.data.json`;
+    const spec = { ...chart.spec, data: { url: dataFile, format: { type: 'json' } } } as TopLevelSpec;
+    writeFileSync(path.join(chartsDir, dataFile), JSON.stringify(chart.data, null, 1) + '\n');
+    writeFileSync(path.join(chartsDir, `${chart.name}.vl.json`), JSON.stringify(spec, null, 2) + '\n');
+    writeFileSync(path.join(chartsDir, `${chart.name}.svg`), svg);
+    writeFileSync(path.join(chartsDir, `${chart.name}.png`), svgToPng(svg));
+  }
+}
+
+/**
+ * Writes DIR/summary.csv, DIR/summary-by-workload.csv, DIR/charts/* (files
+ * of charts no longer drawn are removed) and DIR/report.html. Leaves
+ * cells.json and steps.jsonl alone.
+ */
+export async function writeReport(dir: string, cells: readonly CellInfo[], records: readonly CellRecord[], meta?: ReportMeta): Promise<void> {
+  const content = await reportContent(cells, records);
+  mkdirSync(dir, { recursive: true });
+  for (const t of content.tables) writeFileSync(path.join(dir, `${t.name}.csv`), toCsv(t));
+  writeCharts(path.join(dir, 'charts'), content.charts);
+  writeFileSync(path.join(dir, 'report.html'), contentHtml(content, meta, new Date().toISOString()));
+}
