@@ -2,8 +2,10 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SpecInferError } from '../core/errors.js';
+import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { modelsCommand } from './models.js';
+import { reportCommand } from './report.js';
 
 /** The `specinfer` command line: one module per command. */
 async function main(argv: string[]): Promise<void> {
@@ -11,6 +13,8 @@ async function main(argv: string[]): Promise<void> {
     .scriptName('specinfer')
     .command(generateCommand)
     .command(modelsCommand)
+    .command(exportCommand)
+    .command(reportCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

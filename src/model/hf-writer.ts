@@ -30,6 +30,13 @@ export function writeHfFolder(dir: string, weights: LlamaWeights, vocab: Llama2c
   if (vocab.pieces.length !== c.vocabSize) {
     throw new TokenizerError(vocab.file, `the vocabulary has ${vocab.pieces.length} pieces but the model has vocab size ${c.vocabSize}`);
   }
+  const sp = vocab.special;
+  if (sp && (sp.unkId !== 0 || sp.bosId !== 1 || sp.eosId !== 2 || sp.controlIds.some((id) => id > 2))) {
+    throw new TokenizerError(
+      vocab.file,
+      `special tokens (unk ${sp.unkId}, BOS ${sp.bosId}, EOS ${sp.eosId}, control ${sp.controlIds.join(' ')}) are not the llama2.c layout (0, 1, 2) that the Hugging Face writer supports`,
+    );
+  }
   const dtype = opts.dtype ?? 'F32';
   const tied = weights.classifier === weights.tokenEmbedding;
   mkdirSync(dir, { recursive: true });

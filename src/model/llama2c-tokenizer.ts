@@ -1,10 +1,7 @@
 import { ConfigError, TokenizerError } from '../core/errors.js';
 import type { Tokenizer } from './tokenizer.js';
-import type { Llama2cVocab } from './llama2c-vocab.js';
+import { LLAMA2C_SPECIALS, type Llama2cVocab } from './llama2c-vocab.js';
 
-const UNK_ID = 0;
-const BOS_ID = 1;
-const EOS_ID = 2;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -22,28 +19,44 @@ const EMPTY = new Uint8Array(0);
  * string would end there); BOS, EOS and unk (ids 0-2, whose pieces are
  * "\n<s>\n" etc. in tok512.bin) print nothing; `<0xNN>` prints its byte even
  * when run.c's safe_printf would suppress a lone non-printable byte.
+ *
+ * A vocabulary with `special` ids (read from GGUF or tokenizer.json) gets
+ * those BOS/EOS ids; its control tokens are never matched as text and print
+ * nothing, and byte fallback uses its `<0xNN>` pieces (unk when absent).
+ * Without `special`, run.c's fixed layout applies as described above.
  */
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
-  readonly bosId = BOS_ID;
-  readonly eosId = EOS_ID;
+  readonly bosId: number;
+  readonly eosId: number;
   readonly source: string;
   private readonly ids = new Map<string, number>(); // latin1(piece bytes) -> lowest id
   private readonly keys: string[]; // [vocab] latin1(piece bytes)
   private readonly scores: Float32Array;
   private readonly printed: Uint8Array[]; // [vocab] bytes printed after a non-BOS token
   private readonly printedAfterBos: Uint8Array[]; // [vocab] same, with a leading space dropped
+  private readonly byteIds: Int32Array; // [256] byte fallback id of each byte
 
   constructor(vocab: Llama2cVocab) {
     this.vocabSize = vocab.pieces.length;
     this.source = vocab.file;
     this.scores = vocab.scores;
+    const special = vocab.special ?? LLAMA2C_SPECIALS;
+    this.bosId = special.bosId;
+    this.eosId = special.eosId;
+    const silent = new Set(special.controlIds);
+    const notText = vocab.special ? silent : new Set<number>();
     this.keys = vocab.pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('latin1'));
     this.keys.forEach((k, id) => {
-      if (!this.ids.has(k)) this.ids.set(k, id);
+      if (!this.ids.has(k) && !notText.has(id)) this.ids.set(k, id);
     });
-    this.printed = vocab.pieces.map((p, id) => printedBytes(p, id));
-    this.printedAfterBos = vocab.pieces.map((p, id) => printedBytes(p[0] === 0x20 ? p.subarray(1) : p, id));
+    this.printed = vocab.pieces.map((p, id) => printedBytes(p, silent.has(id)));
+    this.printedAfterBos = vocab.pieces.map((p, id) => printedBytes(p[0] === 0x20 ? p.subarray(1) : p, silent.has(id)));
+    this.byteIds = Int32Array.from({ length: 256 }, (_, b) => {
+      if (!vocab.special) return b + 3; // run.c
+      const id = this.lookup(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+      return id >= 0 ? id : special.unkId;
+    });
   }
 
   /** The id of the piece with exactly these bytes (given as a latin1 string), or -1. */
@@ -58,7 +71,7 @@ export class Llama2cTokenizer implements Tokenizer {
    */
   encode(text: string, opts?: { bos?: boolean }): Int32Array {
     const out: number[] = [];
-    if (opts?.bos ?? true) out.push(BOS_ID);
+    if (opts?.bos ?? true) out.push(this.bosId);
     if (text.length > 0) {
       const space = this.lookup(' ');
       if (space < 0) throw new TokenizerError(this.source, 'the vocabulary has no " " piece, needed as the dummy prefix to encode text');
@@ -72,7 +85,7 @@ export class Llama2cTokenizer implements Tokenizer {
     if (!Number.isInteger(token) || token < 0 || token >= this.vocabSize) {
       throw new TokenizerError(this.source, `token id ${token} is outside the vocabulary [0, ${this.vocabSize})`);
     }
-    return prev === BOS_ID ? this.printedAfterBos[token] : this.printed[token];
+    return prev === this.bosId ? this.printedAfterBos[token] : this.printed[token];
   }
 
   /** run.c's character loop: a UTF-8 character (lead byte + up to 3 continuation bytes) is one lookup. */
@@ -83,7 +96,13 @@ export class Llama2cTokenizer implements Tokenizer {
       while (end < bytes.length && (bytes[end] & 0xc0) === 0x80 && end - i < 4) end++;
       const id = this.lookup(bytes.toString('latin1', i, end));
       if (id >= 0) out.push(id);
-      else for (let j = i; j < end; j++) out.push(bytes[j] + 3);
+      else {
+        for (let j = i; j < end; j++) {
+          const b = this.byteIds[bytes[j]];
+          if (b < 0) throw new TokenizerError(this.source, `cannot encode byte 0x${bytes[j].toString(16)}: no <0xNN> piece and no unknown token`);
+          out.push(b);
+        }
+      }
       i = end;
     }
   }
@@ -127,9 +146,9 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 }
 
-/** What run.c prints for a piece: `<0xNN>` is that byte; unk/BOS/EOS print nothing. */
-function printedBytes(piece: Uint8Array, id: number): Uint8Array {
-  if (id === UNK_ID || id === BOS_ID || id === EOS_ID) return EMPTY;
+/** What run.c prints for a piece: `<0xNN>` is that byte; unk/BOS/EOS (silent tokens) print nothing. */
+function printedBytes(piece: Uint8Array, silent: boolean): Uint8Array {
+  if (silent) return EMPTY;
   const text = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('latin1');
   const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(text);
   return m ? Uint8Array.of(parseInt(m[1], 16)) : piece;

@@ -11,7 +11,29 @@ export interface Llama2cVocab {
   readonly maxTokenLength: number;
   readonly pieces: readonly Uint8Array[]; // [vocab] raw bytes of each piece
   readonly scores: Float32Array; // [vocab] merge scores (higher merges first)
+  /**
+   * Special tokens, for vocabularies read from richer formats (GGUF,
+   * tokenizer.json). Absent for llama2.c files: run.c's fixed ids apply
+   * (unk 0, BOS 1, EOS 2; every piece, even theirs, is matchable text;
+   * byte fallback is byte + 3).
+   */
+  readonly special?: VocabSpecials;
 }
+
+/** Special ids of a vocabulary that does not follow run.c's fixed layout. */
+export interface VocabSpecials {
+  readonly unkId: number; // -1: none
+  readonly bosId: number;
+  readonly eosId: number;
+  /**
+   * Ids that are not text (unknown, control, unused tokens): encoding never
+   * produces them and they print nothing. Byte fallback uses the `<0xNN>` pieces.
+   */
+  readonly controlIds: readonly number[];
+}
+
+/** run.c's special ids, as VocabSpecials (what a vocabulary without `special` means). */
+export const LLAMA2C_SPECIALS: VocabSpecials = Object.freeze({ unkId: 0, bosId: 1, eosId: 2, controlIds: Object.freeze([0, 1, 2]) });
 
 /** Reads `vocabSize` entries of a llama2.c tokenizer file (run.c needs the size from the model header). */
 export function readLlama2cVocab(file: string, vocabSize: number): Llama2cVocab {

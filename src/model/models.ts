@@ -3,12 +3,14 @@
  *  - `random:<preset>[:<seed>]` (presets `tiny`, `stories110M`; seed default 0):
  *    random weights and a synthetic byte-level tokenizer, no files needed;
  *  - a path (anything containing a slash, or existing relative to the cwd):
- *    a folder or a llama2.c `.bin` checkpoint;
+ *    a folder, a llama2.c `.bin` checkpoint or a `.gguf` file;
  *  - a name: the folder `<models dir>/<name>`, where the models dir is
  *    $SPECINFER_MODELS or, when unset, `./models`.
- * A folder holding `config.json` is a Hugging Face model; otherwise it is a
- * llama2.c model: the tokenizer is `tokenizer.bin` or `tok*.bin`, the
- * checkpoint is the other `.bin` file. Nothing is ever downloaded here.
+ * A folder holding `config.json` is a Hugging Face model; one holding a
+ * llama2.c checkpoint is a llama2.c model: the tokenizer is `tokenizer.bin` or
+ * `tok*.bin`, the checkpoint is the other `.bin` file; otherwise a folder
+ * holding exactly one `.gguf` file is that GGUF model. Nothing is ever
+ * downloaded here.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -19,24 +21,33 @@ import { readLlama2cCheckpoint } from './llama2c.js';
 import { readLlama2cVocab, type Llama2cVocab } from './llama2c-vocab.js';
 import { Llama2cTokenizer, byteLevelVocab } from './llama2c-tokenizer.js';
 import { loadHfFolder } from './hf.js';
+import { vocabFromHfFolder } from './hf-vocab.js';
+import { readGguf } from './gguf.js';
 import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG } from './random.js';
 
-export type ModelFormat = 'llama2c' | 'hf' | 'random';
+export type ModelFormat = 'llama2c' | 'hf' | 'gguf' | 'random';
 
 /** Where a reference points, before anything is read. */
 export type ResolvedModel =
   | { readonly format: 'llama2c'; readonly id: string; readonly path: string; readonly tokenizerFile: string }
   | { readonly format: 'hf'; readonly id: string; readonly path: string }
+  | { readonly format: 'gguf'; readonly id: string; readonly path: string }
   | { readonly format: 'random'; readonly id: string; readonly path: string; readonly config: LlamaConfig; readonly seed: number };
 
 export interface LoadedModel {
-  /** Short name: the folder name, the checkpoint name without `.bin`, or `random:<preset>:<seed>`. */
+  /** Short name: the folder name, the file name without `.bin` / `.gguf`, or `random:<preset>:<seed>`. */
   id: string;
-  /** The checkpoint file (llama2.c), the folder (HF), or the reference (random). */
+  /** The checkpoint file (llama2.c, GGUF), the folder (HF), or the reference (random). */
   path: string;
   format: ModelFormat;
   weights: LlamaWeights;
   tokenizer: Tokenizer;
+  /**
+   * The SentencePiece-style vocabulary (pieces, merge scores) behind the
+   * tokenizer, when the format stores one directly (llama2.c, GGUF, random);
+   * for Hugging Face folders use modelVocab(), which derives it from tokenizer.json.
+   */
+  vocab?: Llama2cVocab;
 }
 
 export const RANDOM_PRESETS: Readonly<Record<string, LlamaConfig>> = Object.freeze({
@@ -76,15 +87,18 @@ export async function loadModel(ref: string): Promise<LoadedModel> {
   const r = resolveModel(ref);
   let loaded: LoadedModel;
   if (r.format === 'random') {
-    const tokenizer = new Llama2cTokenizer(byteLevelVocab(r.config.vocabSize, `${r.id} (synthetic byte-level vocabulary)`));
-    loaded = { id: r.id, path: r.path, format: 'random', weights: randomWeights(r.config, r.seed), tokenizer };
+    const vocab = byteLevelVocab(r.config.vocabSize, `${r.id} (synthetic byte-level vocabulary)`);
+    loaded = { id: r.id, path: r.path, format: 'random', weights: randomWeights(r.config, r.seed), tokenizer: new Llama2cTokenizer(vocab), vocab };
   } else if (r.format === 'hf') {
     const { weights, tokenizer } = await loadHfFolder(r.path);
     loaded = { id: r.id, path: r.path, format: 'hf', weights, tokenizer };
+  } else if (r.format === 'gguf') {
+    const { weights, vocab } = readGguf(r.path);
+    loaded = { id: r.id, path: r.path, format: 'gguf', weights, tokenizer: new Llama2cTokenizer(vocab), vocab };
   } else {
     const weights = readLlama2cCheckpoint(r.path);
-    const tokenizer = new Llama2cTokenizer(readVocabFor(r.tokenizerFile, r.path, weights.config.vocabSize));
-    loaded = { id: r.id, path: r.path, format: 'llama2c', weights, tokenizer };
+    const vocab = readVocabFor(r.tokenizerFile, r.path, weights.config.vocabSize);
+    loaded = { id: r.id, path: r.path, format: 'llama2c', weights, tokenizer: new Llama2cTokenizer(vocab), vocab };
   }
   checkVocabSizes(loaded);
   return loaded;
@@ -105,15 +119,27 @@ function resolveRandom(ref: string): ResolvedModel {
   return { format: 'random', id: `random:${parts[1]}:${seed}`, path: ref, config, seed };
 }
 
-/** A folder (HF or llama2.c) or a llama2.c `.bin` file. */
+/**
+ * The vocabulary of a loaded model (pieces and merge scores), for writers
+ * (GGUF export, inflation): `m.vocab`, or for a Hugging Face folder the one
+ * derived from its tokenizer.json (TokenizerError if it is not SentencePiece-style).
+ */
+export function modelVocab(m: LoadedModel): Llama2cVocab {
+  if (m.vocab) return m.vocab;
+  if (m.format === 'hf') return vocabFromHfFolder(m.path, m.weights.config.vocabSize);
+  throw new TokenizerError(m.tokenizer.source, `model ${m.id} has no SentencePiece-style vocabulary to export`);
+}
+
+/** A folder (HF, llama2.c or GGUF), a llama2.c `.bin` file or a `.gguf` file. */
 function resolvePath(abs: string): ResolvedModel {
   if (statSync(abs).isDirectory()) return resolveFolder(abs);
   const name = path.basename(abs);
+  if (name.endsWith('.gguf')) return { format: 'gguf', id: path.basename(abs, '.gguf'), path: abs };
   if (isTokenizerName(name)) {
     throw new ModelFileError(abs, 'is a tokenizer file (by its name: tokenizer.bin or tok*.bin); give the checkpoint or its folder');
   }
   if (!name.endsWith('.bin')) {
-    throw new ModelFileError(abs, 'is neither a folder nor a llama2.c .bin checkpoint');
+    throw new ModelFileError(abs, 'is neither a folder, a llama2.c .bin checkpoint nor a .gguf file');
   }
   return { format: 'llama2c', id: path.basename(abs, '.bin'), path: abs, tokenizerFile: findTokenizer(path.dirname(abs)) };
 }
@@ -123,9 +149,12 @@ function resolveFolder(dir: string): ResolvedModel {
   if (existsSync(path.join(dir, 'config.json'))) return { format: 'hf', id, path: dir };
   const checkpoints = binFiles(dir).filter((f) => !isTokenizerName(f));
   if (checkpoints.length === 0) {
+    const ggufs = filesEndingWith(dir, '.gguf');
+    if (ggufs.length === 1) return { format: 'gguf', id, path: path.join(dir, ggufs[0]) };
+    if (ggufs.length > 1) throw new ModelFileError(dir, `holds several GGUF files (${ggufs.join(', ')}); give the path of one of them`);
     throw new ModelFileError(
       dir,
-      'holds no model: no config.json (Hugging Face) and no llama2.c checkpoint (a .bin file other than tokenizer.bin / tok*.bin)',
+      'holds no model: no config.json (Hugging Face), no llama2.c checkpoint (a .bin file other than tokenizer.bin / tok*.bin) and no .gguf file',
     );
   }
   if (checkpoints.length > 1) {
@@ -147,8 +176,12 @@ function findTokenizer(dir: string): string {
 }
 
 function binFiles(dir: string): string[] {
+  return filesEndingWith(dir, '.bin');
+}
+
+function filesEndingWith(dir: string, ext: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.name.endsWith('.bin') && !e.isDirectory())
+    .filter((e) => e.name.endsWith(ext) && !e.isDirectory())
     .map((e) => e.name)
     .sort();
 }
@@ -171,7 +204,7 @@ function notFoundProblem(ref: string): string {
     if (names.length > 0) where += `; models there: ${names.sort().join(', ')}`;
   }
   const known = Object.hasOwn(KNOWN_MODELS, ref) ? `. To get it, ${KNOWN_MODELS[ref]}, into ${path.join(dir, ref)}` : '';
-  return `${where}${known}. A model can also be given as a folder or .bin path, or as random:tiny.`;
+  return `${where}${known}. A model can also be given as a folder, a .bin or .gguf path, or as random:tiny.`;
 }
 
 /** Reads the llama2.c vocabulary with the model's size; errors name the checkpoint too. */

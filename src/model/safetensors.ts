@@ -90,7 +90,7 @@ export function f32ToBf16Bits(x: number): number {
 let f16Table: Float32Array | null = null;
 
 /** Converts `n` little-endian 16-bit values at `bytes` to float32. */
-function decode16(bytes: Uint8Array, n: number, dtype: 'F16' | 'BF16'): Float32Array {
+export function decode16(bytes: Uint8Array, n: number, dtype: 'F16' | 'BF16'): Float32Array {
   const out = new Float32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === 'BF16') {

@@ -15,6 +15,7 @@ import { readSafetensors, writeSafetensors } from '../../src/model/safetensors.j
 import { decodeText, type Tokenizer } from '../../src/model/tokenizer.js';
 import type { LlamaWeights } from '../../src/model/weights.js';
 import { modelFile } from '../support/models-dir.js';
+import { TOKENIZER_TEXTS as TEXTS } from '../support/tokenizer-texts.js';
 
 /** Every named float array of a model, in a fixed order. */
 function arrays(w: LlamaWeights): [string, Float32Array][] {
@@ -27,45 +28,6 @@ function arrays(w: LlamaWeights): [string, Float32Array][] {
 
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/** Strings on which the HF tokenizer must encode exactly like run.c. */
-const TEXTS = [
-  'Once upon a time, there was a little girl named Lily.',
-  'She loved to play outside in the park.',
-  'One day, she saw a big, red ball. She wanted to play with it, but it was too high.',
-  'Lily\'s mom said, "Lily, let\'s go to the park."',
-  'Tim and his friend Sam were very happy. They ate cake!',
-  'The dog barked: "Woof woof!" Then it ran away...',
-  'Hello world',
-  'a',
-  'I',
-  ' ',
-  '  ',
-  '',
-  ' leading space',
-  'trailing space ',
-  '  two leading spaces and  double  spaces  inside',
-  'line one\nline two\n\nline four',
-  '\n',
-  'tabs\tand\tmore\ttabs',
-  'Numbers: 0 1 2 3 42 1999 3.14159 -7 +8 100%',
-  'Punctuation! ? , ; : ( ) [ ] { } < > / \\ | ~ ` @ # $ ^ & * _ = -',
-  'café naïve résumé jalapeño',
-  'emoji: 😀🎉 and a heart ❤️',
-  '中文字符需要字节回退',
-  'Mixed 中 English ü and 日本語',
-  'Ünïcödé ÀÉÎÕÜ ß ø å æ',
-  'smart “quotes” ‘single’ — dash – dash … ellipsis',
-  'the the the the the',
-  'aaaaaaaaaaaaaaaaaaaa',
-  'theretheretherethere',
-  'Timmy and Lily went to the park with their mom and dad.',
-  'UPPERCASE WORDS ARE RARE',
-  'literal specials <s> </s> <unk> and <0x41> as text',
-  '\u00a0non-breaking\u00a0spaces\u200a and a hair space',
-  'zero\u0000byte and control \u0007 chars',
-  'lone surrogate \ud800 here',
-  'x'.repeat(300),
-];
 
 describe('Hugging Face folders (stories260K written by writeHfFolder)', function () {
   let tmp: string;

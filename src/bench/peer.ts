@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:peer`: specinfer vs llama.cpp (node-llama-cpp 3.21.1, CPU) on
+ * the same prompts, the same number of new tokens, greedy, in one process.
+ * Targets: stories260K and stories260K-x78M (made on demand by inflation),
+ * both handed to llama.cpp as GGUF files from our own export. Modes:
+ * incremental, draft-model speculation (llama.cpp's DraftSequenceTokenPredictor
+ * vs our SSM trees) and model-free (InputLookupTokenPredictor vs our n-gram and
+ * suffix trees). Each system runs with a few settings (the sweep is in the
+ * output); systems alternate prompt by prompt so drift hits all of them.
+ * Every system must print the same greedy tokens as our incremental decoding:
+ * a mismatch fails the benchmark. Writes results/bench/peer.json and a chart.
+ *
+ *   node dist/src/bench/peer.js [--reps 5] [--prompts 8] [--tokens 128] [--x78m-tokens 64] [--quick]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRng } from '../core/rng.js';
+import { monotonicClock } from '../core/types.js';
+import { decodeSpeculative } from '../decode/speculative.js';
+import { ORT_VERSION } from '../engine/ort.js';
+import { buildRun, type RunSpec } from '../harness/components.js';
+import { readWorkload } from '../harness/workload.js';
+import { chartSvg, svgToPng } from '../report/render.js';
+import { speculatorConfig } from '../speculators/registry.js';
+import { policyConfig } from '../tree/policies.js';
+import { GREEDY } from '../verifiers/types.js';
+import { loadPeerModel, peerSystem, type PeerSettings, type PeerSystem } from './peer-llama.js';
+import { ensureBenchModels, type BenchModels } from './peer-models.js';
+
+interface Args {
+  reps: number;
+  prompts: number;
+  tokens: number;
+  x78mTokens: number;
+  quick: boolean;
+}
+
+interface SystemResult {
+  readonly target: string;
+  readonly system: string;
+  readonly side: 'specinfer' | 'llama.cpp';
+  readonly mode: 'incremental' | 'draft' | 'model-free';
+  /** Tokens/s per repetition (all prompts of the repetition). */
+  readonly tokensPerSecond: number[];
+  readonly median: number;
+  /** specinfer only: generated tokens / target forwards. */
+  readonly tokensPerStep?: number;
+  readonly matches: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, dflt: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : dflt;
+  };
+  const quick = argv.includes('--quick');
+  return { reps: get('reps', quick ? 2 : 5), prompts: get('prompts', quick ? 3 : 8), tokens: get('tokens', quick ? 32 : 128), x78mTokens: get('x78m-tokens', quick ? 16 : 64), quick };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** One of our configurations as a system. */
+async function oursSystem(name: string, spec: RunSpec, steps: { forwards: number; tokens: number }): Promise<PeerSystem> {
+  const run = await buildRun(spec);
+  return {
+    name,
+    async generate(prompt, maxTokens, stopTokens) {
+      const { outputs, records } = await decodeSpeculative(run.target, run.speculator, run.verifier, [{ prompt, rng: createRng(0) }], {
+        maxTokens,
+        stopTokens,
+        sampling: GREEDY,
+        maxNodes: spec.maxNodes,
+      });
+      steps.forwards += records.length;
+      steps.tokens += outputs[0].tokens.length;
+      return Array.from(outputs[0].tokens);
+    },
+    dispose: () => run.dispose(),
+  };
+}
+
+function spec(target: string, threads: number, speculator: RunSpec['speculator'], policy?: RunSpec['policy'], maxNodes = 64): RunSpec {
+  return { target, speculator, policy, verifier: { kind: 'greedy' }, sampling: GREEDY, maxNodes, allowLossy: false, engine: { threads } };
+}
+
+/** Our configurations: the sweep of settings for each mode. */
+function oursSpecs(target: string, quick: boolean): { name: string; mode: SystemResult['mode']; spec: RunSpec }[] {
+  const ssm = (models: string[]) => speculatorConfig('draft-model', { models });
+  const threads = quick ? [1] : [1, 2];
+  const list: { name: string; mode: SystemResult['mode']; spec: RunSpec }[] = [];
+  for (const t of threads) {
+    list.push({ name: `specinfer incremental threads=${t}`, mode: 'incremental', spec: spec(target, t, { kind: 'none' }) });
+    list.push({ name: `specinfer ssm-m chain 4 threads=${t}`, mode: 'draft', spec: spec(target, t, ssm(['stories260K-ssm-m']), policyConfig('chain', { depth: 4 })) });
+    list.push({ name: `specinfer ssm-m dynamic 16 nodes threads=${t}`, mode: 'draft', spec: spec(target, t, ssm(['stories260K-ssm-m']), policyConfig('dynamic'), 16) });
+    list.push({ name: `specinfer ssm-m <1,1,3,1,1,1,1,1> threads=${t}`, mode: 'draft', spec: spec(target, t, ssm(['stories260K-ssm-m']), policyConfig('static', { expansion: [1, 1, 3, 1, 1, 1, 1, 1] })) });
+    list.push({ name: `specinfer ngram threads=${t}`, mode: 'model-free', spec: spec(target, t, speculatorConfig('ngram')) });
+    list.push({ name: `specinfer suffix threads=${t}`, mode: 'model-free', spec: spec(target, t, speculatorConfig('suffix')) });
+  }
+  return list;
+}
+
+function peerSettings(quick: boolean): PeerSettings[] {
+  const threads = quick ? [1] : [1, 2];
+  return threads.flatMap((t): PeerSettings[] => [
+    { mode: 'incremental', threads: t },
+    { mode: 'draft', threads: t, maxTokens: 4, minConfidence: 0 },
+    { mode: 'draft', threads: t, maxTokens: 8, minConfidence: 0.6 },
+    { mode: 'draft', threads: t, maxTokens: 16, minConfidence: 0.6 },
+    { mode: 'lookup', threads: t, maxTokens: 8 },
+  ]);
+}
+
+/** Runs every system on a target; returns results and whether all printed the reference tokens. */
+async function benchTarget(target: string, ggufs: BenchModels, prompts: Int32Array[], tokens: number, args: Args): Promise<SystemResult[]> {
+  const systems: { sys: PeerSystem; side: SystemResult['side']; mode: SystemResult['mode']; steps?: { forwards: number; tokens: number } }[] = [];
+  for (const o of oursSpecs(target, args.quick)) {
+    const steps = { forwards: 0, tokens: 0 };
+    systems.push({ sys: await oursSystem(o.name, o.spec, steps), side: 'specinfer', mode: o.mode, steps });
+  }
+  const peerTarget = await loadPeerModel(ggufs.gguf[target]);
+  const peerDraft = await loadPeerModel(ggufs.gguf['stories260K-ssm-m']);
+  for (const s of peerSettings(args.quick)) {
+    const mode = s.mode === 'lookup' ? 'model-free' : s.mode;
+    systems.push({ sys: await peerSystem(peerTarget, peerDraft, s, 512), side: 'llama.cpp', mode });
+  }
+  const stop = [1, 2];
+  const reference = [];
+  for (const p of prompts) reference.push(await systems[0].sys.generate(p, tokens, stop));
+  const perRep = systems.map(() => [] as number[]);
+  const matches = systems.map(() => true);
+  for (let rep = 0; rep < args.reps; rep++) {
+    const ms = systems.map(() => 0);
+    const count = systems.map(() => 0);
+    for (const [pi, p] of prompts.entries()) {
+      // Alternate the order each prompt so drift and warm caches hit every system alike.
+      const order = systems.map((_, i) => i);
+      if ((rep + pi) % 2 === 1) order.reverse();
+      for (const i of order) {
+        const t0 = monotonicClock.nowMs();
+        const out = await systems[i].sys.generate(p, tokens, stop);
+        ms[i] += monotonicClock.nowMs() - t0;
+        count[i] += out.length;
+        if (out.join() !== reference[pi].join()) matches[i] = false;
+      }
+    }
+    systems.forEach((_, i) => perRep[i].push((count[i] / ms[i]) * 1000));
+    process.stderr.write(`${target}: repetition ${rep + 1}/${args.reps} done\n`);
+  }
+  for (const s of systems) await s.sys.dispose();
+  await peerTarget.dispose();
+  await peerDraft.dispose();
+  return systems.map((s, i) => ({
+    target,
+    system: s.sys.name,
+    side: s.side,
+    mode: s.mode,
+    tokensPerSecond: perRep[i],
+    median: median(perRep[i]),
+    tokensPerStep: s.steps && s.steps.forwards > 0 ? s.steps.tokens / s.steps.forwards : undefined,
+    matches: matches[i],
+  }));
+}
+
+/** Best median per (target, side, mode) and the ratio us/peer. */
+function summary(results: SystemResult[]): string {
+  const lines = ['| target | mode | specinfer best (tok/s) | llama.cpp best (tok/s) | ratio us/peer | tokens/step (ours) |', '|---|---|---|---|---|---|'];
+  for (const target of [...new Set(results.map((r) => r.target))]) {
+    for (const mode of ['incremental', 'draft', 'model-free'] as const) {
+      const best = (side: SystemResult['side']) =>
+        results.filter((r) => r.target === target && r.mode === mode && r.side === side).sort((a, b) => b.median - a.median)[0];
+      const us = best('specinfer');
+      const peer = best('llama.cpp');
+      if (!us || !peer) continue;
+      lines.push(
+        `| ${target} | ${mode} | ${us.median.toFixed(0)} (${us.system.replace('specinfer ', '')}) | ${peer.median.toFixed(0)} (${peer.system.replace('llama.cpp ', '')}) | ${(us.median / peer.median).toFixed(2)} | ${us.tokensPerStep?.toFixed(2) ?? ''} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+async function writeChart(results: SystemResult[], dir: string): Promise<void> {
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Greedy tokens/s, median of repetitions (specinfer vs llama.cpp, same CPU)',
+    data: { values: results.map((r) => ({ target: r.target, system: r.system, side: r.side, tokensPerSecond: r.median })) },
+    facet: { row: { field: 'target', type: 'nominal' } },
+    spec: {
+      width: 420,
+      mark: 'bar',
+      encoding: {
+        y: { field: 'system', type: 'nominal', sort: '-x', title: null },
+        x: { field: 'tokensPerSecond', type: 'quantitative', title: 'tokens/s' },
+        color: { field: 'side', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as const;
+  const svg = await chartSvg(spec as never);
+  writeFileSync(path.join(dir, 'peer.svg'), svg);
+  writeFileSync(path.join(dir, 'peer.png'), svgToPng(svg));
+  writeFileSync(path.join(dir, 'peer.vl.json'), JSON.stringify(spec, null, 2) + '\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const models = await ensureBenchModels((line) => process.stderr.write(`${line}\n`));
+  const run = await buildRun(spec('stories260K', 1, { kind: 'none' }));
+  const prompts = readWorkload('story-openings')
+    .slice(0, args.prompts)
+    .map((w) => run.tokenizer.encode(w.prompt));
+  await run.dispose();
+  const results = [
+    ...(await benchTarget('stories260K', models, prompts, args.tokens, args)),
+    ...(await benchTarget('stories260K-x78M', models, prompts, args.x78mTokens, args)),
+  ];
+  const table = summary(results);
+  console.log(table);
+  for (const r of results) console.log(`${r.target.padEnd(18)} ${r.system.padEnd(58)} ${r.median.toFixed(1).padStart(8)} tok/s${r.matches ? '' : '  OUTPUT DIFFERS'}`);
+  const dir = path.resolve('results/bench');
+  mkdirSync(dir, { recursive: true });
+  const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION, nodeLlamaCpp: '3.21.1' };
+  writeFileSync(path.join(dir, 'peer.json'), JSON.stringify({ date: new Date().toISOString(), env, args, table, results }, null, 2) + '\n');
+  await writeChart(results, dir);
+  console.log('wrote results/bench/peer.json, peer.svg, peer.png');
+  const bad = results.filter((r) => !r.matches);
+  if (bad.length > 0) {
+    console.error(`greedy output differs from specinfer incremental decoding for: ${bad.map((r) => `${r.target} ${r.system}`).join('; ')}`);
+    process.exit(1);
+  }
+}
+
+await main();
