@@ -95,7 +95,9 @@ function oursSpecs(target: string, quick: boolean): { name: string; mode: System
     list.push({ name: `specinfer ssm-m dynamic 16 nodes threads=${t}`, mode: 'draft', spec: spec(target, t, ssm(['stories260K-ssm-m']), policyConfig('dynamic'), 16) });
     list.push({ name: `specinfer ssm-m <1,1,3,1,1,1,1,1> threads=${t}`, mode: 'draft', spec: spec(target, t, ssm(['stories260K-ssm-m']), policyConfig('static', { expansion: [1, 1, 3, 1, 1, 1, 1, 1] })) });
     list.push({ name: `specinfer ngram threads=${t}`, mode: 'model-free', spec: spec(target, t, speculatorConfig('ngram')) });
-    list.push({ name: `specinfer suffix threads=${t}`, mode: 'model-free', spec: spec(target, t, speculatorConfig('suffix')) });
+    // No global suffix tree: repetitions replay the same prompts, and outputs cached from an
+    // earlier repetition would be an unfair advantage over llama.cpp's input lookup.
+    list.push({ name: `specinfer suffix threads=${t}`, mode: 'model-free', spec: spec(target, t, speculatorConfig('suffix', { maxCachedRequests: 0 })) });
   }
   return list;
 }

@@ -4,8 +4,13 @@ import { hideBin } from 'yargs/helpers';
 import { SpecInferError } from '../core/errors.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
+import { mergeCommand } from './merge.js';
 import { modelsCommand } from './models.js';
+import { replayCommand } from './replay.js';
 import { reportCommand } from './report.js';
+import { runCommand } from './run.js';
+import { traceCommand } from './trace.js';
+import { validateCommand } from './validate.js';
 
 /** The `specinfer` command line: one module per command. */
 async function main(argv: string[]): Promise<void> {
@@ -15,6 +20,11 @@ async function main(argv: string[]): Promise<void> {
     .command(modelsCommand)
     .command(exportCommand)
     .command(reportCommand)
+    .command(runCommand)
+    .command(validateCommand)
+    .command(mergeCommand)
+    .command(traceCommand)
+    .command(replayCommand)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((msg, err) => {

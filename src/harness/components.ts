@@ -4,6 +4,7 @@ import { EngineModel, type EngineOptions } from '../engine/model.js';
 import { loadModel, type LoadedModel } from '../model/models.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { createSpeculator, resolvePolicy, type SpeculatorConfig } from '../speculators/registry.js';
+import { configTraits } from '../speculators/traits.js';
 import type { Speculator } from '../speculators/types.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
@@ -14,7 +15,7 @@ export type { SpeculatorConfig } from '../speculators/registry.js';
 export type { PolicyConfig } from '../tree/policies.js';
 export { createPolicy };
 
-/** Everything one decoding run needs, by kind tags and options (the shape YAML configs will take). */
+/** Everything one decoding run needs, by kind tags and options (experiment files give one per cell: src/harness/plan.ts runSpec). */
 export interface RunSpec {
   readonly target: string;
   readonly speculator: SpeculatorConfig;
@@ -39,29 +40,87 @@ export interface Run {
 }
 
 /**
+ * Where a run gets its models. The default reads every model afresh and the
+ * run owns (disposes) them; the experiment runner passes a cache so that
+ * cells of a sweep share loaded models (then `shared` is true and the run
+ * disposes none of them).
+ */
+export interface ModelProvider {
+  /** Resolves and reads a model reference. */
+  load(ref: string): Promise<LoadedModel>;
+  /** An engine model of `m`, or of its first `layers` layers (layer-skip drafts). */
+  engine(m: LoadedModel, opts: EngineOptions, layers?: number): Promise<EngineModel>;
+  readonly shared: boolean;
+}
+
+/** Fresh models for every run, owned by it. */
+export const freshModels: ModelProvider = {
+  load: loadModel,
+  engine: (m, opts, layers) => engineModel(m, layers === undefined ? opts : { ...opts, layers, dumpOnnxPath: undefined }),
+  shared: false,
+};
+
+/** What can be checked of a spec before any model is read. */
+export interface CheckedSpec {
+  readonly sampling: SamplingParams;
+  readonly verifier: Verifier;
+  /** The trees the speculator will build (from its config). */
+  readonly traits: TreeTraits;
+  /** Whether the verifier is exact for them; false only with allowLossy. */
+  readonly exact: boolean;
+  /** Why it is not exact ('' when exact). */
+  readonly lossyReason: string;
+}
+
+/**
+ * Checks everything of a spec that needs no model: sampling ranges, the node
+ * budget, the verifier kind, every policy named or implied, and the
+ * verifier's exactness for the trees the speculator's config builds (an
+ * error unless allowLossy). buildRun and config-file validation both use it.
+ */
+export function checkRunSpec(spec: RunSpec): CheckedSpec {
+  const sampling = checkSampling(spec.sampling);
+  if (!Number.isInteger(spec.maxNodes) || spec.maxNodes < 0) throw new ConfigError(`maxNodes must be a non-negative integer, got ${spec.maxNodes}`);
+  const verifier = createVerifier(spec.verifier.kind);
+  checkPolicies(spec.speculator, spec.policy);
+  const traits = configTraits(spec.speculator, spec.policy, sampling);
+  const lossyReason = exactnessProblem(traits, verifier, sampling) ?? '';
+  if (lossyReason !== '' && !spec.allowLossy) throw new ConfigError(`${lossyReason}; pick another verifier or allow lossy decoding (--allow-lossy)`);
+  return { sampling, verifier, traits, exact: lossyReason === '', lossyReason };
+}
+
+/**
  * Checks a spec and builds its components. Everything that can be known
  * before decoding is checked here: sampling ranges, policy and speculator
  * options, draft vocabularies against the target's, and the verifier's
  * exactness for the trees the speculator builds.
  */
-export async function buildRun(spec: RunSpec): Promise<Run> {
-  const sampling = checkSampling(spec.sampling);
-  if (!Number.isInteger(spec.maxNodes) || spec.maxNodes < 0) throw new ConfigError(`maxNodes must be a non-negative integer, got ${spec.maxNodes}`);
-  const verifier = createVerifier(spec.verifier.kind);
-  checkPolicies(spec.speculator, spec.policy);
-  const targetFile = await loadModel(spec.target);
-  const target = await engineModel(targetFile, spec.engine);
+export async function buildRun(spec: RunSpec, models: ModelProvider = freshModels): Promise<Run> {
+  const { verifier, exact } = checkRunSpec(spec);
+  const targetFile = await models.load(spec.target);
+  const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
-    const speculator = await buildSpeculator(spec, targetFile, created);
-    const exact = checkExactness(speculator.treeTraits(sampling), verifier, sampling, spec.allowLossy);
+    const speculator = await buildSpeculator(spec, targetFile, models, created);
     const dispose = async () => {
       await speculator.dispose();
-      await target.dispose();
+      if (!models.shared) await target.dispose();
     };
     return { target, tokenizer: targetFile.tokenizer, speculator, verifier, exact, dispose };
   } catch (e) {
-    await Promise.all([...created, target].map((m) => m.dispose()));
+    await Promise.all([...created, ...(models.shared ? [] : [target])].map((m) => m.dispose()));
+    throw e;
+  }
+}
+
+/** The speculator of a spec without the target's engine model (replays against a trace); checks as buildRun. */
+export async function buildSpeculatorOnly(spec: RunSpec, models: ModelProvider = freshModels): Promise<Speculator> {
+  checkRunSpec(spec);
+  const created: Model[] = [];
+  try {
+    return await buildSpeculator(spec, await models.load(spec.target), models, created);
+  } catch (e) {
+    await Promise.all(created.map((m) => m.dispose()));
     throw e;
   }
 }
@@ -72,60 +131,83 @@ function checkPolicies(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefine
   else if (cfg.kind !== 'none') createPolicy(resolvePolicy(cfg, runPolicy));
 }
 
-/** The speculator of a spec; engine models it creates are pushed to `created` (disposed on failure). */
-function buildSpeculator(spec: RunSpec, targetFile: LoadedModel, created: Model[]): Promise<Speculator> {
+/** The speculator of a spec; engine models it owns are pushed to `created` (disposed on failure). */
+function buildSpeculator(spec: RunSpec, targetFile: LoadedModel, models: ModelProvider, created: Model[]): Promise<Speculator> {
+  const own = (m: EngineModel): Model => {
+    if (models.shared) return borrowed(m);
+    created.push(m);
+    return m;
+  };
   const build = (cfg: SpeculatorConfig): Promise<Speculator> =>
     createSpeculator(cfg, {
       policy: createPolicy(resolvePolicy(cfg, spec.policy)),
       vocabSize: targetFile.weights.config.vocabSize,
       draftModels: async (refs) => {
-        const files = await Promise.all(refs.map(loadModel));
+        const files = await Promise.all(refs.map((r) => models.load(r)));
         for (const d of files) checkVocabulary(targetFile, d);
-        const models = await Promise.all(files.map((d) => engineModel(d, spec.engine)));
-        created.push(...models);
-        return models;
+        const engines = await Promise.all(files.map((d) => models.engine(d, spec.engine)));
+        return engines.map(own);
       },
       layerSkipModel: async (layers) => {
-        const m = await layerSkipModel(targetFile, layers, spec.engine);
-        created.push(m);
-        return m;
+        checkLayers(targetFile, layers);
+        return own(await models.engine(targetFile, spec.engine, layers));
       },
       build,
     });
   return build(spec.speculator);
 }
 
+/** A model whose dispose() does nothing: its owner (a cache) disposes it. */
+export function borrowed(m: Model): Model {
+  return { info: m.info, open: (p) => m.open(p), scoreBatch: (s, t) => m.scoreBatch(s, t), dispose: async () => {} };
+}
+
 function engineModel(m: LoadedModel, opts: EngineOptions): Promise<EngineModel> {
-  return EngineModel.create({ id: m.id, weights: m.weights, bosId: m.tokenizer.bosId, eosIds: [m.tokenizer.eosId] }, opts);
+  return EngineModel.create({ id: opts.layers === undefined ? m.id : `${m.id}[:${opts.layers}]`, weights: m.weights, bosId: m.tokenizer.bosId, eosIds: [m.tokenizer.eosId] }, opts);
 }
 
 /** The target's first `layers` layers + final norm + classifier as a draft (the same weight arrays). */
 export function layerSkipModel(target: LoadedModel, layers: number, opts: EngineOptions): Promise<EngineModel> {
-  const total = target.weights.config.nLayers;
-  if (!Number.isInteger(layers) || layers < 1 || layers > total) {
-    throw new ConfigError(`layer-skip: layers must be an integer in 1..${total} (the target ${target.id} has ${total} layers), got ${layers}`);
-  }
-  const src = { id: `${target.id}[:${layers}]`, weights: target.weights, bosId: target.tokenizer.bosId, eosIds: [target.tokenizer.eosId] };
-  return EngineModel.create(src, { ...opts, layers, dumpOnnxPath: undefined });
+  checkLayers(target, layers);
+  return freshModels.engine(target, opts, layers);
+}
+
+function checkLayers(target: LoadedModel, layers: number): void {
+  const problem = layerSkipProblem(target.id, target.weights.config.nLayers, layers);
+  if (problem) throw new ConfigError(problem);
+}
+
+/** Why a layer-skip draft of `layers` layers of a target with `total` layers is impossible, or undefined. */
+export function layerSkipProblem(targetId: string, total: number, layers: number): string | undefined {
+  if (Number.isInteger(layers) && layers >= 1 && layers <= total) return undefined;
+  return `layer-skip: layers must be an integer in 1..${total} (the target ${targetId} has ${total} layers), got ${layers}`;
 }
 
 function checkVocabulary(target: LoadedModel, draft: LoadedModel): void {
-  if (draft.weights.config.vocabSize !== target.weights.config.vocabSize) {
-    throw new ConfigError(
-      `draft ${draft.id} (${draft.path}) has a vocabulary of ${draft.weights.config.vocabSize} tokens but the target ${target.id} has ` +
-        `${target.weights.config.vocabSize}; a draft model must share the target's tokenizer`,
-    );
-  }
+  const problem = vocabularyProblem(
+    { id: draft.id, path: draft.path, vocabSize: draft.weights.config.vocabSize },
+    { id: target.id, vocabSize: target.weights.config.vocabSize },
+  );
+  if (problem) throw new ConfigError(problem);
 }
 
-/** The verifier must be exact for the trees the speculator builds, unless allowLossy. */
-function checkExactness(traits: TreeTraits, verifier: Verifier, sampling: SamplingParams, allowLossy: boolean): boolean {
-  const exact = verifier.exactFor(traits, sampling);
-  if (!exact && !allowLossy) {
-    throw new ConfigError(
-      `verifier '${verifier.kind}' is not exact for ${traits.chain ? 'chains' : 'trees'} with ${traits.children} children at temperature ${sampling.temperature}` +
-        ` (greedy needs temperature 0; sequence needs a chain from one proposer); pick another verifier or allow lossy decoding (--allow-lossy)`,
-    );
-  }
-  return exact;
+/** Why a draft cannot serve a target (different vocabulary sizes), or undefined. */
+export function vocabularyProblem(
+  draft: { readonly id: string; readonly path: string; readonly vocabSize: number },
+  target: { readonly id: string; readonly vocabSize: number },
+): string | undefined {
+  if (draft.vocabSize === target.vocabSize) return undefined;
+  return (
+    `draft ${draft.id} (${draft.path}) has a vocabulary of ${draft.vocabSize} tokens but the target ${target.id} has ` +
+    `${target.vocabSize}; a draft model must share the target's tokenizer`
+  );
+}
+
+/** Why `verifier` is not exact for such trees at these sampling parameters, or undefined when it is. */
+export function exactnessProblem(traits: TreeTraits, verifier: Verifier, sampling: SamplingParams): string | undefined {
+  if (verifier.exactFor(traits, sampling)) return undefined;
+  return (
+    `verifier '${verifier.kind}' is not exact for ${traits.chain ? 'chains' : 'trees'} with ${traits.children} children at temperature ${sampling.temperature}` +
+    ` (greedy needs temperature 0; sequence needs a chain from one proposer)`
+  );
 }

@@ -1,11 +1,13 @@
 /**
- * Speculators by kind: their config types (the shape YAML configs take),
- * defaults (in one place, SPECULATOR_DEFAULTS, with each kind's default tree
+ * Speculators by kind: their config types (the shape YAML configs take;
+ * defined once as zod schemas in schema.ts), defaults (in one place,
+ * SPECULATOR_DEFAULTS: the schemas' defaults, with each kind's default tree
  * policy) and factories. A factory gets only its own options plus deps.
  */
+import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { Model } from '../core/model.js';
-import { policyConfig, type PolicyConfig } from '../tree/policies.js';
+import { deepFreeze, policyConfig, type PolicyConfig } from '../tree/policies.js';
 import type { TreePolicy } from '../tree/policy.js';
 import { DraftModelSpeculator } from './draft-model.js';
 import { HybridSpeculator } from './hybrid.js';
@@ -14,86 +16,42 @@ import { NgramState } from './ngram.js';
 import { NoSpeculator } from './none.js';
 import { RecycleState, RecycleTable } from './recycle.js';
 import { SuffixCache, SuffixState } from './suffix.js';
+import { SPECULATOR_SHAPES, type SpeculatorConfig } from './schema.js';
 import type { Speculator } from './types.js';
 
-/** Every speculator may name its own tree policy; without one, the run's policy, else the kind's default. */
-interface WithPolicy {
-  readonly policy?: PolicyConfig;
-}
+export {
+  modelRef,
+  speculatorSchema,
+  type DraftModelConfig,
+  type HybridConfig,
+  type LayerSkipConfig,
+  type NgramConfig,
+  type NoneConfig,
+  type RecycleConfig,
+  type SpeculatorConfig,
+  type SuffixConfig,
+} from './schema.js';
 
-export interface NoneConfig {
-  readonly kind: 'none';
-}
-
-export interface DraftModelConfig extends WithPolicy {
-  readonly kind: 'draft-model';
-  /** Draft models (SSMs) by reference; two or more build merge-based trees. */
-  readonly models: readonly string[];
-}
-
-export interface LayerSkipConfig extends WithPolicy {
-  readonly kind: 'layer-skip';
-  /** The target's first `layers` layers (+ final norm + classifier) draft; no new weights. */
-  readonly layers: number;
-}
-
-export interface NgramConfig extends WithPolicy {
-  readonly kind: 'ngram';
-  /** Shortest n-gram matched. */
-  readonly minN: number;
-  /** Longest n-gram matched (tried first). */
-  readonly maxN: number;
-  /** Deepest speculated token (length of the proposed continuation). */
-  readonly maxTokens: number;
-  /** Distinct continuations per row at most (branches). */
-  readonly maxBranches: number;
-  /** Order of continuations: latest occurrence first, or most frequent first. */
-  readonly rank: 'recent' | 'frequent';
-}
-
-export interface SuffixConfig extends WithPolicy {
-  readonly kind: 'suffix';
-  /** Longest suffix matched (depth of the suffix trees). */
-  readonly maxDepth: number;
-  /** Tree size cap: maxSpecFactor * (root match length) nodes. */
-  readonly maxSpecFactor: number;
-  /** Skip nodes whose estimated path probability is below this. */
-  readonly minTokenProb: number;
-  /** Earlier outputs kept in the global suffix tree (oldest evicted first). */
-  readonly maxCachedRequests: number;
-}
-
-export interface RecycleConfig extends WithPolicy {
-  readonly kind: 'recycle';
-  /** Width of the adjacency table (the target's top-k kept per token). */
-  readonly k: number;
-}
-
-export interface HybridConfig {
-  readonly kind: 'hybrid';
-  /** 'merge': one tree, prefix union of every part's; 'switch': one part per step (see minMatch). */
-  readonly mode: 'merge' | 'switch';
-  /** 'switch': the first part whose match length reaches this is used (parts without one always qualify). */
-  readonly minMatch: number;
-  readonly parts: readonly SpeculatorConfig[];
-}
-
-export type SpeculatorConfig = NoneConfig | DraftModelConfig | LayerSkipConfig | NgramConfig | SuffixConfig | RecycleConfig | HybridConfig;
 export type SpeculatorKind = SpeculatorConfig['kind'];
 export type SpeculatorConfigOf<K extends SpeculatorKind> = Extract<SpeculatorConfig, { kind: K }>;
 
 export const SPECULATOR_KINDS: readonly SpeculatorKind[] = ['none', 'draft-model', 'layer-skip', 'ngram', 'suffix', 'recycle', 'hybrid'];
 
-/** Defaults of every option, per kind. */
+/** Defaults of every option, per kind: each schema's defaults (schema.ts; `models` and `parts` must then be given). */
 export const SPECULATOR_DEFAULTS: { readonly [K in SpeculatorKind]: SpeculatorConfigOf<K> } = {
-  none: { kind: 'none' },
-  'draft-model': { kind: 'draft-model', models: [] },
-  'layer-skip': { kind: 'layer-skip', layers: 2 },
-  ngram: { kind: 'ngram', minN: 1, maxN: 4, maxTokens: 10, maxBranches: 4, rank: 'recent' },
-  suffix: { kind: 'suffix', maxDepth: 24, maxSpecFactor: 4, minTokenProb: 0.1, maxCachedRequests: 256 },
-  recycle: { kind: 'recycle', k: 8 },
-  hybrid: { kind: 'hybrid', mode: 'merge', minMatch: 3, parts: [] },
+  none: defaultsOf('none'),
+  'draft-model': defaultsOf('draft-model'),
+  'layer-skip': defaultsOf('layer-skip'),
+  ngram: defaultsOf('ngram'),
+  suffix: defaultsOf('suffix'),
+  recycle: defaultsOf('recycle'),
+  hybrid: defaultsOf('hybrid'),
 };
+
+function defaultsOf<K extends SpeculatorKind>(kind: K): SpeculatorConfigOf<K> {
+  const shape: z.ZodRawShape = SPECULATOR_SHAPES[kind];
+  return deepFreeze(z.strictObject(shape).parse({ kind }) as unknown as SpeculatorConfigOf<K>);
+}
 
 /** Each kind's tree policy when neither it nor the run names one. */
 export function defaultPolicy(cfg: SpeculatorConfig): PolicyConfig {

@@ -1,0 +1,115 @@
+/**
+ * The experiment file schema (one YAML file = one experiment, SPEC section 7),
+ * defined once with zod: config types come from it (z.output), `specinfer
+ * validate` checks files against it, and configs/schema.json (for editors) is
+ * generated from it (`npm run schema`). Every component is selected by `kind`
+ * and takes its own options only (strict objects).
+ */
+import { z } from 'zod';
+import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, type SpeculatorConfig } from '../speculators/registry.js';
+import { policySchema } from '../tree/policies.js';
+import { VERIFIER_KINDS } from '../verifiers/index.js';
+
+const positiveInt = z.number().int().min(1);
+const count = z.number().int().min(0);
+
+export const samplingSchema = z
+  .strictObject({
+    temperature: z.number().min(0).default(0).describe('Sampling temperature of the target (and the drafts): 0 = greedy (argmax).'),
+    topK: count.default(0).describe('Keep the k most probable tokens (0 = off).'),
+    topP: z.number().gt(0).max(1).default(1).describe('Nucleus sampling mass (1 = off).'),
+  })
+  .describe("Sampling parameters, applied to the target's distribution before verification (and the same transform to the drafts').");
+
+export const verifierSchema = z
+  .strictObject({
+    kind: z.enum(VERIFIER_KINDS).describe('greedy (temperature 0 only), mss (multi-step speculative sampling), ns (naive sampling), sequence (chains from one proposer).'),
+  })
+  .describe('The verifier (selected by kind).');
+
+export const engineSchema = z
+  .strictObject({
+    threads: count.default(1).describe('onnxruntime intra-op threads (0 = one per core).'),
+    executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']).describe('onnxruntime execution providers in priority order, e.g. [cuda, cpu].'),
+  })
+  .describe('How models run.');
+
+export const measureSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('decode') }).describe('Speculative decoding: one record per step (steps.jsonl).'),
+    z
+      .strictObject({
+        kind: z.literal('topk-agreement'),
+        maxK: positiveInt.max(64).default(5).describe('Largest k measured (k = 1..maxK).'),
+      })
+      .describe(
+        "SpecInfer Table 1: along the target's trace (greedy at temperature 0, else sampled with the seed), whether the target's token is among the draft's top-k (speculator: one draft-model).",
+      ),
+  ])
+  .describe('What a cell measures.');
+
+/** Keys of one cell's config (everything but `sweep`). */
+const cellShape = {
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" and "-" only')
+    .optional()
+    .describe("The experiment's name (default: the file name); titles the report, names default output folders."),
+  description: z.string().optional().describe('What the experiment shows (free text).'),
+  target: modelRef.describe('The target model (LLM).'),
+  speculator: z
+    .union([speculatorSchema, z.array(speculatorSchema).min(1)])
+    .default({ kind: 'none' })
+    .describe('The speculator; a list of several is a hybrid (mode merge). Default none: incremental decoding.'),
+  policy: policySchema.optional().describe("The tree policy of every speculator that names none of its own; absent = each kind's default."),
+  verifier: verifierSchema.prefault({ kind: 'greedy' }),
+  sampling: samplingSchema.prefault({}),
+  workload: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .describe('Prompt set(s): a name from experiments/workloads (without .jsonl) or a path to a JSONL file; a list runs each.'),
+  promptsPerWorkload: positiveInt.optional().describe('Use only the first N prompts of each workload.'),
+  maxTokens: positiveInt.default(128).describe('Tokens generated per prompt at most.'),
+  seeds: z.array(count).min(1).describe('Seeds (explicit): every prompt runs once per seed; request streams derive from (seed, workload, prompt id).'),
+  batchSize: positiveInt.default(1).describe('Requests decoded together.'),
+  maxNodes: count.default(64).describe('Node budget of every tree.'),
+  engine: engineSchema.prefault({}),
+  allowLossy: z.boolean().default(false).describe('Accept a verifier that is not exact for the tree kind and sampling (recorded as a warning in the run).'),
+  baseline: z.boolean().default(true).describe('Add the incremental-decoding baseline of each target (and batch size), so speedups are measured in the same run.'),
+  warmupTokens: count.default(16).describe('Each cell first decodes one unrecorded request of this many tokens (0 = none), so timings exclude warm-up.'),
+  measure: measureSchema.prefault({ kind: 'decode' }),
+};
+
+/** One cell's config: the file without `sweep`, with a sweep point applied. */
+export const cellConfigSchema = z.strictObject(cellShape);
+
+export const sweepSchema = z
+  .record(z.string(), z.array(z.unknown()).min(1))
+  .describe(
+    'A grid: each key is a key path (e.g. policy.expansion, verifier.kind, batchSize), each value the list of values it takes; every combination is one cell (first key slowest). ' +
+      'A key of several paths joined by "," (e.g. "verifier.kind,sampling.temperature") takes lists of one value per path, varied together.',
+  );
+
+/** The whole file. */
+export const experimentSchema = z
+  .strictObject({ ...cellShape, sweep: sweepSchema.optional() })
+  .describe('A specinfer experiment: a target, speculators, a tree policy, a verifier, sampling parameters and a workload, optionally swept.');
+
+export type CellConfig = z.output<typeof cellConfigSchema>;
+export type ExperimentFile = z.output<typeof experimentSchema>;
+export type MeasureConfig = z.output<typeof measureSchema>;
+
+/** The speculator of a cell: a list is a hybrid merge of its entries. */
+export function cellSpeculator(c: Pick<CellConfig, 'speculator'>): SpeculatorConfig {
+  if (!Array.isArray(c.speculator)) return c.speculator;
+  return c.speculator.length === 1 ? c.speculator[0] : { ...SPECULATOR_DEFAULTS.hybrid, parts: c.speculator };
+}
+
+/** The workloads of a cell, as a list. */
+export function cellWorkloads(c: Pick<CellConfig, 'workload'>): string[] {
+  return Array.isArray(c.workload) ? c.workload : [c.workload];
+}
+
+/** The JSON Schema of experiment files (configs/schema.json), for editor support. */
+export function experimentJsonSchema(): object {
+  return z.toJSONSchema(experimentSchema, { io: 'input', target: 'draft-2020-12' });
+}

@@ -1,0 +1,128 @@
+/**
+ * Loading an experiment file: YAML -> sweep grid -> one config per cell,
+ * each checked against the schema and then against models, workloads and
+ * the verifier's exactness, all before any model loads. Every problem of
+ * the file is reported at once (ConfigFileError), each with its line.
+ */
+import path from 'node:path';
+import { Document, isScalar, visit } from 'yaml';
+import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue, type KeyPath } from './config-source.js';
+import { CheckContext, checkCell } from './checks.js';
+import { cellConfigSchema, type CellConfig } from './experiment.js';
+import { zodProblems, type PathProblem } from './issues.js';
+import { baselineCells, sweepCell, type CellPlan } from './plan.js';
+import { applyPoint, locate, sweepAxes, sweepPoints, type SweepAxis, type SweepPoint } from './sweep.js';
+
+export interface Experiment {
+  readonly file: string;
+  readonly name: string;
+  readonly description?: string;
+  /** Baselines first, then the sweep's cells in grid order; `info.index` is the position here. */
+  readonly cells: readonly CellPlan[];
+  readonly measure: CellConfig['measure']['kind'];
+  /** Problems allowed by allowLossy, formatted like errors. */
+  readonly warnings: readonly string[];
+  /** The file with defaults filled in (and its sweep): config.resolved.yaml. */
+  readonly resolvedYaml: string;
+}
+
+export interface LoadOptions {
+  /** Check for `specinfer replay` (no speculator that needs the target's logits, greedy only). */
+  readonly replay?: boolean;
+  /** The file's text (default: read from `file`). */
+  readonly text?: string;
+}
+
+interface Located {
+  readonly issue: ConfigIssue;
+  readonly cell: string;
+}
+
+/** Reads and checks an experiment file; throws a ConfigFileError listing every problem. */
+export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment {
+  const src = opts.text === undefined ? ConfigSource.read(file) : ConfigSource.parse(file, opts.text);
+  const raw = src.value();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigFileError(file, [src.issue([], 'an experiment file is a YAML mapping (target:, speculator:, workload:, seeds:, ...)')]);
+  }
+  const { sweep, ...base } = raw as Record<string, unknown>;
+  const { axes, issues } = sweepAxes(sweep, src);
+  if (issues.length > 0) throw new ConfigFileError(file, issues);
+  const points = sweepPoints(axes);
+  const ctx = new CheckContext({ replay: opts.replay });
+  const found: Located[] = [];
+  const warnings: Located[] = [];
+  const idWidth = Math.max(3, String(points.length - 1).length);
+  const cells: { config: CellConfig; point: SweepPoint; lossy: string }[] = [];
+  for (const point of points) {
+    const id = `c${String(point.index).padStart(idWidth, '0')}`;
+    const cellRaw = applyPoint(base, axes, point);
+    const at = (problems: readonly PathProblem[]) => problems.map((p) => ({ issue: locateIssue(p, axes, point, src), cell: id }));
+    const parsed = cellConfigSchema.safeParse(cellRaw);
+    if (!parsed.success) {
+      found.push(...at(zodProblems(parsed.error.issues, cellConfigSchema, cellRaw)));
+      continue;
+    }
+    const check = checkCell(parsed.data, ctx);
+    found.push(...at(check.errors));
+    if (check.lossy !== '') warnings.push(...at([{ path: ['verifier', 'kind'], problem: `${check.lossy} (allowed by allowLossy: the run is not exact)` }]));
+    cells.push({ config: parsed.data, point, lossy: check.lossy });
+  }
+  if (found.length > 0) throw new ConfigFileError(file, merged(found, points.length));
+  const name = cells[0].config.name ?? path.basename(file).replace(/\.ya?ml$/, '');
+  const swept = cells.map((c, i) => sweepCell(c.config, c.point, i, idWidth, c.lossy));
+  const baselines = baselineCells(swept, (ref) => ctx.probe(ref).id);
+  const all = [...baselines, ...swept].map((c, index) => ({ ...c, info: { ...c.info, index } }));
+  return {
+    file,
+    name,
+    description: cells[0].config.description,
+    cells: all,
+    measure: cells[0].config.measure.kind,
+    warnings: merged(warnings, points.length).map(formatIssue),
+    resolvedYaml: resolvedYaml(file, base, sweep, name),
+  };
+}
+
+function locateIssue(p: PathProblem, axes: readonly SweepAxis[], point: SweepPoint, src: ConfigSource): ConfigIssue {
+  const { docPath, note } = locate(p.path, axes, point, src);
+  return src.issue(docPath, `${p.problem}${note}`, p.path as KeyPath);
+}
+
+/** One issue per (line, path, problem); those of some cells only (of several) name them. */
+function merged(found: readonly Located[], cellCount: number): ConfigIssue[] {
+  const byKey = new Map<string, { issue: ConfigIssue; cells: string[] }>();
+  for (const f of found) {
+    const key = `${f.issue.line}\u0000${f.issue.path}\u0000${f.issue.problem}`;
+    const entry = byKey.get(key) ?? { issue: f.issue, cells: [] };
+    if (!entry.cells.includes(f.cell)) entry.cells.push(f.cell);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()]
+    .map(({ issue, cells }) => (cellCount > 1 && cells.length < cellCount ? { ...issue, problem: `${issue.problem} [cell${cells.length > 1 ? 's' : ''} ${cells.join(', ')}]` } : issue))
+    .sort((a, b) => a.line - b.line);
+}
+
+/** The file with defaults filled in where its keys parse on their own, and its sweep as written. */
+function resolvedYaml(file: string, base: Record<string, unknown>, sweep: unknown, name: string): string {
+  const parsed = cellConfigSchema.safeParse(base);
+  const resolved: Record<string, unknown> = { ...(parsed.success ? stripUndefined(parsed.data) : base), name };
+  if (sweep !== undefined && sweep !== null) resolved.sweep = sweep;
+  const header = `# ${path.basename(file)} with every default filled in (written by specinfer run)\n`;
+  return header + yamlText(resolved);
+}
+
+/** YAML text of plain data, lists of plain values in flow style ([1, 1, 3, 1]). */
+export function yamlText(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+function stripUndefined(v: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+}

@@ -1,0 +1,112 @@
+/**
+ * A results folder as the runner writes it:
+ *   config.resolved.yaml  the experiment with defaults filled in;
+ *   cells.json            this folder's cells (CellInfo + each cell's config);
+ *   steps.jsonl           one CellRecord per line (decode), or topk.jsonl (topk-agreement);
+ *   cells-done.json       { shard, total, done: [cell ids] }, rewritten after each cell;
+ *   env.json, meta.json   the machine; title/config/env for the report.
+ * A cell's records are appended when the cell ends, then it joins `done`;
+ * resuming drops records of cells not in `done` (an interrupted cell) and
+ * skips the others.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import type { Shard } from './shard.js';
+
+export const RESULT_FILES = {
+  resolved: 'config.resolved.yaml',
+  cells: 'cells.json',
+  steps: 'steps.jsonl',
+  topk: 'topk.jsonl',
+  done: 'cells-done.json',
+  env: 'env.json',
+  meta: 'meta.json',
+} as const;
+
+export interface DoneState {
+  readonly shard: Shard;
+  /** Cells of the whole experiment (all shards). */
+  readonly total: number;
+  readonly done: readonly string[];
+}
+
+export function writeJson(file: string, value: unknown): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+export function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read (${(e as Error).message})`);
+  }
+}
+
+/** Records of a JSONL file (a torn last line, from an interrupted write, is dropped). */
+export function readJsonl<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  const out: T[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // torn line
+    }
+  }
+  return out;
+}
+
+export function writeJsonl(file: string, records: readonly object[]): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  renameSync(tmp, file);
+}
+
+/** The records file of a measure. */
+export function recordsFile(dir: string, measure: 'decode' | 'topk-agreement'): string {
+  return path.join(dir, measure === 'decode' ? RESULT_FILES.steps : RESULT_FILES.topk);
+}
+
+/**
+ * Prepares `dir` for a run of `resolved` (the config text) on `shard`:
+ * a fresh folder, or with `resume` the cells already done (their records
+ * kept, any others dropped). A folder holding another run is an error.
+ */
+export function openResults(dir: string, resolved: string, shard: Shard, total: number, measure: 'decode' | 'topk-agreement', resume: boolean): Set<string> {
+  mkdirSync(dir, { recursive: true });
+  const doneFile = path.join(dir, RESULT_FILES.done);
+  const records = recordsFile(dir, measure);
+  const started = existsSync(doneFile) || existsSync(records);
+  if (started && !resume) {
+    throw new ConfigError(`${dir} already holds results of a run; pass --resume to continue it, or choose another --out`);
+  }
+  const state: DoneState = existsSync(doneFile) ? readJson<DoneState>(doneFile) : { shard, total, done: [] };
+  if (resume && started) checkSameRun(dir, resolved, shard, state);
+  const done = new Set(state.done);
+  writeJsonl(records, readJsonl<{ cell: string }>(records).filter((r) => done.has(r.cell)));
+  writeFileSync(path.join(dir, RESULT_FILES.resolved), resolved);
+  writeJson(doneFile, { shard, total, done: [...done] });
+  return done;
+}
+
+function checkSameRun(dir: string, resolved: string, shard: Shard, state: DoneState): void {
+  const file = path.join(dir, RESULT_FILES.resolved);
+  if (existsSync(file) && readFileSync(file, 'utf8') !== resolved) {
+    throw new ConfigError(`${dir} holds a run of a different config (${file} differs); resume with the same file, or choose another --out`);
+  }
+  if (state.shard.index !== shard.index || state.shard.count !== shard.count) {
+    throw new ConfigError(`${dir} holds shard ${state.shard.index}/${state.shard.count}; resume it with --shard ${state.shard.index}/${state.shard.count}`);
+  }
+}
+
+/** Appends a finished cell's records, then marks it done. */
+export function finishCell(dir: string, measure: 'decode' | 'topk-agreement', cell: string, records: readonly object[]): void {
+  appendFileSync(recordsFile(dir, measure), records.map((r) => JSON.stringify(r) + '\n').join(''));
+  const file = path.join(dir, RESULT_FILES.done);
+  const state = readJson<DoneState>(file);
+  writeJson(file, { ...state, done: [...state.done, cell] });
+}
