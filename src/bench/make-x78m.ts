@@ -10,12 +10,13 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workModelsDir } from './work-dir.js';
 import { monotonicClock } from '../core/types.js';
 import { generateIncremental } from '../decode/incremental.js';
 import { EngineModel } from '../engine/model.js';
 import { writeHfFolder } from '../model/hf-writer.js';
 import { inflateWeights, X78M_NAME, X78M_SHAPE } from '../model/inflate.js';
-import { loadModel, modelsDir, modelVocab, type LoadedModel } from '../model/models.js';
+import { loadModel, modelVocab, type LoadedModel } from '../model/models.js';
 import { parameterCount } from '../model/weights.js';
 
 async function greedy(m: LoadedModel, prompt: Int32Array, n: number): Promise<{ tokens: number[]; msPerToken: number }> {
@@ -61,7 +62,9 @@ export async function ensureX78m(dir: string, log: (line: string) => void): Prom
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const dest = path.join(modelsDir(), X78M_NAME);
-  if (existsSync(path.join(dest, 'config.json'))) process.stdout.write(`${dest} exists, skipped\n`);
-  else await ensureX78m(modelsDir(), (line) => process.stdout.write(`${line}\n`));
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const dir = workModelsDir(log);
+  const dest = path.join(dir, X78M_NAME);
+  if (existsSync(path.join(dest, 'config.json'))) log(`${dest} exists, skipped`);
+  else await ensureX78m(dir, log);
 }

@@ -53,7 +53,7 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   const cells = shardCells(exp.cells, shard);
   const done = openResults(opts.out, exp.resolvedYaml, shard, exp.cells.length, exp.measure, opts.resume ?? false);
   await writeRunFiles(opts.out, exp, cells, opts.metaNotes);
-  const prompts = promptsOf(cells);
+  const prompts = promptsOf();
   const progress = opts.progress?.(cells.length, cells.reduce((n, c) => n + requestCount(c, prompts(c)), 0)) ?? SILENT;
   const models = new ModelCache();
   const ran: string[] = [];
@@ -90,7 +90,7 @@ function requestCount(plan: CellPlan, prompts: CellPrompts): number {
 }
 
 /** Each cell's prompts (workload files read once). */
-function promptsOf(cells: readonly CellPlan[]): (plan: CellPlan) => CellPrompts {
+function promptsOf(): (plan: CellPlan) => CellPrompts {
   const read = new Map<string, ReturnType<typeof readWorkload>>();
   return (plan) =>
     plan.workloads.map((workload) => {

@@ -33,7 +33,7 @@ export function readLlama2cCheckpoint(file: string): LlamaWeights {
   const config = toConfig(file, header);
   const tied = header.vocab_size > 0;
   const floats = expectedFloats(config, tied);
-  checkSize(file, header, config, floats * 4, buf.byteLength - HEADER_BYTES);
+  checkSize(file, header, floats * 4, buf.byteLength - HEADER_BYTES);
   const data = floatView(buf, HEADER_BYTES, floats);
   return sliceWeights(config, tied, data);
 }
@@ -90,7 +90,7 @@ function expectedFloats(c: LlamaConfig, tied: boolean): number {
   return c.vocabSize * c.dim + c.nLayers * perLayer + c.dim + freqCis + (tied ? 0 : c.vocabSize * c.dim);
 }
 
-function checkSize(file: string, h: Llama2cHeader, c: LlamaConfig, expected: number, actual: number): void {
+function checkSize(file: string, h: Llama2cHeader, expected: number, actual: number): void {
   if (expected === actual) return;
   const says = `header says ${expected} bytes of weights (${describe(h)}${h.vocab_size < 0 ? ', untied classifier' : ''}) but the file has ${actual}`;
   if (actual < expected) {

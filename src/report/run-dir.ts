@@ -63,7 +63,7 @@ const metaSchema = z.object({
   title: z.string().optional(),
 });
 
-function parseJson(file: string, text: string, where: string): unknown {
+function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -86,7 +86,7 @@ function readText(file: string): string {
 
 /** cells.json: the cells, ids unique. */
 export function readCells(file: string): CellInfo[] {
-  const cells = check(z.array(cellSchema), parseJson(file, readText(file), file), file);
+  const cells = check(z.array(cellSchema), parseJson(readText(file), file), file);
   const seen = new Set<string>();
   for (const c of cells) {
     if (seen.has(c.id)) throw new ReportError(`${file}: cell id '${c.id}' appears twice; ids must be unique`);
@@ -103,13 +103,13 @@ export function readRecords(file: string): CellRecord[] {
     .forEach((line, i) => {
       if (line.trim() === '') return;
       const where = `${file}:${i + 1}`;
-      out.push(check(recordSchema, parseJson(file, line, where), where));
+      out.push(check(recordSchema, parseJson(line, where), where));
     });
   return out;
 }
 
 function readMeta(file: string): ReportMeta | undefined {
-  return existsSync(file) ? check(metaSchema, parseJson(file, readText(file), file), file) : undefined;
+  return existsSync(file) ? check(metaSchema, parseJson(readText(file), file), file) : undefined;
 }
 
 /** Loads a results folder (for re-rendering its report or for notebooks). */

@@ -1,0 +1,35 @@
+/**
+ * Where benchmark scripts write derived models (inflated targets, GGUF
+ * exports): $SPECINFER_MODELS when it is writable; otherwise (e.g. a
+ * read-only shared folder) ~/.cache/specinfer/models, which then links every
+ * model of SPECINFER_MODELS and becomes SPECINFER_MODELS for this process.
+ */
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { modelsDir } from '../model/models.js';
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A writable models folder holding (links to) every model of SPECINFER_MODELS. */
+export function workModelsDir(log: (line: string) => void): string {
+  const dir = modelsDir();
+  if (writable(dir)) return dir;
+  const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'specinfer', 'models');
+  mkdirSync(cache, { recursive: true });
+  for (const name of readdirSync(dir)) {
+    const link = path.join(cache, name);
+    if (!existsSync(link)) symlinkSync(path.join(dir, name), link);
+  }
+  log(`${dir} is read-only: derived models go to ${cache}`);
+  process.env.SPECINFER_MODELS = cache;
+  return cache;
+}
+
