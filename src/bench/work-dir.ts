@@ -4,15 +4,16 @@
  * read-only shared folder) ~/.cache/specinfer/models, which then links every
  * model of SPECINFER_MODELS and becomes SPECINFER_MODELS for this process.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { modelsDir } from '../model/models.js';
 
+/** Writable for us and not marked read-only (root passes access checks even on r-x folders). */
 function writable(dir: string): boolean {
   try {
     accessSync(dir, constants.W_OK);
-    return true;
+    return (statSync(dir).mode & 0o222) !== 0;
   } catch {
     return false;
   }

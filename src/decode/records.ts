@@ -22,3 +22,27 @@ export interface StepRecord {
   readonly verifyMs: number;
   readonly commitMs: number;
 }
+
+/** The record of one step: counts from the tree and the verification outcome, times as measured. */
+export function stepRecord(
+  request: number,
+  step: number,
+  tree: { readonly tokens: Int32Array; readonly depths: Int32Array },
+  outcome: { readonly path: Int32Array; readonly nextKind: 'bonus' | 'recovered' },
+  emitted: number,
+  ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>,
+): StepRecord {
+  const nodesPerDepth: number[] = [];
+  for (const d of tree.depths) nodesPerDepth[d - 1] = (nodesPerDepth[d - 1] ?? 0) + 1;
+  return {
+    request,
+    step,
+    treeSize: tree.tokens.length,
+    treeDepth: nodesPerDepth.length,
+    nodesPerDepth: Array.from(nodesPerDepth, (n) => n ?? 0),
+    accepted: outcome.path.length,
+    emitted,
+    nextKind: outcome.nextKind,
+    ...ms,
+  };
+}

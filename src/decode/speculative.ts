@@ -3,7 +3,7 @@ import { monotonicClock, type Clock, type Rng } from '../core/types.js';
 import type { Speculator, SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import type { SamplingParams, Verifier, VerifyResult } from '../verifiers/types.js';
-import type { StepRecord } from './records.js';
+import { stepRecord, type StepRecord } from './records.js';
 
 export interface DecodeOptions {
   readonly maxTokens: number;
@@ -107,17 +107,5 @@ function append(l: Live, emitted: readonly number[], opts: DecodeOptions, maxCon
 }
 
 function record(l: Live, tree: DraftTree, result: VerifyResult, emitted: number, ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>): StepRecord {
-  const nodesPerDepth: number[] = [];
-  for (const d of tree.depths) nodesPerDepth[d - 1] = (nodesPerDepth[d - 1] ?? 0) + 1;
-  return {
-    request: l.index,
-    step: l.steps++,
-    treeSize: tree.tokens.length,
-    treeDepth: nodesPerDepth.length,
-    nodesPerDepth: Array.from(nodesPerDepth, (n) => n ?? 0),
-    accepted: result.path.length,
-    emitted,
-    nextKind: result.nextKind,
-    ...ms,
-  };
+  return stepRecord(l.index, l.steps++, tree, result, emitted, ms);
 }

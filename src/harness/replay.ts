@@ -12,7 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logits } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
-import type { StepRecord } from '../decode/records.js';
+import { stepRecord, type StepRecord } from '../decode/records.js';
 import type { SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import { GREEDY } from '../verifiers/types.js';
@@ -148,17 +148,5 @@ function append(l: Live, emitted: readonly number[], maxTokens: number): number 
 }
 
 function record(l: Live, tree: DraftTree, result: { path: Int32Array; nextKind: 'bonus' | 'recovered' }, emitted: number, ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>): StepRecord {
-  const nodesPerDepth: number[] = [];
-  for (const d of tree.depths) nodesPerDepth[d - 1] = (nodesPerDepth[d - 1] ?? 0) + 1;
-  return {
-    request: l.index,
-    step: l.steps++,
-    treeSize: tree.tokens.length,
-    treeDepth: nodesPerDepth.length,
-    nodesPerDepth: Array.from(nodesPerDepth, (n) => n ?? 0),
-    accepted: result.path.length,
-    emitted,
-    nextKind: result.nextKind,
-    ...ms,
-  };
+  return stepRecord(l.index, l.steps++, tree, result, emitted, ms);
 }
