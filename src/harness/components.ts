@@ -145,7 +145,9 @@ function buildSpeculator(spec: RunSpec, targetFile: LoadedModel, models: ModelPr
       draftModels: async (refs) => {
         const files = await Promise.all(refs.map((r) => models.load(r)));
         for (const d of files) checkVocabulary(targetFile, d);
-        const engines = await Promise.all(files.map((d) => models.engine(d, spec.engine)));
+        // Draft models are small: one intra-op thread. More would spin against the target's
+        // threads on the same cores (measured: 2-thread SSMs made 2-thread speculation slower).
+        const engines = await Promise.all(files.map((d) => models.engine(d, { ...spec.engine, threads: 1 })));
         return engines.map(own);
       },
       layerSkipModel: async (layers) => {
