@@ -227,7 +227,7 @@ async function writeChart(results: SystemResult[], dir: string): Promise<void> {
       width: 420,
       mark: 'bar',
       encoding: {
-        y: { field: 'system', type: 'nominal', sort: '-x', title: null },
+        y: { field: 'system', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 520 } },
         x: { field: 'tokensPerSecond', type: 'quantitative', title: 'tokens/s' },
         color: { field: 'side', type: 'nominal' },
       },
