@@ -1,21 +1,15 @@
 import { expect } from 'chai';
 import type { Model } from '../../src/core/model.js';
-import { createRng } from '../../src/core/rng.js';
-import { generateIncremental } from '../../src/decode/incremental.js';
-import { decodeSpeculative } from '../../src/decode/speculative.js';
 import type { EngineModel } from '../../src/engine/model.js';
 import { loadModel } from '../../src/model/models.js';
 import { summarize } from '../../src/report/metrics.js';
 import { DraftModelSpeculator } from '../../src/speculators/draft-model.js';
 import type { Speculator } from '../../src/speculators/types.js';
 import { StaticExpansionPolicy } from '../../src/tree/static-expansion.js';
-import { createVerifier, GREEDY } from '../../src/verifiers/index.js';
 import { engineModel } from '../support/engine-models.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { CONFORMANCE_PROMPTS, encodeAll } from '../support/prompts.js';
-
-const NEW_TOKENS = 128;
-const STOP = [1, 2];
+import { decodeGreedy, firstDivergence, incrementalOutputs, NEW_TOKENS } from '../support/conformance.js';
 
 /** Which speculator x tree policy combinations must reproduce incremental greedy decoding. */
 const COMBINATIONS: readonly { name: string; drafts: string[]; expansion: number[] }[] = [
@@ -27,13 +21,6 @@ const COMBINATIONS: readonly { name: string; drafts: string[]; expansion: number
   { name: 'merge of 3 SSMs <1,2,1,1>', drafts: ['stories260K-ssm-s', 'stories260K-ssm-m', 'stories260K-ssm-s-boost'], expansion: [1, 2, 1, 1] },
 ];
 
-/** Index and tokens of the first difference, for a readable failure. */
-function firstDivergence(got: Int32Array, want: Int32Array): string | null {
-  const n = Math.max(got.length, want.length);
-  for (let i = 0; i < n; i++) if (got[i] !== want[i]) return `first diverging position ${i}: speculative ${got[i]} vs incremental ${want[i]}`;
-  return null;
-}
-
 describe('conformance: greedy speculative decoding equals greedy incremental decoding', function () {
   let target: EngineModel;
   let prompts: Int32Array[];
@@ -42,8 +29,7 @@ describe('conformance: greedy speculative decoding equals greedy incremental dec
     useTestModelsDir();
     target = await engineModel('stories260K');
     prompts = encodeAll((await loadModel('stories260K')).tokenizer, CONFORMANCE_PROMPTS);
-    expected = [];
-    for (const p of prompts) expected.push((await generateIncremental(target, p, { maxTokens: NEW_TOKENS, stopTokens: STOP })).tokens);
+    expected = await incrementalOutputs(target, prompts);
   });
   after(async () => target.dispose());
 
@@ -52,18 +38,10 @@ describe('conformance: greedy speculative decoding equals greedy incremental dec
       it(`${combo.name}, batch size ${batchSize}: ${CONFORMANCE_PROMPTS.length} prompts x ${NEW_TOKENS} tokens`, async () => {
         const drafts: Model[] = await Promise.all(combo.drafts.map(engineModel));
         const speculator: Speculator = new DraftModelSpeculator(drafts, new StaticExpansionPolicy({ expansion: combo.expansion }));
-        for (let start = 0; start < prompts.length; start += batchSize) {
-          const batch = prompts.slice(start, start + batchSize).map((prompt, i) => ({ prompt, rng: createRng(start + i) }));
-          const { outputs, records } = await decodeSpeculative(target, speculator, createVerifier('greedy'), batch, {
-            maxTokens: NEW_TOKENS,
-            stopTokens: STOP,
-            sampling: GREEDY,
-            maxNodes: 64,
-          });
-          outputs.forEach((o, i) => expect(firstDivergence(o.tokens, expected[start + i]), `prompt ${start + i}`).to.equal(null));
-          expect(records.every((r) => r.treeSize <= 64)).to.equal(true);
-          expect(summarize(records).tokensPerStep, 'speculation took place').to.be.above(1.2);
-        }
+        const { outputs, records } = await decodeGreedy(target, speculator, prompts, batchSize);
+        outputs.forEach((o, i) => expect(firstDivergence(o, expected[i]), `prompt ${i}`).to.equal(null));
+        expect(records.every((r) => r.treeSize <= 64)).to.equal(true);
+        expect(summarize(records).tokensPerStep, 'speculation took place').to.be.above(1.2);
         await speculator.dispose();
       });
     }

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { generateIncremental } from '../../src/decode/incremental.js';
 import type { EngineModel } from '../../src/engine/model.js';
 import { buildRun, type RunSpec } from '../../src/harness/components.js';
 import { loadModel } from '../../src/model/models.js';
@@ -7,7 +6,7 @@ import { summarize } from '../../src/report/metrics.js';
 import { speculatorConfig, type SpeculatorConfig } from '../../src/speculators/registry.js';
 import { policyConfig, type PolicyConfig } from '../../src/tree/policies.js';
 import { GREEDY } from '../../src/verifiers/index.js';
-import { decodeGreedy, firstDivergence, NEW_TOKENS, STOP } from '../support/conformance.js';
+import { decodeGreedy, firstDivergence, incrementalOutputs, NEW_TOKENS } from '../support/conformance.js';
 import { engineModel } from '../support/engine-models.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { CONFORMANCE_PROMPTS, encodeAll } from '../support/prompts.js';
@@ -73,8 +72,7 @@ describe('conformance: every speculator and tree policy, greedy speculative = gr
     useTestModelsDir();
     target = await engineModel('stories260K');
     prompts = encodeAll((await loadModel('stories260K')).tokenizer, CONFORMANCE_PROMPTS);
-    expected = [];
-    for (const p of prompts) expected.push((await generateIncremental(target, p, { maxTokens: NEW_TOKENS, stopTokens: STOP })).tokens);
+    expected = await incrementalOutputs(target, prompts);
   });
 
   after(async () => target.dispose());

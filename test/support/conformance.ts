@@ -1,5 +1,6 @@
 import { createRng } from '../../src/core/rng.js';
 import type { Model } from '../../src/core/model.js';
+import { generateIncremental } from '../../src/decode/incremental.js';
 import { decodeSpeculative } from '../../src/decode/speculative.js';
 import type { StepRecord } from '../../src/decode/records.js';
 import type { Speculator } from '../../src/speculators/types.js';
@@ -33,4 +34,11 @@ export async function decodeGreedy(
     records.push(...r.records.map((rec) => ({ ...rec, step: rec.step + start * 10_000 })));
   }
   return { outputs, records };
+}
+
+/** The oracle: plain incremental greedy decoding of each prompt. */
+export async function incrementalOutputs(target: Model, prompts: readonly Int32Array[]): Promise<Int32Array[]> {
+  const out: Int32Array[] = [];
+  for (const p of prompts) out.push((await generateIncremental(target, p, { maxTokens: NEW_TOKENS, stopTokens: STOP })).tokens);
+  return out;
 }
