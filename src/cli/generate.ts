@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
 import { ConfigError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative } from '../decode/speculative.js';
@@ -47,6 +48,7 @@ interface GenerateArgs {
   threads: number;
   executionProvider: string[];
   dumpOnnx?: string;
+  graph: GraphKind;
 }
 
 const CLI_SPECULATORS = SPECULATOR_KINDS.filter((k) => k !== 'hybrid');
@@ -90,6 +92,7 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('allow-lossy', { type: 'boolean', default: false, describe: 'accept a verifier that is not exact for this tree kind' })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads (0 = one per core)' })
     .option('execution-provider', { type: 'string', array: true, default: ['cpu'], describe: 'onnxruntime execution providers, e.g. cuda cpu' })
+    .option('graph', { choices: GRAPH_KINDS, default: 'fused' as GraphKind, describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
     .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' }) as unknown as Argv<GenerateArgs>;
 }
 
@@ -161,7 +164,7 @@ export function specFromArgs(args: GenerateArgs): RunSpec {
     sampling: { temperature, topK: args.topK, topP: args.topP },
     maxNodes: args.maxNodes,
     allowLossy: args.allowLossy,
-    engine: { threads: args.threads, executionProviders: args.executionProvider, dumpOnnxPath: args.dumpOnnx },
+    engine: { threads: args.threads, executionProviders: args.executionProvider, graph: args.graph, dumpOnnxPath: args.dumpOnnx },
   };
 }
 

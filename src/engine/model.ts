@@ -52,7 +52,7 @@ export class EngineModel implements Model {
     if (!Number.isInteger(layers) || layers < 1 || layers > c.nLayers) {
       throw new EngineError(`${src.id}: layers must be an integer in 1..${c.nLayers}, got ${layers}`);
     }
-    const session = await OrtSession.create(buildLlamaGraph(src.weights, { layers }), opts);
+    const session = await OrtSession.create(buildLlamaGraph(src.weights, { layers, graph: opts.graph }), opts);
     const info: ModelInfo = { id: src.id, vocabSize: c.vocabSize, maxContext: c.maxSeqLen, bosId: src.bosId, eosIds: src.eosIds };
     const shape = { layers, kvHeads: c.nKvHeads, headDim: headDim(c), maxLength: c.maxSeqLen };
     return new EngineModel(info, session, shape, opts.clock ?? monotonicClock);

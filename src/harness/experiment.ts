@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, type SpeculatorConfig } from '../speculators/registry.js';
 import { policySchema } from '../tree/policies.js';
 import { VERIFIER_KINDS } from '../verifiers/index.js';
+import { GRAPH_KINDS } from '../model/llama-graph.js';
 
 const positiveInt = z.number().int().min(1);
 const count = z.number().int().min(0);
@@ -31,6 +32,10 @@ export const engineSchema = z
   .strictObject({
     threads: count.default(1).describe('onnxruntime intra-op threads (0 = one per core).'),
     executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']).describe('onnxruntime execution providers in priority order, e.g. [cuda, cpu].'),
+    graph: z
+      .enum(GRAPH_KINDS)
+      .default('fused')
+      .describe('fused: onnxruntime Attention/RotaryEmbedding/RMSNormalization kernels (fast); reference: plain ONNX primitives (the graph the tests check fused against).'),
   })
   .describe('How models run.');
 

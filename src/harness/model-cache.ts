@@ -23,10 +23,10 @@ export class ModelCache implements ModelProvider {
   }
 
   engine(m: LoadedModel, opts: EngineOptions, layers?: number): Promise<EngineModel> {
-    const key = JSON.stringify([m.path, m.id, opts.threads ?? 1, opts.executionProviders ?? ['cpu'], layers ?? opts.layers ?? null]);
+    const key = JSON.stringify([m.path, m.id, opts.threads ?? 1, opts.executionProviders ?? ['cpu'], opts.graph ?? 'fused', layers ?? opts.layers ?? null]);
     let e = this.engines.get(key);
     if (e === undefined) {
-      e = freshModels.engine(m, { threads: opts.threads, executionProviders: opts.executionProviders }, layers ?? opts.layers);
+      e = freshModels.engine(m, { threads: opts.threads, executionProviders: opts.executionProviders, graph: opts.graph }, layers ?? opts.layers);
       this.engines.set(key, e);
       e.catch(() => this.engines.delete(key));
     }

@@ -69,7 +69,7 @@ export function runSpec(c: CellConfig): RunSpec {
     sampling: c.sampling,
     maxNodes: c.maxNodes,
     allowLossy: c.allowLossy,
-    engine: { threads: c.engine.threads, executionProviders: c.engine.executionProviders },
+    engine: c.engine,
   };
 }
 

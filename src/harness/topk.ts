@@ -33,7 +33,7 @@ export async function runTopkCell(plan: CellPlan, prompts: CellPrompts, ctx: Cel
     throw new Error(`cell ${plan.info.id}: topk-agreement needs one draft model (validation should have said so)`);
   }
   const maxK = c.measure.maxK;
-  const engine = { threads: c.engine.threads, executionProviders: c.engine.executionProviders };
+  const engine = c.engine;
   const targetFile = await ctx.models.load(c.target);
   const target = await ctx.models.engine(targetFile, engine);
   const draft = await ctx.models.engine(await ctx.models.load(s.models[0]), engine);

@@ -1,37 +1,36 @@
 import { GraphBuilder } from './onnx-graph.js';
+import { buildFusedGraph } from './llama-graph-fused.js';
+import { declareIo, GRAPH_IO, transpose } from './llama-graph-io.js';
 import { headDim, type LlamaConfig, type LlamaWeights } from './weights.js';
 
+export { GRAPH_IO } from './llama-graph-io.js';
+
+
 /**
- * Names of the graph's inputs and outputs (SPEC section 3). Symbolic dims:
- * B = batch, N = tree rows of this forward, P = committed (past) length, T = P + N.
- *
- *   input_ids       int64   [B, N]
- *   position_ids    int64   [B, N]            P + depth(i) per row
- *   attention_bias  float32 [B, 1, N, T]      0 = may attend, -inf = masked
- *   past_key_<l>    float32 [B, kvHeads, P, headDim]   (and past_value_<l>)
- *   logits          float32 [B, N, vocab]
- *   present_key_<l> float32 [B, kvHeads, T, headDim]   (and present_value_<l>)
+ * Which graph computes the forward:
+ *  - `fused` (default): ONNX opset 23 Attention, RotaryEmbedding and
+ *    RMSNormalization kernels, Q/K/V and gate/up projections each one MatMul;
+ *  - `reference`: opset 15 primitives only (MatMul, Softmax, elementwise),
+ *    every step of SPEC section 3 spelled out; the tests check `fused` against it.
  */
-export const GRAPH_IO = {
-  inputIds: 'input_ids',
-  positionIds: 'position_ids',
-  attentionBias: 'attention_bias',
-  logits: 'logits',
-  pastKey: (l: number) => `past_key_${l}`,
-  pastValue: (l: number) => `past_value_${l}`,
-  presentKey: (l: number) => `present_key_${l}`,
-  presentValue: (l: number) => `present_value_${l}`,
-} as const;
+export type GraphKind = 'fused' | 'reference';
+export const GRAPH_KINDS: readonly GraphKind[] = ['fused', 'reference'];
 
 export interface LlamaGraphOptions {
   /** Use only the first `layers` transformer layers (layer-skip drafts); default all. */
   readonly layers?: number;
+  /** Default `fused`. */
+  readonly graph?: GraphKind;
 }
 
 /** Builds the tree-attention forward graph of a Llama-family model as ONNX bytes. */
 export function buildLlamaGraph(w: LlamaWeights, opts: LlamaGraphOptions = {}): Uint8Array {
+  const nLayers = opts.layers ?? w.config.nLayers;
+  return (opts.graph ?? 'fused') === 'fused' ? buildFusedGraph(w, nLayers) : buildReferenceGraph(w, nLayers);
+}
+
+function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {
   const c = w.config;
-  const nLayers = opts.layers ?? c.nLayers;
   const g = new GraphBuilder('llama_tree_forward');
   const hd = headDim(c);
   const io = declareIo(g, c, nLayers);
@@ -57,20 +56,6 @@ export function buildLlamaGraph(w: LlamaWeights, opts: LlamaGraphOptions = {}): 
   return g.toBytes();
 }
 
-function declareIo(g: GraphBuilder, c: LlamaConfig, nLayers: number): { ids: string; bias: string } {
-  const hd = headDim(c);
-  const ids = g.input(GRAPH_IO.inputIds, 'int64', ['B', 'N']);
-  g.input(GRAPH_IO.positionIds, 'int64', ['B', 'N']);
-  const bias = g.input(GRAPH_IO.attentionBias, 'float32', ['B', 1, 'N', 'T']);
-  g.output(GRAPH_IO.logits, 'float32', ['B', 'N', c.vocabSize]);
-  for (let l = 0; l < nLayers; l++) {
-    g.input(GRAPH_IO.pastKey(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
-    g.input(GRAPH_IO.pastValue(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
-    g.output(GRAPH_IO.presentKey(l), 'float32', ['B', c.nKvHeads, 'T', hd]);
-    g.output(GRAPH_IO.presentValue(l), 'float32', ['B', c.nKvHeads, 'T', hd]);
-  }
-  return { ids, bias };
-}
 
 interface RopeTables {
   readonly cos: string; // [B, N, 1, headDim/2, 1]
@@ -142,15 +127,6 @@ function swiGlu(g: GraphBuilder, x: string, w1: Float32Array, w2: Float32Array, 
   return linear(g, act, w2, c.dim, c.hiddenDim, `l${l}.w2`);
 }
 
-/** Row-major [rows, cols] -> [cols, rows]. */
-function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let col = 0; col < cols; col++) t[col * rows + r] = m[base + col];
-  }
-  return t;
-}
 
 function scaled(m: Float32Array, s: number): Float32Array {
   return m.map((v) => v * s);

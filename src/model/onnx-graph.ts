@@ -23,8 +23,13 @@ export class GraphBuilder {
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private counter = 0;
+  private readonly domains = new Map<string, number>();
 
-  constructor(private readonly name: string) {}
+  /** `opset`: version of the default ONNX domain. */
+  constructor(
+    private readonly name: string,
+    private readonly opset: number = OPSET,
+  ) {}
 
   /** A fresh value name with a readable prefix. */
   fresh(prefix: string): string {
@@ -64,12 +69,21 @@ export class GraphBuilder {
     return this.weight(this.fresh('const_f32'), Float32Array.from(values), dims);
   }
 
-  /** Appends one node; returns its output value names. */
+  /**
+   * Appends one node; returns its output value names. `type` is an op of the
+   * default domain, or `domain:Op` (e.g. `com.microsoft:RotaryEmbedding`, imported at version 1).
+   * An empty input name marks an omitted optional input.
+   */
   op(type: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, nOut = 1, outNames?: string[]): string[] {
-    const outputs = outNames ?? Array.from({ length: nOut }, () => this.fresh(type.toLowerCase()));
+    const colon = type.lastIndexOf(':');
+    const domain = colon < 0 ? '' : type.slice(0, colon);
+    const opType = type.slice(colon + 1);
+    if (domain !== '') this.domains.set(domain, 1);
+    const outputs = outNames ?? Array.from({ length: nOut }, () => this.fresh(opType.toLowerCase()));
     this.nodes.push({
-      opType: type,
-      name: this.fresh(`n_${type}`),
+      opType,
+      domain,
+      name: this.fresh(`n_${opType}`),
       input: [...inputs],
       output: outputs,
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
@@ -85,9 +99,9 @@ export class GraphBuilder {
   /** Serialized ModelProto bytes. */
   toBytes(): Uint8Array {
     const model = onnx.ModelProto.create({
-      irVersion: 8,
+      irVersion: this.opset >= 23 ? 11 : 8,
       producerName: 'specinfer-ts',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: this.opset }, ...[...this.domains].map(([domain, version]) => ({ domain, version }))],
       graph: {
         name: this.name,
         node: this.nodes,

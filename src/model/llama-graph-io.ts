@@ -1,0 +1,50 @@
+import type { GraphBuilder } from './onnx-graph.js';
+import { headDim, type LlamaConfig } from './weights.js';
+
+/**
+ * Names of the graph's inputs and outputs (SPEC section 3). Symbolic dims:
+ * B = batch, N = tree rows of this forward, P = committed (past) length, T = P + N.
+ *
+ *   input_ids       int64   [B, N]
+ *   position_ids    int64   [B, N]            P + depth(i) per row
+ *   attention_bias  float32 [B, 1, N, T]      0 = may attend, -inf = masked
+ *   past_key_<l>    float32 [B, kvHeads, P, headDim]   (and past_value_<l>)
+ *   logits          float32 [B, N, vocab]
+ *   present_key_<l> float32 [B, kvHeads, T, headDim]   (and present_value_<l>)
+ */
+export const GRAPH_IO = {
+  inputIds: 'input_ids',
+  positionIds: 'position_ids',
+  attentionBias: 'attention_bias',
+  logits: 'logits',
+  pastKey: (l: number) => `past_key_${l}`,
+  pastValue: (l: number) => `past_value_${l}`,
+  presentKey: (l: number) => `present_key_${l}`,
+  presentValue: (l: number) => `present_value_${l}`,
+} as const;
+
+/** Declares the graph's inputs and outputs (GRAPH_IO) on `g`. */
+export function declareIo(g: GraphBuilder, c: LlamaConfig, nLayers: number): { ids: string; positions: string; bias: string } {
+  const hd = headDim(c);
+  const ids = g.input(GRAPH_IO.inputIds, 'int64', ['B', 'N']);
+  const positions = g.input(GRAPH_IO.positionIds, 'int64', ['B', 'N']);
+  const bias = g.input(GRAPH_IO.attentionBias, 'float32', ['B', 1, 'N', 'T']);
+  g.output(GRAPH_IO.logits, 'float32', ['B', 'N', c.vocabSize]);
+  for (let l = 0; l < nLayers; l++) {
+    g.input(GRAPH_IO.pastKey(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
+    g.input(GRAPH_IO.pastValue(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
+    g.output(GRAPH_IO.presentKey(l), 'float32', ['B', c.nKvHeads, 'T', hd]);
+    g.output(GRAPH_IO.presentValue(l), 'float32', ['B', c.nKvHeads, 'T', hd]);
+  }
+  return { ids, positions, bias };
+}
+
+/** Row-major [rows, cols] -> [cols, rows]. */
+export function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let col = 0; col < cols; col++) t[col * rows + r] = m[base + col];
+  }
+  return t;
+}
