@@ -36,7 +36,7 @@ describe('conformance: greedy speculative decoding equals greedy incremental dec
   for (const combo of COMBINATIONS) {
     for (const batchSize of [1, 4]) {
       it(`${combo.name}, batch size ${batchSize}: ${CONFORMANCE_PROMPTS.length} prompts x ${NEW_TOKENS} tokens`, async () => {
-        const drafts: Model[] = await Promise.all(combo.drafts.map(engineModel));
+        const drafts: Model[] = await Promise.all(combo.drafts.map((r) => engineModel(r)));
         const speculator: Speculator = new DraftModelSpeculator(drafts, new StaticExpansionPolicy({ expansion: combo.expansion }));
         const { outputs, records } = await decodeGreedy(target, speculator, prompts, batchSize);
         outputs.forEach((o, i) => expect(firstDivergence(o, expected[i]), `prompt ${i}`).to.equal(null));
