@@ -1,7 +1,7 @@
 /**
  * Turning row proposals into ranked candidates, shared by the tree policies.
  */
-import { probabilities } from '../verifiers/sampling.js';
+import { probabilities, softmaxAt } from '../verifiers/sampling.js';
 import type { SamplingParams } from '../verifiers/types.js';
 import type { RowProposal } from './policy.js';
 
@@ -34,15 +34,22 @@ export function scoringParams(sampling: SamplingParams): SamplingParams {
 export function topCandidates(p: RowProposal, k: number, sampling: SamplingParams): Ranked {
   if (k <= 0) return NO_CANDIDATES;
   if (p.kind === 'ranked') return { tokens: p.tokens.slice(0, k), probs: p.probs.slice(0, k) };
-  const q = probabilities(p.logits, scoringParams(sampling));
+  const s = scoringParams(sampling);
+  const top = topIndices(p.logits, k);
+  // Without truncation the scoring distribution is a plain softmax: only the k entries are computed.
+  const q = s.topK === 0 && s.topP === 1 ? softmaxAt(p.logits, 1 / s.temperature, top) : pick(probabilities(p.logits, s), top);
   const tokens: number[] = [];
   const probs: number[] = [];
-  for (const t of topIndices(p.logits, k)) {
-    if (!(q[t] > 0)) continue;
+  top.forEach((t, i) => {
+    if (!(q[i] > 0)) return;
     tokens.push(t);
-    probs.push(q[t]);
-  }
+    probs.push(q[i]);
+  });
   return { tokens, probs };
+}
+
+function pick(q: Float64Array, tokens: readonly number[]): number[] {
+  return tokens.map((t) => q[t]);
 }
 
 /**

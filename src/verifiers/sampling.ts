@@ -68,18 +68,40 @@ export function probabilities(logits: ArrayLike<number>, s: SamplingParams, out?
 
 /** p := softmax(logits * invT), in place; throws when no logit is finite. */
 function softmaxInto(logits: ArrayLike<number>, invT: number, p: Float64Array): void {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  const max = maxOf(logits);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) {
     const e = Math.exp((logits[i] - max) * invT);
     p[i] = e;
     sum += e;
   }
+  checkSum(sum, max);
+  for (let i = 0; i < p.length; i++) p[i] /= sum;
+}
+
+/**
+ * softmax(logits * invT) at `tokens` only, without a vocabulary-sized array:
+ * the same arithmetic as probabilities() with temperature 1/invT and no
+ * top-k/top-p, so the values are bit-identical to its entries.
+ */
+export function softmaxAt(logits: ArrayLike<number>, invT: number, tokens: readonly number[]): number[] {
+  const max = maxOf(logits);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] - max) * invT);
+  checkSum(sum, max);
+  return tokens.map((t) => Math.exp((logits[t] - max) * invT) / sum);
+}
+
+function maxOf(logits: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  return max;
+}
+
+function checkSum(sum: number, max: number): void {
   if (!(sum > 0 && Number.isFinite(sum))) {
     throw new RangeError(`probabilities: logits have no finite maximum (max ${max}); the model produced NaN or +-Infinity`);
   }
-  for (let i = 0; i < p.length; i++) p[i] /= sum;
 }
 
 /** Zeroes every token but order[0..size) and renormalizes. */

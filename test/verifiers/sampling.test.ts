@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/rng.js';
-import { checkSampling, probabilities, sampleFrom } from '../../src/verifiers/sampling.js';
+import { checkSampling, probabilities, sampleFrom, softmaxAt } from '../../src/verifiers/sampling.js';
 import type { SamplingParams } from '../../src/verifiers/types.js';
 import { scriptedRng } from './scripted-rng.js';
 
@@ -118,6 +118,22 @@ describe('sampling transform: probabilities()', () => {
       for (let i = 0; i < 20; i++) probabilities(logits, s);
       expect((performance.now() - t0) / 20, `ms per call, ${JSON.stringify(s)}`).to.be.below(10);
     }
+  });
+});
+
+describe('softmaxAt(): softmax entries without a vocabulary-sized array', () => {
+  it('equals probabilities() bit for bit at the requested tokens', () => {
+    const rng = createRng(5);
+    for (const temperature of [1, 0.7, 2]) {
+      const logits = Float32Array.from({ length: 512 }, () => 8 * rng.uniform() - 4);
+      const full = probabilities(logits, { temperature, topK: 0, topP: 1 });
+      const tokens = [0, 17, 511, 17];
+      expect(softmaxAt(logits, 1 / temperature, tokens)).to.deep.equal(tokens.map((t) => full[t]));
+    }
+  });
+
+  it('refuses logits with no finite maximum', () => {
+    expect(() => softmaxAt(Float32Array.from([NaN, NaN]), 1, [0])).to.throw(RangeError, /no finite maximum/);
   });
 });
 
