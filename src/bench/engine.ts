@@ -5,7 +5,10 @@
  *
  *   forward ms vs tree rows N (root + N-1 nodes, a random tree of depth <= 8)
  *   at a fixed committed prefix, incremental greedy tokens/s, KV commit time
- *   per speculative step, and the share of a step spent outside session.run.
+ *   per speculative step, and the share of a step spent outside session.run,
+ *   for the fused and the reference graph; then onnxruntime's kernel profile
+ *   (ms per operator type) of the stories260K-x78M forwards at N = 1 and 16.
+ *   `--quick`: fewer repetitions.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +25,8 @@ import { decodeSpeculative } from '../decode/speculative.js';
 import { DraftModelSpeculator } from '../speculators/draft-model.js';
 import { createPolicy, policyConfig } from '../tree/policies.js';
 import { createVerifier, GREEDY } from '../verifiers/index.js';
+import type { GraphKind } from '../model/llama-graph.js';
+import { profileForwards, type OpProfile } from './engine-profile.js';
 import { ensureBenchModels } from './peer-models.js';
 
 const TREE_ROWS = [1, 2, 4, 8, 16, 32, 64];
@@ -31,6 +36,7 @@ const PREFIX = 256;
 interface ModelBench {
   model: string;
   threads: number;
+  graph: GraphKind;
   prefix: number;
   forwardMs: Record<string, number>; // tree rows -> median ms per forward
   incrementalTokensPerSec: number;
@@ -49,14 +55,19 @@ function benchTree(nodes: number, vocab: number, seed: number): TreeShape {
   return randomTree(createRng(seed), nodes, 8, vocab);
 }
 
-async function benchModel(ref: string, threads: number, reps: number, prefix: number): Promise<ModelBench> {
+/** BOS and `prefix` fixed pseudo-random tokens. */
+function benchPrompt(prefix: number, vocab: number): Int32Array {
+  return Int32Array.from({ length: prefix + 1 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919) % (vocab - 3))));
+}
+
+async function benchModel(ref: string, threads: number, graph: GraphKind, reps: number, prefix: number): Promise<ModelBench> {
   const loaded = await loadModel(ref);
   const model = await EngineModel.create(
     { id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] },
-    { threads },
+    { threads, graph },
   );
   const vocab = model.info.vocabSize;
-  const prompt = Int32Array.from({ length: prefix + 1 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919) % (vocab - 3))));
+  const prompt = benchPrompt(prefix, vocab);
   const forwardMs: Record<string, number> = {};
   for (const rows of TREE_ROWS) {
     const tree = benchTree(rows - 1, vocab, rows);
@@ -71,12 +82,13 @@ async function benchModel(ref: string, threads: number, reps: number, prefix: nu
   }
   // The draft shares stories260K's vocabulary; random models get no speculative measurement.
   const { commitMs, outside } =
-    vocab === 512 ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), threads) : { commitMs: NaN, outside: NaN };
+    vocab === 512 ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: NaN, outside: NaN };
   const gen = await generateIncremental(model, Int32Array.from([1]), { maxTokens: 128, stopTokens: [] });
   await model.dispose();
   return {
     model: loaded.id,
     threads,
+    graph,
     prefix,
     forwardMs,
     incrementalTokensPerSec: (gen.tokens.length / gen.decodeMs) * 1000,
@@ -90,9 +102,10 @@ async function benchModel(ref: string, threads: number, reps: number, prefix: nu
  * commit time per step, and the share of step time spent outside session.run
  * of the target and the draft (framework overhead: JS, tree building, copies).
  */
-async function speculativeSteps(model: EngineModel, prompt: Int32Array, threads: number): Promise<{ commitMs: number; outside: number }> {
+async function speculativeSteps(model: EngineModel, prompt: Int32Array, graph: GraphKind): Promise<{ commitMs: number; outside: number }> {
   const loaded = await loadModel('stories260K-ssm-m');
-  const draft = await EngineModel.create({ id: loaded.id, weights: loaded.weights, bosId: 1, eosIds: [2] }, { threads });
+  // Drafts run on one thread, as runs configure them (src/harness/components.ts).
+  const draft = await EngineModel.create({ id: loaded.id, weights: loaded.weights, bosId: 1, eosIds: [2] }, { threads: 1, graph });
   const speculator = new DraftModelSpeculator([draft], createPolicy(policyConfig('chain', { depth: 4 })));
   await decodeSpeculative(model, speculator, createVerifier('greedy'), [{ prompt, rng: createRng(0) }], { maxTokens: 16, stopTokens: [], sampling: GREEDY, maxNodes: 64 });
   model.resetTimings();
@@ -112,10 +125,11 @@ async function speculativeSteps(model: EngineModel, prompt: Int32Array, threads:
 }
 
 function printTable(results: ModelBench[]): void {
-  const head = ['model', 'threads', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1', 'incr tok/s', 'commit ms', 'outside run'];
+  const head = ['model', 'threads', 'graph', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1', 'incr tok/s', 'commit ms', 'outside run'];
   const rows = results.map((r) => [
     r.model,
     String(r.threads),
+    r.graph,
     ...TREE_ROWS.map((n) => r.forwardMs[n].toFixed(3)),
     (r.forwardMs[16] / r.forwardMs[1]).toFixed(2),
     r.incrementalTokensPerSec.toFixed(0),
@@ -128,6 +142,19 @@ function printTable(results: ModelBench[]): void {
   for (const r of rows) console.log(line(r));
 }
 
+/** Prints operator types by their share of the N = 16 forward, with ms per forward at each N. */
+function printProfile(title: string, profile: Record<string, OpProfile>): void {
+  const rows = Object.keys(profile);
+  const last = profile[rows[rows.length - 1]];
+  const ops = Object.keys(last).filter((k) => k !== 'total').sort((a, b) => last[b] - last[a]);
+  console.log(`\n${title}: kernel ms per forward (onnxruntime profile)`);
+  console.log(['op'.padEnd(22), ...rows.map((n) => `N=${n}`.padStart(9)), 'share'.padStart(7)].join(''));
+  for (const op of ['total', ...ops]) {
+    const cells = rows.map((n) => (profile[n][op] ?? 0).toFixed(3).padStart(9));
+    console.log([op.padEnd(22), ...cells, `${((100 * (last[op] ?? 0)) / last.total).toFixed(1)}%`.padStart(7)].join(''));
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -135,21 +162,28 @@ async function main(): Promise<void> {
   const cases: [string, number, number][] = [
     ['stories260K', 1, quick ? 5 : 30],
     ['stories260K', 2, quick ? 5 : 30],
-    ['random:stories110M', 1, quick ? 2 : 5],
     ['random:stories110M', 2, quick ? 2 : 5],
     ['stories260K-x78M', 1, quick ? 2 : 7],
     ['stories260K-x78M', 2, quick ? 2 : 7],
   ];
   const results: ModelBench[] = [];
   for (const [ref, threads, reps] of cases) {
-    process.stderr.write(`benchmarking ${ref} with ${threads} thread(s)...\n`);
-    results.push(await benchModel(ref, threads, reps, PREFIX));
+    for (const graph of ['fused', 'reference'] as const) {
+      process.stderr.write(`benchmarking ${ref} with ${threads} thread(s), ${graph} graph...\n`);
+      results.push(await benchModel(ref, threads, graph, reps, PREFIX));
+    }
   }
   printTable(results);
+  const profileTrees = [benchTree(0, 512, 1), benchTree(15, 512, 16)];
+  const profile: Record<string, Record<string, OpProfile>> = {};
+  for (const graph of ['fused', 'reference'] as const) {
+    profile[graph] = await profileForwards('stories260K-x78M', { threads: 2, graph }, benchPrompt(PREFIX, 512), profileTrees, quick ? 2 : 5);
+    printProfile(`stories260K-x78M, 2 threads, ${graph} graph, prefix ${PREFIX}`, profile[graph]);
+  }
   const out = path.resolve('results/bench/engine.json');
   mkdirSync(path.dirname(out), { recursive: true });
   const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION };
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, prefix: PREFIX, results }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, prefix: PREFIX, results, profile }, null, 2) + '\n');
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../core/types.js';
 import { GRAPH_IO } from '../model/llama-graph.js';
 import { writeTreeLayout, type RowPlacement } from '../tree/layout.js';
 import type { TreeShape } from '../tree/tree.js';
-import type { CacheShape, KvCache, PresentKv } from './kv-cache.js';
+import type { CacheShape, KvCache, NewKv } from './kv-cache.js';
 import { floatData, floatTensor, int64Tensor, type FeedTensor, type OrtSession } from './ort.js';
 
 /**
@@ -19,7 +19,7 @@ export interface ForwardItem {
 export interface ForwardResult {
   readonly logits: Float32Array; // [B, rows, vocab], row r of slot b = tree row pending_b + r
   readonly rows: number;
-  readonly present: PresentKv;
+  readonly fresh: NewKv;
   /** Milliseconds inside session.run. */
   readonly runMs: number;
 }
@@ -31,13 +31,14 @@ export function newRows(it: ForwardItem): number {
 
 /**
  * Runs one forward over B requests with their new rows padded to a common
- * count. A batch of one feeds the cache arrays directly (no copy); larger
- * batches copy each cache into a zero-padded [B, kvHeads, pastLen, headDim] past.
+ * count. A batch of one feeds its cache's buffers directly (no copy; past
+ * columns = the cache's capacity); larger batches copy each cache's rows
+ * into a zero-padded [B, kvHeads, pastLen, headDim] past.
  */
 export async function forwardBatch(session: OrtSession, shape: CacheShape, clock: Clock, items: readonly ForwardItem[]): Promise<ForwardResult> {
   const B = items.length;
   const rows = Math.max(...items.map(newRows));
-  const pastLen = Math.max(...items.map((it) => it.cache.rows));
+  const pastLen = B === 1 ? items[0].cache.capacity : Math.max(...items.map((it) => it.cache.rows));
   const T = pastLen + rows;
   const ids = new BigInt64Array(B * rows);
   const positions = new BigInt64Array(B * rows);
@@ -66,13 +67,13 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, clock
   const keys: Float32Array[] = [];
   const values: Float32Array[] = [];
   for (let l = 0; l < shape.layers; l++) {
-    keys.push(floatData(out[GRAPH_IO.presentKey(l)], GRAPH_IO.presentKey(l)));
-    values.push(floatData(out[GRAPH_IO.presentValue(l)], GRAPH_IO.presentValue(l)));
+    keys.push(floatData(out[GRAPH_IO.newKey(l)], GRAPH_IO.newKey(l)));
+    values.push(floatData(out[GRAPH_IO.newValue(l)], GRAPH_IO.newValue(l)));
   }
   return {
     logits: floatData(out[GRAPH_IO.logits], GRAPH_IO.logits),
     rows,
-    present: { keys, values, batch: B, pastLen, rows },
+    fresh: { keys, values, batch: B, rows },
     runMs,
   };
 }
@@ -84,9 +85,9 @@ function pastData(items: readonly ForwardItem[], l: number, kind: 'keys' | 'valu
   const out = new Float32Array(items.length * shape.kvHeads * pastLen * hd);
   items.forEach((it, b) => {
     const src = it.cache[kind][l];
-    const len = it.cache.rows * hd;
+    const stride = it.cache.capacity * hd;
     for (let h = 0; h < shape.kvHeads; h++) {
-      out.set(src.subarray(h * len, (h + 1) * len), (b * shape.kvHeads + h) * pastLen * hd);
+      out.set(src.subarray(h * stride, h * stride + it.cache.rows * hd), (b * shape.kvHeads + h) * pastLen * hd);
     }
   });
   return out;

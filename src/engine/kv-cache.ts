@@ -1,11 +1,10 @@
 /**
- * Present K/V of one batched forward: per layer [B, kvHeads, pastLen + rows, headDim].
+ * The K/V rows one batched forward computed: per layer [B, kvHeads, rows, headDim].
  */
-export interface PresentKv {
+export interface NewKv {
   readonly keys: readonly Float32Array[];
   readonly values: readonly Float32Array[];
   readonly batch: number;
-  readonly pastLen: number; // padded past length of the batch
   readonly rows: number; // forward rows (padded to the batch's largest)
 }
 
@@ -16,115 +15,87 @@ export interface CacheShape {
   readonly maxLength: number;
 }
 
-/** [first row, row count] of a source. */
-type RowRange = readonly [number, number];
+/** Capacity grows in steps of this many rows (bounds the masked columns a forward attends over). */
+const CAPACITY_STEP = 32;
 
 /**
- * One request's K/V: per layer [kvHeads, committed + pending, headDim],
- * contiguous, which is the past a batch of one feeds to the graph without a
- * copy. `committed` rows belong to accepted tokens; the `pending` rows after
+ * One request's K/V: per layer a buffer [kvHeads, capacity, headDim] whose
+ * first `rows` = committed + pending columns per head are in use; a batch of
+ * one feeds the whole buffer to the graph as its past (the bias masks the
+ * spare columns), so nothing is copied into or out of a forward but the new
+ * rows. `committed` rows belong to accepted tokens; the `pending` rows after
  * them are tree rows (root first) scored but not yet verified.
- *
- * Copies happen only when rows must be dropped or a batch slot extracted;
- * they go into two growable buffers per layer and kind used alternately, so
- * a step allocates nothing once the buffers are big enough.
  */
 export class KvCache {
   committed = 0;
   pending = 0;
+  capacity = 0;
   readonly keys: Float32Array[];
   readonly values: Float32Array[];
-  private readonly spareKeys: Float32Array[][];
-  private readonly spareValues: Float32Array[][];
 
   constructor(readonly shape: CacheShape) {
-    const empty = () => Array.from({ length: shape.layers }, () => new Float32Array(0));
-    this.keys = empty();
-    this.values = empty();
-    this.spareKeys = [empty(), empty()];
-    this.spareValues = [empty(), empty()];
+    this.keys = Array.from({ length: shape.layers }, () => new Float32Array(0));
+    this.values = Array.from({ length: shape.layers }, () => new Float32Array(0));
   }
 
-  /** Rows held per kv head: committed + pending. */
+  /** Columns in use per kv head: committed + pending. */
   get rows(): number {
     return this.committed + this.pending;
   }
 
-  /** Appends `count` rows computed by a forward (batch slot `slot`) as pending rows. */
-  absorb(present: PresentKv, slot: number, count: number): void {
-    const whole = present.batch === 1 && present.pastLen === this.rows && present.rows === count;
+  /** Appends the first `count` new rows of batch slot `slot` as pending rows. */
+  append(fresh: NewKv, slot: number, count: number): void {
+    this.reserve(this.rows + count);
+    const { kvHeads, headDim: hd } = this.shape;
     for (let l = 0; l < this.shape.layers; l++) {
-      if (whole) {
-        this.keys[l] = present.keys[l];
-        this.values[l] = present.values[l];
-      } else {
-        const srcRows = present.pastLen + present.rows;
-        const ranges: RowRange[] = [[0, this.rows], [present.pastLen, count]];
-        this.keys[l] = this.gather(present.keys[l], srcRows, slot, ranges, this.keys[l], this.spareKeys[0], this.spareKeys[1], l);
-        this.values[l] = this.gather(present.values[l], srcRows, slot, ranges, this.values[l], this.spareValues[0], this.spareValues[1], l);
+      for (let h = 0; h < kvHeads; h++) {
+        const from = (slot * kvHeads + h) * fresh.rows * hd;
+        const to = (h * this.capacity + this.rows) * hd;
+        this.keys[l].set(fresh.keys[l].subarray(from, from + count * hd), to);
+        this.values[l].set(fresh.values[l].subarray(from, from + count * hd), to);
       }
     }
     this.pending += count;
   }
 
-  /** Pending rows `keep` (0 = the root, in path order) become committed; other pending rows are dropped. */
+  /** Pending rows `keep` (0 = the root, ascending, in path order) become committed; other pending rows are dropped. */
   commit(keep: Int32Array): void {
-    const keepAll = keep.length === this.pending && keep.every((r, i) => r === i);
-    if (!keepAll) this.rebuild([[0, this.committed], ...Array.from(keep, (r): RowRange => [this.committed + r, 1])]);
+    const { kvHeads, headDim: hd } = this.shape;
+    for (let i = 0; i < keep.length; i++) {
+      const src = this.committed + keep[i];
+      const dst = this.committed + i;
+      if (src === dst) continue;
+      for (let l = 0; l < this.shape.layers; l++) {
+        for (let h = 0; h < kvHeads; h++) {
+          const base = h * this.capacity;
+          this.keys[l].copyWithin((base + dst) * hd, (base + src) * hd, (base + src + 1) * hd);
+          this.values[l].copyWithin((base + dst) * hd, (base + src) * hd, (base + src + 1) * hd);
+        }
+      }
+    }
     this.committed += keep.length;
     this.pending = 0;
   }
 
   /** Drops every pending row. */
   dropPending(): void {
-    if (this.pending > 0) this.rebuild([[0, this.committed]]);
     this.pending = 0;
   }
 
-  /** Replaces the contents by the listed ranges of the current rows. */
-  private rebuild(ranges: readonly RowRange[]): void {
-    const rows = this.rows;
-    for (let l = 0; l < this.shape.layers; l++) {
-      this.keys[l] = this.gather(this.keys[l], rows, 0, ranges, this.keys[l], this.spareKeys[0], this.spareKeys[1], l);
-      this.values[l] = this.gather(this.values[l], rows, 0, ranges, this.values[l], this.spareValues[0], this.spareValues[1], l);
-    }
-  }
-
-  /**
-   * Copies `ranges` of rows of batch slot `slot` of `src` ([B, kvHeads, srcRows, headDim])
-   * into a spare buffer that does not alias `current`; returns [kvHeads, total, headDim].
-   */
-  private gather(
-    src: Float32Array,
-    srcRows: number,
-    slot: number,
-    ranges: readonly RowRange[],
-    current: Float32Array,
-    spareA: Float32Array[],
-    spareB: Float32Array[],
-    layer: number,
-  ): Float32Array {
+  /** Grows every buffer to hold `rows` columns per head (in CAPACITY_STEP steps). */
+  private reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    const capacity = Math.ceil(rows / CAPACITY_STEP) * CAPACITY_STEP;
     const { kvHeads, headDim: hd } = this.shape;
-    const total = ranges.reduce((s, [, n]) => s + n, 0);
-    const spares = spareA[layer].buffer === current.buffer ? spareB : spareA;
-    const dst = this.reserve(spares, layer, kvHeads * total * hd);
-    for (let h = 0; h < kvHeads; h++) {
-      const from = (slot * kvHeads + h) * srcRows * hd;
-      let to = h * total * hd;
-      for (const [first, n] of ranges) {
-        dst.set(src.subarray(from + first * hd, from + (first + n) * hd), to);
-        to += n * hd;
-      }
+    const grow = (old: Float32Array): Float32Array => {
+      const next = new Float32Array(kvHeads * capacity * hd);
+      for (let h = 0; h < kvHeads; h++) next.set(old.subarray(h * this.capacity * hd, (h * this.capacity + this.rows) * hd), h * capacity * hd);
+      return next;
+    };
+    for (let l = 0; l < this.shape.layers; l++) {
+      this.keys[l] = grow(this.keys[l]);
+      this.values[l] = grow(this.values[l]);
     }
-    return dst;
-  }
-
-  /** The first `size` floats of a spare buffer, grown geometrically up to the context size. */
-  private reserve(spares: Float32Array[], layer: number, size: number): Float32Array {
-    if (spares[layer].length < size) {
-      const cap = this.shape.kvHeads * this.shape.maxLength * this.shape.headDim;
-      spares[layer] = new Float32Array(Math.max(size, Math.min(spares[layer].length * 2, cap)));
-    }
-    return spares[layer].subarray(0, size);
+    this.capacity = capacity;
   }
 }

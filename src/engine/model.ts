@@ -87,7 +87,7 @@ export class EngineModel implements Model {
       const result = await forwardBatch(this.session, this.shape, this.clock, todo);
       todo.forEach((it, b) => {
         const count = newRows(it);
-        it.cache.absorb(result.present, b, count);
+        it.cache.append(result.fresh, b, count);
         const state = states[items.indexOf(it)];
         for (let r = 0; r < count; r++) state.rowLogits.push(rowView(result.logits, b, result.rows, r, this.info.vocabSize));
       });
@@ -96,6 +96,11 @@ export class EngineModel implements Model {
     }
     this.timings.scoreMs += this.clock.nowMs() - t0;
     return states.map((s, b) => s.logits(trees[b].tokens.length + 1, this.info.vocabSize));
+  }
+
+  /** Ends onnxruntime profiling and writes its file (models created with profileFilePrefix). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async dispose(): Promise<void> {

@@ -10,6 +10,8 @@ export interface SessionOptions {
   readonly threads?: number;
   /** Write the built ONNX graph to this path (debugging only). */
   readonly dumpOnnxPath?: string;
+  /** Record onnxruntime's per-kernel profile into `<prefix>_<date>.json` (written by endProfiling). */
+  readonly profileFilePrefix?: string;
 }
 
 export type FeedTensor = ort.Tensor;
@@ -27,6 +29,7 @@ export class OrtSession {
         intraOpNumThreads: opts.threads ?? 1,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
       });
       return new OrtSession(session);
     } catch (e) {
@@ -39,6 +42,11 @@ export class OrtSession {
 
   async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     return this.session.run(feeds);
+  }
+
+  /** Writes the profile file (sessions created with profileFilePrefix). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async dispose(): Promise<void> {

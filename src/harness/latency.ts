@@ -4,13 +4,15 @@ import { ConfigError } from '../core/errors.js';
 interface EngineBenchEntry {
   readonly model?: unknown;
   readonly threads?: unknown;
+  readonly graph?: unknown;
   readonly forwardMs?: unknown;
 }
 
 /**
  * The target's forward latency curve (ms by tree rows) from an engine
  * benchmark file (results/bench/engine.json of `npm run bench:engine`):
- * the entry of `model` run with `threads` threads.
+ * the entry of `model` run with `threads` threads and the fused graph
+ * (entries without a graph field predate the reference graph: fused is meant).
  */
 export function readForwardLatency(file: string, model: string, threads: number): Readonly<Record<string, number>> {
   if (!existsSync(file)) throw new ConfigError(`latency file ${file} not found; run \`npm run bench:engine\` to write results/bench/engine.json`);
@@ -21,7 +23,7 @@ export function readForwardLatency(file: string, model: string, threads: number)
     throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   const results = Array.isArray(data.results) ? (data.results as EngineBenchEntry[]) : [];
-  const entry = results.find((r) => r.model === model && r.threads === threads);
+  const entry = results.find((r) => r.model === model && r.threads === threads && (r.graph ?? 'fused') === 'fused');
   if (!entry || typeof entry.forwardMs !== 'object' || entry.forwardMs === null) {
     const have = results.map((r) => `${String(r.model)} (${String(r.threads)} threads)`).join(', ');
     throw new ConfigError(`${file}: no forwardMs for model ${model} with ${threads} threads; it has: ${have || 'nothing'}`);

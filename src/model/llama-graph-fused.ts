@@ -29,12 +29,12 @@ export function buildFusedGraph(w: LlamaWeights, nLayers: number): Uint8Array {
     const [q, k, v] = g.op('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: -1 }, 3);
     const rq = rotary(g, q, c.nHeads, rope, rowPositions);
     const rk = rotary(g, k, c.nKvHeads, rope, rowPositions);
-    // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores.
-    const [attn] = g.op('Attention', [rq, rk, v, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3, [
-      g.fresh('attention'),
-      GRAPH_IO.presentKey(l),
-      GRAPH_IO.presentValue(l),
-    ]); // [B, N, qDim]
+    // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores. The kernel needs its
+    // present K/V outputs when given a past; they stay inside the graph (only the new rows leave).
+    const [attn] = g.op('Attention', [rq, rk, v, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3); // [B, N, qDim]
+    const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
+    g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newKey(l)); // [B, KV, N, hd]
+    g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newValue(l));
     x = g.op1('Add', [x, linear(g, attn, [lw.wo], c.dim, qDim, `l${l}.wo`)]);
     const h2 = rmsNorm(g, x, g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]), c.normEps);
     const gateUp = linear(g, h2, [lw.w1, lw.w3], 2 * c.hiddenDim, c.dim, `l${l}.w13`); // [B, N, 2 hidden]

@@ -3,14 +3,18 @@ import { headDim, type LlamaConfig } from './weights.js';
 
 /**
  * Names of the graph's inputs and outputs (SPEC section 3). Symbolic dims:
- * B = batch, N = tree rows of this forward, P = committed (past) length, T = P + N.
+ * B = batch, N = tree rows of this forward, P = past columns, T = P + N.
  *
  *   input_ids       int64   [B, N]
- *   position_ids    int64   [B, N]            P + depth(i) per row
+ *   position_ids    int64   [B, N]            committed + depth(i) per row
  *   attention_bias  float32 [B, 1, N, T]      0 = may attend, -inf = masked
  *   past_key_<l>    float32 [B, kvHeads, P, headDim]   (and past_value_<l>)
  *   logits          float32 [B, N, vocab]
- *   present_key_<l> float32 [B, kvHeads, T, headDim]   (and present_value_<l>)
+ *   new_key_<l>     float32 [B, kvHeads, N, headDim]   (and new_value_<l>)
+ *
+ * The past may hold columns no row attends to (batch padding, a cache's spare
+ * capacity): the bias masks them. Only this forward's K/V rows come out; the
+ * caller's KV cache appends them, so no step copies the whole cache out.
  */
 export const GRAPH_IO = {
   inputIds: 'input_ids',
@@ -19,8 +23,8 @@ export const GRAPH_IO = {
   logits: 'logits',
   pastKey: (l: number) => `past_key_${l}`,
   pastValue: (l: number) => `past_value_${l}`,
-  presentKey: (l: number) => `present_key_${l}`,
-  presentValue: (l: number) => `present_value_${l}`,
+  newKey: (l: number) => `new_key_${l}`,
+  newValue: (l: number) => `new_value_${l}`,
 } as const;
 
 /** Declares the graph's inputs and outputs (GRAPH_IO) on `g`. */
@@ -33,8 +37,8 @@ export function declareIo(g: GraphBuilder, c: LlamaConfig, nLayers: number): { i
   for (let l = 0; l < nLayers; l++) {
     g.input(GRAPH_IO.pastKey(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
     g.input(GRAPH_IO.pastValue(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
-    g.output(GRAPH_IO.presentKey(l), 'float32', ['B', c.nKvHeads, 'T', hd]);
-    g.output(GRAPH_IO.presentValue(l), 'float32', ['B', c.nKvHeads, 'T', hd]);
+    g.output(GRAPH_IO.newKey(l), 'float32', ['B', c.nKvHeads, 'N', hd]);
+    g.output(GRAPH_IO.newValue(l), 'float32', ['B', c.nKvHeads, 'N', hd]);
   }
   return { ids, positions, bias };
 }

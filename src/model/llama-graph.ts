@@ -94,10 +94,10 @@ function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: str
   const group = c.nHeads / c.nKvHeads;
   const q5 = g.op1('Transpose', [g.op1('Reshape', [q, g.int64([0, 0, c.nKvHeads, group, hd])])], { perm: [0, 2, 3, 1, 4] }); // [B, KV, G, N, hd]
   const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
-  const kNew = g.op1('Transpose', [g.op1('Reshape', [k, kvShape])], { perm: [0, 2, 1, 3] }); // [B, KV, N, hd]
-  const vNew = g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] });
-  const kAll = g.op1('Concat', [GRAPH_IO.pastKey(l), kNew], { axis: 2 }, GRAPH_IO.presentKey(l)); // [B, KV, T, hd]
-  const vAll = g.op1('Concat', [GRAPH_IO.pastValue(l), vNew], { axis: 2 }, GRAPH_IO.presentValue(l));
+  const kNew = g.op1('Transpose', [g.op1('Reshape', [k, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newKey(l)); // [B, KV, N, hd]
+  const vNew = g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newValue(l));
+  const kAll = g.op1('Concat', [GRAPH_IO.pastKey(l), kNew], { axis: 2 }); // [B, KV, T, hd]
+  const vAll = g.op1('Concat', [GRAPH_IO.pastValue(l), vNew], { axis: 2 });
   const unsq = g.int64([2]);
   const kT = g.op1('Unsqueeze', [g.op1('Transpose', [kAll], { perm: [0, 1, 3, 2] }), unsq]); // [B, KV, 1, hd, T]
   const scores = g.op1('Add', [g.op1('MatMul', [q5, kT]), bias]); // [B, KV, G, N, T]
