@@ -58,17 +58,19 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, clock
   };
   const pastDims = [B, shape.kvHeads, pastLen, shape.headDim];
   for (let l = 0; l < shape.layers; l++) {
-    feeds[GRAPH_IO.pastKey(l)] = floatTensor(pastData(items, l, 'keys', pastLen, shape), pastDims);
-    feeds[GRAPH_IO.pastValue(l)] = floatTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
+    feeds[GRAPH_IO.pastKey(l)] = pastTensor(pastData(items, l, 'keys', pastLen, shape), pastDims);
+    feeds[GRAPH_IO.pastValue(l)] = pastTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
   }
   const t0 = clock.nowMs();
   const out = await session.run(feeds);
   const runMs = clock.nowMs() - t0;
+  const newKv = floatData(out[GRAPH_IO.newKv], GRAPH_IO.newKv); // [2 * layers * B, kvHeads, rows, headDim]
+  const block = B * shape.kvHeads * rows * shape.headDim;
   const keys: Float32Array[] = [];
   const values: Float32Array[] = [];
   for (let l = 0; l < shape.layers; l++) {
-    keys.push(floatData(out[GRAPH_IO.newKey(l)], GRAPH_IO.newKey(l)));
-    values.push(floatData(out[GRAPH_IO.newValue(l)], GRAPH_IO.newValue(l)));
+    keys.push(newKv.subarray(2 * l * block, (2 * l + 1) * block));
+    values.push(newKv.subarray((2 * l + 1) * block, (2 * l + 2) * block));
   }
   return {
     logits: floatData(out[GRAPH_IO.logits], GRAPH_IO.logits),
@@ -76,6 +78,20 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, clock
     fresh: { keys, values, batch: B, rows },
     runMs,
   };
+}
+
+/** Tensors over cache buffers, reused while a buffer lives (a cache's buffer changes only when it grows). */
+const pastTensors = new WeakMap<Float32Array, FeedTensor>();
+
+/** A [B, kvHeads, pastLen, headDim] tensor over `data`, created once per buffer of a batch of one. */
+function pastTensor(data: Float32Array, dims: readonly number[]): FeedTensor {
+  if (dims[0] !== 1) return floatTensor(data, dims);
+  let t = pastTensors.get(data);
+  if (t === undefined || t.dims[2] !== dims[2]) {
+    t = floatTensor(data, dims);
+    pastTensors.set(data, t);
+  }
+  return t;
 }
 
 /** Past K or V of layer l for the batch: [B, kvHeads, pastLen, headDim]. */

@@ -47,12 +47,17 @@ export class KvCache {
   append(fresh: NewKv, slot: number, count: number): void {
     this.reserve(this.rows + count);
     const { kvHeads, headDim: hd } = this.shape;
+    const n = count * hd;
     for (let l = 0; l < this.shape.layers; l++) {
+      const [srcK, srcV, dstK, dstV] = [fresh.keys[l], fresh.values[l], this.keys[l], this.values[l]];
       for (let h = 0; h < kvHeads; h++) {
         const from = (slot * kvHeads + h) * fresh.rows * hd;
         const to = (h * this.capacity + this.rows) * hd;
-        this.keys[l].set(fresh.keys[l].subarray(from, from + count * hd), to);
-        this.values[l].set(fresh.values[l].subarray(from, from + count * hd), to);
+        // A plain loop: most appends are a few rows, where subarray views cost more than the copy.
+        for (let i = 0; i < n; i++) {
+          dstK[to + i] = srcK[from + i];
+          dstV[to + i] = srcV[from + i];
+        }
       }
     }
     this.pending += count;

@@ -1,5 +1,5 @@
 import { GraphBuilder } from './onnx-graph.js';
-import { declareIo, GRAPH_IO, transpose } from './llama-graph-io.js';
+import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
 import { headDim, type LlamaConfig, type LlamaWeights } from './weights.js';
 
 /** ONNX opset that has Attention, RotaryEmbedding and RMSNormalization (ONNX 1.18). */
@@ -21,6 +21,8 @@ export function buildFusedGraph(w: LlamaWeights, nLayers: number): Uint8Array {
   const qDim = c.nHeads * hd;
   const kvDim = c.nKvHeads * hd;
   const rowPositions = g.op1('Reshape', [io.positions, g.int64([-1, 1])]); // [B*N, 1]
+  const newKeys: string[] = [];
+  const newValues: string[] = [];
   let x = g.op1('Gather', [g.weight('tok_embeddings', w.tokenEmbedding, [c.vocabSize, c.dim]), io.ids]); // [B, N, dim]
   for (let l = 0; l < nLayers; l++) {
     const lw = w.layers[l];
@@ -33,8 +35,8 @@ export function buildFusedGraph(w: LlamaWeights, nLayers: number): Uint8Array {
     // present K/V outputs when given a past; they stay inside the graph (only the new rows leave).
     const [attn] = g.op('Attention', [rq, rk, v, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3); // [B, N, qDim]
     const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
-    g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newKey(l)); // [B, KV, N, hd]
-    g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newValue(l));
+    newKeys.push(g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] })); // [B, KV, N, hd]
+    newValues.push(g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] }));
     x = g.op1('Add', [x, linear(g, attn, [lw.wo], c.dim, qDim, `l${l}.wo`)]);
     const h2 = rmsNorm(g, x, g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]), c.normEps);
     const gateUp = linear(g, h2, [lw.w1, lw.w3], 2 * c.hiddenDim, c.dim, `l${l}.w13`); // [B, N, 2 hidden]
@@ -42,6 +44,7 @@ export function buildFusedGraph(w: LlamaWeights, nLayers: number): Uint8Array {
     const act = g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
     x = g.op1('Add', [x, linear(g, act, [lw.w2], c.dim, c.hiddenDim, `l${l}.w2`)]);
   }
+  emitNewKv(g, newKeys, newValues);
   const xf = rmsNorm(g, x, g.weight('final_norm', w.finalNorm, [c.dim]), c.normEps);
   linear(g, xf, [w.classifier], c.vocabSize, c.dim, 'classifier', GRAPH_IO.logits);
   return g.toBytes();

@@ -10,10 +10,13 @@ import { headDim, type LlamaConfig } from './weights.js';
  *   attention_bias  float32 [B, 1, N, T]      0 = may attend, -inf = masked
  *   past_key_<l>    float32 [B, kvHeads, P, headDim]   (and past_value_<l>)
  *   logits          float32 [B, N, vocab]
- *   new_key_<l>     float32 [B, kvHeads, N, headDim]   (and new_value_<l>)
+ *   new_kv          float32 [2 * layers * B, kvHeads, N, headDim]
+ *                   this forward's K of layer l in block 2l, V in block 2l + 1,
+ *                   each block [B, kvHeads, N, headDim]
  *
  * The past may hold columns no row attends to (batch padding, a cache's spare
- * capacity): the bias masks them. Only this forward's K/V rows come out; the
+ * capacity): the bias masks them. Only this forward's K/V rows come out, as
+ * one tensor (one output to hand over per forward, not two per layer); the
  * caller's KV cache appends them, so no step copies the whole cache out.
  */
 export const GRAPH_IO = {
@@ -23,8 +26,7 @@ export const GRAPH_IO = {
   logits: 'logits',
   pastKey: (l: number) => `past_key_${l}`,
   pastValue: (l: number) => `past_value_${l}`,
-  newKey: (l: number) => `new_key_${l}`,
-  newValue: (l: number) => `new_value_${l}`,
+  newKv: 'new_kv',
 } as const;
 
 /** Declares the graph's inputs and outputs (GRAPH_IO) on `g`. */
@@ -37,10 +39,14 @@ export function declareIo(g: GraphBuilder, c: LlamaConfig, nLayers: number): { i
   for (let l = 0; l < nLayers; l++) {
     g.input(GRAPH_IO.pastKey(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
     g.input(GRAPH_IO.pastValue(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
-    g.output(GRAPH_IO.newKey(l), 'float32', ['B', c.nKvHeads, 'N', hd]);
-    g.output(GRAPH_IO.newValue(l), 'float32', ['B', c.nKvHeads, 'N', hd]);
   }
+  g.output(GRAPH_IO.newKv, 'float32', ['2LB', c.nKvHeads, 'N', hd]);
   return { ids, positions, bias };
+}
+
+/** Emits new_kv from every layer's new K and V rows ([B, kvHeads, N, headDim] each), in layer order. */
+export function emitNewKv(g: GraphBuilder, keys: readonly string[], values: readonly string[]): void {
+  g.op1('Concat', keys.flatMap((k, l) => [k, values[l]]), { axis: 0 }, GRAPH_IO.newKv);
 }
 
 /** Row-major [rows, cols] -> [cols, rows]. */

@@ -1,6 +1,6 @@
 import { GraphBuilder } from './onnx-graph.js';
 import { buildFusedGraph } from './llama-graph-fused.js';
-import { declareIo, GRAPH_IO, transpose } from './llama-graph-io.js';
+import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
 import { headDim, type LlamaConfig, type LlamaWeights } from './weights.js';
 
 export { GRAPH_IO } from './llama-graph-io.js';
@@ -37,6 +37,8 @@ function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {
   const rope = ropeTables(g, c);
   // [B, 1, 1, N, T]: broadcasts over kv heads and the query group.
   const bias = g.op1('Unsqueeze', [io.bias, g.int64([2])]);
+  const newKeys: string[] = [];
+  const newValues: string[] = [];
   let x = g.op1('Gather', [g.weight('tok_embeddings', w.tokenEmbedding, [c.vocabSize, c.dim]), io.ids]);
   for (let l = 0; l < nLayers; l++) {
     const lw = w.layers[l];
@@ -47,10 +49,13 @@ function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {
     const k = linear(g, h, lw.wk, c.nKvHeads * hd, c.dim, `l${l}.wk`);
     const v = linear(g, h, lw.wv, c.nKvHeads * hd, c.dim, `l${l}.wv`);
     const attn = attention(g, c, l, applyRope(g, q, c.nHeads, hd, rope), applyRope(g, k, c.nKvHeads, hd, rope), v, bias);
-    x = g.op1('Add', [x, linear(g, attn, lw.wo, c.dim, c.nHeads * hd, `l${l}.wo`)]);
+    newKeys.push(attn.kNew);
+    newValues.push(attn.vNew);
+    x = g.op1('Add', [x, linear(g, attn.out, lw.wo, c.dim, c.nHeads * hd, `l${l}.wo`)]);
     const h2 = rmsNorm(g, x, g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]), c.normEps);
     x = g.op1('Add', [x, swiGlu(g, h2, lw.w1, lw.w2, lw.w3, c, l)]);
   }
+  emitNewKv(g, newKeys, newValues);
   const xf = rmsNorm(g, x, g.weight('final_norm', w.finalNorm, [c.dim]), c.normEps);
   linear(g, xf, w.classifier, c.vocabSize, c.dim, 'classifier', GRAPH_IO.logits);
   return g.toBytes();
@@ -87,15 +92,16 @@ function applyRope(g: GraphBuilder, x: string, heads: number, hd: number, rope: 
 /**
  * Grouped-query tree attention for layer l. q: [B, N, H, hd/2, 2] (rotated, pre-scaled),
  * k: [B, N, KV, hd/2, 2] (rotated), v: [B, N, KV*hd], bias: [B, 1, 1, N, T].
- * Query head h = kv * G + j uses kv head kv (G = H / KV). Returns [B, N, H*hd].
+ * Query head h = kv * G + j uses kv head kv (G = H / KV). Returns out [B, N, H*hd]
+ * and this forward's K and V rows, each [B, KV, N, hd].
  */
-function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: string, v: string, bias: string): string {
+function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: string, v: string, bias: string): { out: string; kNew: string; vNew: string } {
   const hd = headDim(c);
   const group = c.nHeads / c.nKvHeads;
   const q5 = g.op1('Transpose', [g.op1('Reshape', [q, g.int64([0, 0, c.nKvHeads, group, hd])])], { perm: [0, 2, 3, 1, 4] }); // [B, KV, G, N, hd]
   const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
-  const kNew = g.op1('Transpose', [g.op1('Reshape', [k, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newKey(l)); // [B, KV, N, hd]
-  const vNew = g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] }, GRAPH_IO.newValue(l));
+  const kNew = g.op1('Transpose', [g.op1('Reshape', [k, kvShape])], { perm: [0, 2, 1, 3] }); // [B, KV, N, hd]
+  const vNew = g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] });
   const kAll = g.op1('Concat', [GRAPH_IO.pastKey(l), kNew], { axis: 2 }); // [B, KV, T, hd]
   const vAll = g.op1('Concat', [GRAPH_IO.pastValue(l), vNew], { axis: 2 });
   const unsq = g.int64([2]);
@@ -104,7 +110,7 @@ function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: str
   const probs = g.op1('Softmax', [scores], { axis: -1 });
   const out = g.op1('MatMul', [probs, g.op1('Unsqueeze', [vAll, unsq])]); // [B, KV, G, N, hd]
   const perm = g.op1('Transpose', [out], { perm: [0, 3, 1, 2, 4] }); // [B, N, KV, G, hd]
-  return g.op1('Reshape', [perm, g.int64([0, 0, c.nHeads * hd])]);
+  return { out: g.op1('Reshape', [perm, g.int64([0, 0, c.nHeads * hd])]), kNew, vNew };
 }
 
 /** y = x W^T for a row-major W [out, in]; the initializer stores W^T [in, out]. */
