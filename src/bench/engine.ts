@@ -7,7 +7,8 @@
  *   at a fixed committed prefix, incremental greedy tokens/s, KV commit time
  *   per speculative step, and the share of a step spent outside session.run,
  *   for the fused and the reference graph; then onnxruntime's kernel profile
- *   (ms per operator type) of the stories260K-x78M forwards at N = 1 and 16.
+ *   (ms per operator type) of the stories260K-x78M forwards at N = 1 and 16,
+ *   and the cost of its weight MatMuls alone at 16 rows against 1 (engine-matmul.ts).
  *   `--quick`: fewer repetitions.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { DraftModelSpeculator } from '../speculators/draft-model.js';
 import { createPolicy, policyConfig } from '../tree/policies.js';
 import { createVerifier, GREEDY } from '../verifiers/index.js';
 import type { GraphKind } from '../model/llama-graph.js';
+import { matmulFloor } from './engine-matmul.js';
 import { profileForwards, type OpProfile } from './engine-profile.js';
 import { ensureBenchModels } from './peer-models.js';
 
@@ -184,10 +186,15 @@ async function main(): Promise<void> {
     profile[graph] = await profileForwards('stories260K-x78M', { threads: 2, graph }, benchPrompt(PREFIX, 512), profileTrees, quick ? 2 : 5);
     printProfile(`stories260K-x78M, 2 threads, ${graph} graph, prefix ${PREFIX}`, profile[graph]);
   }
+  const floor = await matmulFloor((await loadModel('stories260K-x78M')).weights.config, 2, quick ? 3 : 15);
+  console.log(
+    `\nstories260K-x78M weight MatMuls alone, 2 threads: M=1 ${floor.ms1.toFixed(2)} ms (${(floor.weightBytes / floor.ms1 / 1e6).toFixed(1)} GB/s), ` +
+      `M=16 ${floor.ms16.toFixed(2)} ms (${(floor.flop16 / floor.ms16 / 1e6).toFixed(0)} GFLOP/s), M16/M1 ${floor.ratio.toFixed(2)} (paired)`,
+  );
   const out = path.resolve('results/bench/engine.json');
   mkdirSync(path.dirname(out), { recursive: true });
   const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION };
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, prefix: PREFIX, results, profile }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, prefix: PREFIX, results, profile, matmulFloor: floor }, null, 2) + '\n');
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 

@@ -1,0 +1,88 @@
+/**
+ * The floor under the tree-forward cost ratio: a graph of nothing but a
+ * model's weight MatMuls (per layer [Q|K|V], O, [gate|up], down, then the
+ * classifier; the fused graph's shapes), each feeding the next, timed at M = 1
+ * and M = 16 rows back to back. Attention, norms and the rest are absent, so
+ * the ratio M16 / M1 is what onnxruntime's GEMM kernels alone cost for 16 rows
+ * against 1 on this machine.
+ */
+import { createRng } from '../core/rng.js';
+import { monotonicClock } from '../core/types.js';
+import { floatTensor, OrtSession } from '../engine/ort.js';
+import { headDim, type LlamaConfig } from '../model/weights.js';
+import { GraphBuilder } from '../model/onnx-graph.js';
+
+export interface MatmulFloor {
+  readonly ms1: number; // median ms at M = 1
+  readonly ms16: number; // median ms at M = 16
+  readonly ratio: number; // median of per-repetition ms16 / ms1
+  readonly weightBytes: number;
+  readonly flop16: number; // FLOPs of the M = 16 pass
+}
+
+/** [in, out] of every weight MatMul of one forward, in order. */
+function weightShapes(c: LlamaConfig): [number, number][] {
+  const q = c.nHeads * headDim(c);
+  const kv = c.nKvHeads * headDim(c);
+  const layer: [number, number][] = [
+    [c.dim, q + 2 * kv],
+    [q, c.dim],
+    [c.dim, 2 * c.hiddenDim],
+    [c.hiddenDim, c.dim],
+  ];
+  return [...Array.from({ length: c.nLayers }, () => layer).flat(), [c.dim, c.vocabSize]];
+}
+
+/** A chain of MatMuls over random weights of these shapes; the input is [M, widest in] and each step slices what it needs. */
+function matmulChain(shapes: readonly [number, number][]): Uint8Array {
+  const g = new GraphBuilder('matmul_floor');
+  const widest = Math.max(...shapes.flatMap(([i, o]) => [i, o]));
+  let x = g.input('x', 'float32', ['M', widest]);
+  shapes.forEach(([inDim, out], i) => {
+    // Uniform weights of variance 1 / inDim keep activations O(1) along the chain (no overflow to
+    // inf/NaN); every matrix draws its own values (onnxruntime shares identical initializers).
+    const rng = createRng(i + 1);
+    const scale = Math.sqrt(12 / inDim);
+    const w = Float32Array.from({ length: inDim * out }, () => (rng.uniform() - 0.5) * scale);
+    const xin = g.op1('Slice', [x, g.int64([0]), g.int64([inDim]), g.int64([1])]);
+    const y = g.op1('MatMul', [xin, g.weight(`w${i}`, w, [inDim, out])]);
+    // Pad back to the widest row so any next step can slice its input.
+    x = out >= widest ? y : g.op1('Pad', [y, g.int64([0, 0, 0, widest - out])]);
+  });
+  g.op1('Identity', [x], {}, 'y');
+  g.output('y', 'float32', ['M', widest]);
+  return g.toBytes();
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export async function matmulFloor(c: LlamaConfig, threads: number, reps: number): Promise<MatmulFloor> {
+  const shapes = weightShapes(c);
+  const widest = Math.max(...shapes.flatMap(([i, o]) => [i, o]));
+  const session = await OrtSession.create(matmulChain(shapes), { threads });
+  const feeds = (m: number) => ({ x: floatTensor(new Float32Array(m * widest).fill(0.01), [m, widest]) });
+  const times: Record<1 | 16, number[]> = { 1: [], 16: [] };
+  try {
+    for (let r = 0; r <= reps; r++) {
+      for (const m of [1, 16] as const) {
+        const t0 = monotonicClock.nowMs();
+        await session.run(feeds(m));
+        if (r > 0) times[m].push(monotonicClock.nowMs() - t0);
+      }
+    }
+  } finally {
+    await session.dispose();
+  }
+  const params = shapes.reduce((s, [i, o]) => s + i * o, 0);
+  return {
+    ms1: median(times[1]),
+    ms16: median(times[16]),
+    ratio: median(times[16].map((t, r) => t / times[1][r])),
+    weightBytes: 4 * params,
+    flop16: 2 * 16 * params,
+  };
+}
