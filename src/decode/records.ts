@@ -16,7 +16,12 @@ export interface StepRecord {
   /** Tokens appended to the output this step (accepted + 1, less any cut at a stop token or the limit). */
   readonly emitted: number;
   readonly nextKind: 'bonus' | 'recovered';
-  /** Milliseconds of this request's proposal, the (batched) target forward, verification and commit. */
+  /**
+   * Milliseconds of this request's proposal, the (batched) target forward,
+   * verification and commit. Requests of a batch propose concurrently (sharing
+   * draft forwards): each record carries an equal share of that wall time, so
+   * the records of a step sum to it.
+   */
   readonly proposeMs: number;
   readonly scoreMs: number;
   readonly verifyMs: number;

@@ -4,6 +4,7 @@ import { monotonicClock, type Clock } from '../core/types.js';
 import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
 import { headDim, type LlamaWeights } from '../model/weights.js';
 import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
+import { ScoreCoalescer } from './coalesce.js';
 import { forwardBatch, newRows, type ForwardItem } from './forward.js';
 import { KvCache, type CacheShape } from './kv-cache.js';
 import { rowView } from './logits.js';
@@ -38,6 +39,8 @@ export interface EngineTimings {
 export class EngineModel implements Model {
   private readonly sequences = new WeakMap<Sequence, EngineSequence>();
   readonly timings: EngineTimings = { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 };
+  /** Sequence.score() calls of one event-loop turn, as one batched forward. */
+  private readonly coalescer = new ScoreCoalescer<Sequence, TreeShape, Logits>((seqs, trees) => this.scoreBatch(seqs, trees));
 
   private constructor(
     readonly info: ModelInfo,
@@ -101,6 +104,11 @@ export class EngineModel implements Model {
   /** Ends onnxruntime profiling and writes its file (models created with profileFilePrefix). */
   endProfiling(): void {
     this.session.endProfiling();
+  }
+
+  /** One sequence's score(), batched with the other sequences' calls of the same event-loop turn. */
+  queueScore(seq: Sequence, tree: TreeShape): Promise<Logits> {
+    return this.coalescer.score(seq, tree);
   }
 
   async dispose(): Promise<void> {
@@ -198,8 +206,8 @@ class EngineSequence implements Sequence {
     };
   }
 
-  async score(tree: TreeShape): Promise<Logits> {
-    return (await this.model.scoreBatch([this], [tree]))[0];
+  score(tree: TreeShape): Promise<Logits> {
+    return this.model.queueScore(this, tree);
   }
 
   commit(path: Int32Array, next: number): void {
