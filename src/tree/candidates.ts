@@ -1,7 +1,7 @@
 /**
  * Turning row proposals into ranked candidates, shared by the tree policies.
  */
-import { probabilities, softmaxAt } from '../verifiers/sampling.js';
+import { positiveAt, probabilities, softmaxAt } from '../verifiers/sampling.js';
 import type { SamplingParams } from '../verifiers/types.js';
 import type { RowProposal } from './policy.js';
 
@@ -46,6 +46,17 @@ export function topCandidates(p: RowProposal, k: number, sampling: SamplingParam
     probs.push(q[i]);
   });
   return { tokens, probs };
+}
+
+/** The tokens of topCandidates(p, k, sampling), in its order, without computing their probabilities. */
+export function topTokens(p: RowProposal, k: number, sampling: SamplingParams): readonly number[] {
+  if (k <= 0) return [];
+  if (p.kind === 'ranked') return p.tokens.slice(0, k);
+  const s = scoringParams(sampling);
+  if (s.topK !== 0 || s.topP !== 1) return topCandidates(p, k, sampling).tokens;
+  const top = topIndices(p.logits, k);
+  const positive = positiveAt(p.logits, 1 / s.temperature, top);
+  return top.filter((_, i) => positive[i]);
 }
 
 function pick(q: Float64Array, tokens: readonly number[]): number[] {

@@ -1,7 +1,7 @@
 import { probabilities, sampleFrom } from '../verifiers/sampling.js';
 import type { SamplingParams } from '../verifiers/types.js';
 import { DraftTreeBuilder } from './builder.js';
-import { topCandidates } from './candidates.js';
+import { topCandidates, topTokens } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
 import type { CandidateSource, ChildMode, GrowContext, RowProposal, TreePolicy } from './policy.js';
 
@@ -12,7 +12,7 @@ export interface StaticExpansionOptions {
   readonly children?: 'auto' | 'sample' | 'top-k';
 }
 
-/** A frontier row and its estimated path probability. */
+/** A frontier row and its estimated path probability (tracked only when ctx.minProb > 0, else NaN). */
 interface Open {
   readonly row: number;
   readonly prob: number;
@@ -87,6 +87,8 @@ function sampleChildren(b: DraftTreeBuilder, f: Open, logits: Float32Array, draw
 
 /** The top `draws` candidates below f as deterministic draws, skipping those under ctx.minProb. */
 function topChildren(b: DraftTreeBuilder, f: Open, p: RowProposal, draws: number, ctx: GrowContext): Open[] {
+  // Without a probability cut the ranking is all that is needed.
+  if (!((ctx.minProb ?? 0) > 0)) return topTokens(p, draws, ctx.sampling).map((token) => ({ row: b.draw(f.row, token, 0, null) + 1, prob: NaN }));
   const c = topCandidates(p, draws, ctx.sampling);
   const out: Open[] = [];
   c.tokens.forEach((token, i) => {

@@ -92,6 +92,23 @@ export function softmaxAt(logits: ArrayLike<number>, invT: number, tokens: reado
   return tokens.map((t) => Math.exp((logits[t] - max) * invT) / sum);
 }
 
+/**
+ * Whether softmax(logits * invT) is positive at each of `tokens`, decided as
+ * softmaxAt() would (its entries are e_t / sum with 1 <= sum <= V), without
+ * the exponentials of the whole vocabulary; throws where softmaxAt throws.
+ */
+export function positiveAt(logits: ArrayLike<number>, invT: number, tokens: readonly number[]): boolean[] {
+  let max = -Infinity;
+  let nan = false;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i];
+    if (v > max) max = v;
+    else if (v !== v) nan = true;
+  }
+  if (!Number.isFinite(max) || nan) checkSum(NaN, max);
+  return tokens.map((t) => Math.exp((logits[t] - max) * invT) > 0);
+}
+
 function maxOf(logits: ArrayLike<number>): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];

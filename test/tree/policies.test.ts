@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ConfigError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/rng.js';
 import { treeTraits } from '../../src/verifiers/traits.js';
-import { topCandidates, topIndices } from '../../src/tree/candidates.js';
+import { topCandidates, topIndices, topTokens } from '../../src/tree/candidates.js';
 import { DynamicPolicy } from '../../src/tree/dynamic.js';
 import { PSplitPolicy } from '../../src/tree/p-split.js';
 import { createPolicy, POLICY_DEFAULTS, POLICY_KINDS, policyConfig } from '../../src/tree/policies.js';
@@ -44,6 +44,25 @@ describe('candidates', () => {
   it('topCandidates drops tokens the sampling transform cuts (top-k 1 at T=1)', () => {
     const c = topCandidates({ kind: 'logits', logits: Float32Array.of(0, 1, 2) }, 3, { temperature: 1, topK: 1, topP: 1 });
     expect(c).to.deep.equal({ tokens: [2], probs: [1] });
+  });
+
+  it('topTokens gives the tokens of topCandidates (underflow, -Infinity, truncation alike) and throws where it throws', () => {
+    const rng = createRng(11);
+    const samplings = [GREEDY, { temperature: 0.5, topK: 0, topP: 1 }, { temperature: 1, topK: 3, topP: 1 }, { temperature: 1, topK: 0, topP: 0.5 }];
+    for (let trial = 0; trial < 20; trial++) {
+      // Logits spread over 2000 units: low ones underflow to probability 0; some are -Infinity.
+      const logits = Float32Array.from({ length: 64 }, () => (rng.uniform() < 0.1 ? -Infinity : 2000 * rng.uniform() - 1000));
+      for (const s of samplings) {
+        for (const k of [1, 4, 64]) {
+          const p = { kind: 'logits' as const, logits };
+          expect(topTokens(p, k, s), `trial ${trial} k ${k} T ${s.temperature}`).to.deep.equal(topCandidates(p, k, s).tokens);
+        }
+      }
+    }
+    const bad = { kind: 'logits' as const, logits: Float32Array.of(0, NaN, 1) };
+    expect(() => topCandidates(bad, 1, GREEDY)).to.throw(RangeError);
+    expect(() => topTokens(bad, 1, GREEDY)).to.throw(RangeError, /no finite maximum/);
+    expect(topTokens({ kind: 'ranked', tokens: [5, 6, 7], probs: [0.5, 0.3, 0.2] }, 2, GREEDY)).to.deep.equal([5, 6]);
   });
 });
 
