@@ -9,6 +9,7 @@
 import { createRng } from '../core/rng.js';
 import { monotonicClock } from '../core/types.js';
 import { floatTensor, OrtSession } from '../engine/ort.js';
+import { percentile } from '../report/metrics.js';
 import { headDim, type LlamaConfig } from '../model/weights.js';
 import { GraphBuilder } from '../model/onnx-graph.js';
 
@@ -54,11 +55,6 @@ function matmulChain(shapes: readonly [number, number][]): Uint8Array {
   return g.toBytes();
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export async function matmulFloor(c: LlamaConfig, threads: number, reps: number): Promise<MatmulFloor> {
   const shapes = weightShapes(c);
@@ -79,9 +75,9 @@ export async function matmulFloor(c: LlamaConfig, threads: number, reps: number)
   }
   const params = shapes.reduce((s, [i, o]) => s + i * o, 0);
   return {
-    ms1: median(times[1]),
-    ms16: median(times[16]),
-    ratio: median(times[16].map((t, r) => t / times[1][r])),
+    ms1: percentile(times[1], 0.5),
+    ms16: percentile(times[16], 0.5),
+    ratio: percentile(times[16].map((t, r) => t / times[1][r]), 0.5),
     weightBytes: 4 * params,
     flop16: 2 * 16 * params,
   };

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRng } from '../core/rng.js';
 import { monotonicClock } from '../core/types.js';
+import { percentile } from '../report/metrics.js';
 import { generateIncremental } from '../decode/incremental.js';
 import { EngineModel } from '../engine/model.js';
 import { ORT_VERSION } from '../engine/ort.js';
@@ -47,11 +48,6 @@ interface ModelBench {
   outsideRunShare: number; // (step wall time - session.run of target and draft) / step wall time, same decode
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** A random tree with `nodes` nodes and depth <= 8. */
 function benchTree(nodes: number, vocab: number, seed: number): TreeShape {
@@ -82,9 +78,9 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, reps: 
       if (r > 0) times[i].push(monotonicClock.nowMs() - t0); // r = 0 is the warm-up
     }
   }
-  const forwardMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, median(times[i])]));
+  const forwardMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(times[i], 0.5)]));
   const one = times[TREE_ROWS.indexOf(1)];
-  const ratio16 = median(times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]));
+  const ratio16 = percentile(times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]), 0.5);
   // The draft shares stories260K's vocabulary; random models get no speculative measurement.
   const { commitMs, outside } =
     vocab === 512 ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: NaN, outside: NaN };

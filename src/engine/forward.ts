@@ -75,7 +75,7 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, clock
   return {
     logits: floatData(out[GRAPH_IO.logits], GRAPH_IO.logits),
     rows,
-    fresh: { keys, values, batch: B, rows },
+    fresh: { keys, values, rows },
     runMs,
   };
 }
@@ -87,7 +87,7 @@ const pastTensors = new WeakMap<Float32Array, FeedTensor>();
 function pastTensor(data: Float32Array, dims: readonly number[]): FeedTensor {
   if (dims[0] !== 1) return floatTensor(data, dims);
   let t = pastTensors.get(data);
-  if (t === undefined || t.dims[2] !== dims[2]) {
+  if (t === undefined) {
     t = floatTensor(data, dims);
     pastTensors.set(data, t);
   }

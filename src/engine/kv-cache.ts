@@ -4,7 +4,6 @@
 export interface NewKv {
   readonly keys: readonly Float32Array[];
   readonly values: readonly Float32Array[];
-  readonly batch: number;
   readonly rows: number; // forward rows (padded to the batch's largest)
 }
 
@@ -12,7 +11,6 @@ export interface CacheShape {
   readonly layers: number;
   readonly kvHeads: number;
   readonly headDim: number;
-  readonly maxLength: number;
 }
 
 /** Capacity grows in steps of this many rows (bounds the masked columns a forward attends over). */

@@ -57,7 +57,7 @@ export class EngineModel implements Model {
     }
     const session = await OrtSession.create(buildLlamaGraph(src.weights, { layers, graph: opts.graph }), opts);
     const info: ModelInfo = { id: src.id, vocabSize: c.vocabSize, maxContext: c.maxSeqLen, bosId: src.bosId, eosIds: src.eosIds };
-    const shape = { layers, kvHeads: c.nKvHeads, headDim: headDim(c), maxLength: c.maxSeqLen };
+    const shape = { layers, kvHeads: c.nKvHeads, headDim: headDim(c) };
     return new EngineModel(info, session, shape, opts.clock ?? monotonicClock);
   }
 
