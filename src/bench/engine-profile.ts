@@ -71,7 +71,7 @@ export async function profileForwards(
       } finally {
         await model.dispose();
       }
-      const file = readdirSync(dir).find((f) => f.startsWith(`rows${rows}_`) && f.endsWith('.json'));
+      const file = readdirSync(dir).find((f) => f.startsWith(`rows${rows}_${model.layoutFor(rows)}_`) && f.endsWith('.json'));
       if (file === undefined) throw new Error(`onnxruntime wrote no profile ${prefix}_*.json`);
       results[rows] = opProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as ProfileEvent[], reps);
     }

@@ -180,12 +180,14 @@ async function main(): Promise<void> {
   const profile: Record<string, Record<string, OpProfile>> = {};
   for (const graph of ['fused', 'reference'] as const) {
     profile[graph] = await profileForwards('stories260K-x78M', { threads: 2, graph }, benchPrompt(PREFIX, 512), profileTrees, quick ? 2 : 5);
-    printProfile(`stories260K-x78M, 2 threads, ${graph} graph, prefix ${PREFIX}`, profile[graph]);
+    const layouts = graph === 'fused' ? ' (1 row: rows layout, 16 rows: lanes layout)' : '';
+    printProfile(`stories260K-x78M, 2 threads, ${graph} graph${layouts}, prefix ${PREFIX}`, profile[graph]);
   }
   const floor = await matmulFloor((await loadModel('stories260K-x78M')).weights.config, 2, quick ? 3 : 15);
   console.log(
     `\nstories260K-x78M weight MatMuls alone, 2 threads: M=1 ${floor.ms1.toFixed(2)} ms (${(floor.weightBytes / floor.ms1 / 1e6).toFixed(1)} GB/s), ` +
-      `M=16 ${floor.ms16.toFixed(2)} ms (${(floor.flop16 / floor.ms16 / 1e6).toFixed(0)} GFLOP/s), M16/M1 ${floor.ratio.toFixed(2)} (paired)`,
+      `M=16 ${floor.ms16.toFixed(2)} ms (${(floor.flop16 / floor.ms16 / 1e6).toFixed(0)} GFLOP/s), M16/M1 ${floor.ratio.toFixed(2)} (paired); ` +
+      `lanes layout M=16 ${floor.ms16Lanes.toFixed(2)} ms (${(floor.flop16 / floor.ms16Lanes / 1e6).toFixed(0)} GFLOP/s), M16/M1 ${floor.ratioLanes.toFixed(2)} (paired)`,
   );
   const out = path.resolve('results/bench/engine.json');
   mkdirSync(path.dirname(out), { recursive: true });

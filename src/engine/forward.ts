@@ -3,7 +3,8 @@ import { GRAPH_IO } from '../model/llama-graph.js';
 import { writeTreeLayout, type RowPlacement } from '../tree/layout.js';
 import type { TreeShape } from '../tree/tree.js';
 import type { CacheShape, KvCache, NewKv } from './kv-cache.js';
-import { floatData, floatTensor, int64Tensor, type FeedTensor, type OrtSession } from './ort.js';
+import { floatData, floatTensor, int64Tensor, type FeedTensor } from './ort.js';
+import type { ForwardSessions } from './sessions.js';
 
 /**
  * One request of a batched tree forward: the tree's rows 0..cache.pending-1
@@ -35,7 +36,7 @@ export function newRows(it: ForwardItem): number {
  * columns = the cache's capacity); larger batches copy each cache's rows
  * into a zero-padded [B, kvHeads, pastLen, headDim] past.
  */
-export async function forwardBatch(session: OrtSession, shape: CacheShape, clock: Clock, items: readonly ForwardItem[]): Promise<ForwardResult> {
+export async function forwardBatch(sessions: ForwardSessions, shape: CacheShape, clock: Clock, items: readonly ForwardItem[]): Promise<ForwardResult> {
   const B = items.length;
   const rows = Math.max(...items.map(newRows));
   const pastLen = B === 1 ? items[0].cache.capacity : Math.max(...items.map((it) => it.cache.rows));
@@ -62,7 +63,7 @@ export async function forwardBatch(session: OrtSession, shape: CacheShape, clock
     feeds[GRAPH_IO.pastValue(l)] = pastTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
   }
   const t0 = clock.nowMs();
-  const out = await session.run(feeds);
+  const out = await sessions.pick(B * rows).run(feeds);
   const runMs = clock.nowMs() - t0;
   const newKv = floatData(out[GRAPH_IO.newKv], GRAPH_IO.newKv); // [2 * layers * B, kvHeads, rows, headDim]
   const block = B * shape.kvHeads * rows * shape.headDim;

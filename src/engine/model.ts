@@ -1,14 +1,14 @@
 import { EngineError } from '../core/errors.js';
 import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock } from '../core/types.js';
-import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
 import { headDim, type LlamaWeights } from '../model/weights.js';
 import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
 import { ScoreCoalescer } from './coalesce.js';
 import { forwardBatch, newRows, type ForwardItem } from './forward.js';
 import { KvCache, type CacheShape } from './kv-cache.js';
 import { rowView } from './logits.js';
-import { OrtSession, type SessionOptions } from './ort.js';
+import type { LayoutKind } from '../model/llama-graph-fused.js';
+import { ForwardSessions, type ForwardSessionOptions } from './sessions.js';
 
 /** What the engine needs of a loaded model. */
 export interface EngineSource {
@@ -18,8 +18,7 @@ export interface EngineSource {
   readonly eosIds: readonly number[];
 }
 
-export type EngineOptions = SessionOptions &
-  LlamaGraphOptions & {
+export type EngineOptions = ForwardSessionOptions & {
     /** Clock for the engine's own timings; default the monotonic performance clock. */
     readonly clock?: Clock;
   };
@@ -44,7 +43,7 @@ export class EngineModel implements Model {
 
   private constructor(
     readonly info: ModelInfo,
-    private readonly session: OrtSession,
+    private readonly sessions: ForwardSessions,
     private readonly shape: CacheShape,
     readonly clock: Clock,
   ) {}
@@ -55,10 +54,10 @@ export class EngineModel implements Model {
     if (!Number.isInteger(layers) || layers < 1 || layers > c.nLayers) {
       throw new EngineError(`${src.id}: layers must be an integer in 1..${c.nLayers}, got ${layers}`);
     }
-    const session = await OrtSession.create(buildLlamaGraph(src.weights, { layers, graph: opts.graph }), opts);
+    const sessions = await ForwardSessions.create(src.weights, layers, opts);
     const info: ModelInfo = { id: src.id, vocabSize: c.vocabSize, maxContext: c.maxSeqLen, bosId: src.bosId, eosIds: src.eosIds };
     const shape = { layers, kvHeads: c.nKvHeads, headDim: headDim(c) };
-    return new EngineModel(info, session, shape, opts.clock ?? monotonicClock);
+    return new EngineModel(info, sessions, shape, opts.clock ?? monotonicClock);
   }
 
   async open(prompt: Int32Array): Promise<Sequence> {
@@ -87,7 +86,7 @@ export class EngineModel implements Model {
     const items = states.map((s, b) => s.prepare(this.checkTree(s, trees[b])));
     const todo = items.filter((it) => newRows(it) > 0);
     if (todo.length > 0) {
-      const result = await forwardBatch(this.session, this.shape, this.clock, todo);
+      const result = await forwardBatch(this.sessions, this.shape, this.clock, todo);
       todo.forEach((it, b) => {
         const count = newRows(it);
         it.cache.append(result.fresh, b, count);
@@ -101,9 +100,14 @@ export class EngineModel implements Model {
     return states.map((s, b) => s.logits(trees[b].tokens.length + 1, this.info.vocabSize));
   }
 
-  /** Ends onnxruntime profiling and writes its file (models created with profileFilePrefix). */
+  /** The layout of the graph that runs a forward of `rows` rows (batch x tree rows). */
+  layoutFor(rows: number): LayoutKind {
+    return this.sessions.layoutFor(rows);
+  }
+
+  /** Ends onnxruntime profiling and writes its files, one per layout (models created with profileFilePrefix). */
   endProfiling(): void {
-    this.session.endProfiling();
+    this.sessions.endProfiling();
   }
 
   /** One sequence's score(), batched with the other sequences' calls of the same event-loop turn. */
@@ -112,7 +116,7 @@ export class EngineModel implements Model {
   }
 
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    await this.sessions.dispose();
   }
 
   private stateOf(s: Sequence): EngineSequence {

@@ -12,6 +12,12 @@ export interface SessionOptions {
   readonly dumpOnnxPath?: string;
   /** Record onnxruntime's per-kernel profile into `<prefix>_<date>.json` (written by endProfiling). */
   readonly profileFilePrefix?: string;
+  /**
+   * Whether idle intra-op threads spin-wait for the next parallel section
+   * (onnxruntime's default, true). Spinning threads of one session take the
+   * cores from another session's run (ForwardSessions).
+   */
+  readonly spinning?: boolean;
 }
 
 export type FeedTensor = ort.Tensor;
@@ -29,6 +35,7 @@ export class OrtSession {
         intraOpNumThreads: opts.threads ?? 1,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        ...(opts.spinning === false ? { extra: { session: { 'intra_op.allow_spinning': '0' } } } : {}),
         ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
       });
       return new OrtSession(session);

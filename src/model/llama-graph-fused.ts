@@ -9,50 +9,182 @@ const FUSED_OPSET = 23;
  * The forward graph on onnxruntime's fused kernels: per layer one RMSNormalization,
  * one MatMul for [Q | K | V], two RotaryEmbedding, one Attention (grouped-query,
  * past/present KV and the tree's additive mask in one kernel), one MatMul for
- * [gate | up], SiLU, and the down projection. Same inputs, outputs and
- * function as the reference graph (llama-graph.ts), which the tests compare it with.
+ * [gate | up], SiLU, and the down projection, in the given layout (see Layout).
+ * Same inputs, outputs and function as the reference graph (llama-graph.ts),
+ * which the tests compare it with.
  */
-export function buildFusedGraph(w: LlamaWeights, nLayers: number): Uint8Array {
+export function buildFusedGraph(w: LlamaWeights, nLayers: number, layout: LayoutKind = 'rows'): Uint8Array {
   const c = w.config;
   const g = new GraphBuilder('llama_tree_forward_fused', FUSED_OPSET);
   const io = declareIo(g, c, nLayers);
-  const rope = ropeCache(g, c);
-  const hd = headDim(c);
-  const qDim = c.nHeads * hd;
-  const kvDim = c.nKvHeads * hd;
-  const rowPositions = g.op1('Reshape', [io.positions, g.int64([-1, 1])]); // [B*N, 1]
-  const newKeys: string[] = [];
-  const newValues: string[] = [];
-  let x = g.op1('Gather', [g.weight('tok_embeddings', w.tokenEmbedding, [c.vocabSize, c.dim]), io.ids]); // [B, N, dim]
-  for (let l = 0; l < nLayers; l++) {
-    const lw = w.layers[l];
-    const h = rmsNorm(g, x, g.weight(`l${l}.attn_norm`, lw.attnNorm, [c.dim]), c.normEps);
-    const qkv = linear(g, h, [lw.wq, lw.wk, lw.wv], qDim + 2 * kvDim, c.dim, `l${l}.wqkv`); // [B, N, qDim + 2 kvDim]
-    const [q, k, v] = g.op('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: -1 }, 3);
-    const rq = rotary(g, q, c.nHeads, rope, rowPositions);
-    const rk = rotary(g, k, c.nKvHeads, rope, rowPositions);
-    // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores. The kernel needs its
-    // present K/V outputs when given a past; they stay inside the graph (only the new rows leave).
-    const [attn] = g.op('Attention', [rq, rk, v, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3); // [B, N, qDim]
-    const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
-    newKeys.push(g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] })); // [B, KV, N, hd]
-    newValues.push(g.op1('Transpose', [g.op1('Reshape', [v, kvShape])], { perm: [0, 2, 1, 3] }));
-    x = g.op1('Add', [x, linear(g, attn, [lw.wo], c.dim, qDim, `l${l}.wo`)]);
-    const h2 = rmsNorm(g, x, g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]), c.normEps);
-    const gateUp = linear(g, h2, [lw.w1, lw.w3], 2 * c.hiddenDim, c.dim, `l${l}.w13`); // [B, N, 2 hidden]
-    const [gate, up] = g.op('Split', [gateUp, g.int64([c.hiddenDim, c.hiddenDim])], { axis: -1 }, 2);
-    const act = g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
-    x = g.op1('Add', [x, linear(g, act, [lw.w2], c.dim, c.hiddenDim, `l${l}.w2`)]);
-  }
-  emitNewKv(g, newKeys, newValues);
-  const xf = rmsNorm(g, x, g.weight('final_norm', w.finalNorm, [c.dim]), c.normEps);
-  linear(g, xf, [w.classifier], c.vocabSize, c.dim, 'classifier', GRAPH_IO.logits);
+  g.op1('Identity', [forward(g, c, declareWeights(g, w, nLayers, layout), io, layout)], {}, GRAPH_IO.logits);
   return g.toBytes();
 }
 
+interface GraphIo {
+  readonly ids: string;
+  readonly positions: string;
+  readonly bias: string;
+}
+
+/** Initializer names of the forward's weights (matrices stacked as in stackedWeight). */
+/** A weight matrix initializer: W [out, in] in the lanes layout, W^T [in, out] in the rows layout. */
+type Matrix = string;
+
+interface ForwardWeights {
+  readonly embedding: string; // [vocab, dim]
+  readonly rope: RopeCache;
+  readonly layers: readonly { attnNorm: string; qkv: Matrix; wo: Matrix; ffnNorm: string; gateUp: Matrix; down: Matrix }[];
+  readonly finalNorm: string;
+  readonly classifier: Matrix;
+}
+
+/** Adds the weights to the graph. */
+function declareWeights(g: GraphBuilder, w: LlamaWeights, nLayers: number, kind: LayoutKind): ForwardWeights {
+  const c = w.config;
+  const stacked = (name: string, ws: readonly Float32Array[], inDim: number) => stackedWeight(g, name, ws, inDim, kind === 'rows');
+  const qDim = c.nHeads * headDim(c);
+  return {
+    embedding: g.weight('tok_embeddings', w.tokenEmbedding, [c.vocabSize, c.dim]),
+    rope: ropeCache(g, c),
+    layers: w.layers.slice(0, nLayers).map((lw, l) => ({
+      attnNorm: g.weight(`l${l}.attn_norm`, lw.attnNorm, [c.dim]),
+      qkv: stacked(`l${l}.wqkv`, [lw.wq, lw.wk, lw.wv], c.dim), // qDim + 2 kvDim outputs
+      wo: stacked(`l${l}.wo`, [lw.wo], qDim),
+      ffnNorm: g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]),
+      gateUp: stacked(`l${l}.w13`, [lw.w1, lw.w3], c.dim), // 2 hidden outputs
+      down: stacked(`l${l}.w2`, [lw.w2], c.hiddenDim),
+    })),
+    finalNorm: g.weight('final_norm', w.finalNorm, [c.dim]),
+    classifier: stacked('classifier', [w.classifier], c.dim),
+  };
+}
+
+/**
+ * One forward; emits new_kv and returns the logits [B, N, vocab]. Activations between layers are in the layout's token form
+ * ([B, N, f] or [B*N, f]); the attention reads and writes [B, N, f].
+ */
+function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphIo, kind: LayoutKind): string {
+  const hd = headDim(c);
+  const qDim = c.nHeads * hd;
+  const kvDim = c.nKvHeads * hd;
+  const layout = LAYOUTS[kind](g, io.ids);
+  const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
+  const rowPositions = g.op1('Reshape', [io.positions, g.int64([-1, 1])]); // [B*N, 1]
+  const newKeys: string[] = [];
+  const newValues: string[] = [];
+  let x = layout.embed(fw.embedding);
+  fw.layers.forEach((lw, l) => {
+    const h = rmsNorm(g, x, lw.attnNorm, c.normEps);
+    const qkv = layout.linear(h, lw.qkv); // qDim + 2 kvDim features
+    const [q, k, v] = g.op('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: -1 }, 3);
+    const rq = rotary(g, q, c.nHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, qDim]
+    const rk = rotary(g, k, c.nKvHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, kvDim]
+    const v3 = layout.sequences(v); // [B, N, kvDim]
+    // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores. The kernel needs its
+    // present K/V outputs when given a past; they stay inside the graph (only the new rows leave).
+    const [attn] = g.op('Attention', [rq, rk, v3, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3); // [B, N, qDim]
+    newKeys.push(g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] })); // [B, kvHeads, N, hd]
+    newValues.push(g.op1('Transpose', [g.op1('Reshape', [v3, kvShape])], { perm: [0, 2, 1, 3] }));
+    x = g.op1('Add', [x, layout.linear(layout.tokens(attn, qDim), lw.wo)]);
+    const h2 = rmsNorm(g, x, lw.ffnNorm, c.normEps);
+    x = g.op1('Add', [x, layout.mlp(h2, lw.gateUp, lw.down, c.hiddenDim)]);
+  });
+  emitNewKv(g, newKeys, newValues);
+  const xf = rmsNorm(g, x, fw.finalNorm, c.normEps);
+  return layout.sequences(layout.linear(xf, fw.classifier));
+}
+
+/**
+ * How a forward multiplies its rows by the weights:
+ * - rows: tokens as [B, N, f]; x W^T with W^T [in, out] as the B operand, which
+ *   onnxruntime prepacks; one row streams the packed weights once (memory-bound).
+ * - lanes: tokens as [B*N, f]; (W x^T)^T, W [out, in] as the A operand and the
+ *   rows as the columns of B: each weight element is broadcast against up to
+ *   16 rows in one AVX-512 FMA, so up to 16 rows cost about what 1 does, where
+ *   the rows layout's cost grows with the rows (MLAS at 16 rows: about 180 GFLOP/s).
+ */
+export type LayoutKind = 'rows' | 'lanes';
+
+interface Layout {
+  /** [B, N, -1]: the Reshape target of [B, N, f]. */
+  readonly seqShape: string;
+  /** Token embeddings of input_ids in token form. */
+  embed(table: string): string;
+  /** Token form x [.., in] -> x W^T [.., out], token form. */
+  linear(x: string, w: Matrix): string;
+  /** SwiGLU MLP of h [.., dim]: W2 (silu(W1 h) * W3 h), with gateUp = [W1; W3] (2 hidden outputs), down = W2. */
+  mlp(h: string, gateUp: Matrix, down: Matrix, hidden: number): string;
+  /** Token form -> [B, N, f]. */
+  sequences(x: string): string;
+  /** [B, N, f] -> token form. */
+  tokens(x: string, f: number): string;
+}
+
+const T2 = { perm: [1, 0] };
+
+const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
+  rows(g, ids) {
+    const timesWT = (x: string, w: Matrix) => g.op1('MatMul', [x, w]);
+    return {
+      seqShape: sequenceShape(g, ids),
+      embed: (table) => g.op1('Gather', [table, ids]),
+      linear: timesWT,
+      mlp(h, gateUp, down, hidden) {
+        const [gate, up] = g.op('Split', [timesWT(h, gateUp), g.int64([hidden, hidden])], { axis: -1 }, 2);
+        return timesWT(swiGlu(g, gate, up), down);
+      },
+      sequences: (x) => x,
+      tokens: (x) => x,
+    };
+  },
+  lanes(g, ids) {
+    const seqShape = sequenceShape(g, ids);
+    const transpose = (x: string) => g.op1('Transpose', [x], T2);
+    return {
+      seqShape,
+      embed: (table) => g.op1('Gather', [table, g.op1('Reshape', [ids, g.int64([-1])])]),
+      linear: (x, w) => transpose(g.op1('MatMul', [w, transpose(x)])),
+      mlp(h, gateUp, down, hidden) {
+        // gate, up and their product stay transposed ([hidden, B*N]): the down projection takes them as they are.
+        const [gate, up] = g.op('Split', [g.op1('MatMul', [gateUp, transpose(h)]), g.int64([hidden, hidden])], { axis: 0 }, 2);
+        return transpose(g.op1('MatMul', [down, swiGlu(g, gate, up)]));
+      },
+      sequences: (x) => g.op1('Reshape', [x, seqShape]),
+      tokens: (x, f) => g.op1('Reshape', [x, g.int64([-1, f])]),
+    };
+  },
+};
+
+/** [B, N, -1] from input_ids [B, N]. */
+function sequenceShape(g: GraphBuilder, ids: string): string {
+  return g.op1('Concat', [g.op1('Shape', [ids]), g.int64([-1])], { axis: 0 });
+}
+
+/** silu(gate) * up, elementwise. */
+function swiGlu(g: GraphBuilder, gate: string, up: string): string {
+  return g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
+}
+
+/**
+ * The row-major matrices W_i [out_i, in] stacked along their output axis as one
+ * [sum out_i, in] weight, stored transposed ([in, sum out_i]) when `transposed`.
+ */
+function stackedWeight(g: GraphBuilder, name: string, ws: readonly Float32Array[], inDim: number, transposed: boolean): Matrix {
+  const out = ws.reduce((s, m) => s + m.length, 0) / inDim;
+  const data = new Float32Array(out * inDim);
+  let offset = 0;
+  for (const m of ws) {
+    data.set(m, offset);
+    offset += m.length;
+  }
+  return transposed ? g.weight(name, transpose(data, out, inDim), [inDim, out]) : g.weight(name, data, [out, inDim]);
+}
+
 interface RopeCache {
-  readonly cos: string; // [maxSeqLen, headDim/2]
-  readonly sin: string; // [maxSeqLen, headDim/2]
+  readonly cos: string; // [maxSeqLen, half]
+  readonly sin: string; // [maxSeqLen, half]
+  readonly half: number; // headDim / 2
 }
 
 /** cos/sin of pos * theta^(-2i/headDim) for every position, in float32 steps as llama2.c's run.c computes them. */
@@ -69,34 +201,22 @@ function ropeCache(g: GraphBuilder, c: LlamaConfig): RopeCache {
       sin[pos * half + i] = Math.sin(angle);
     }
   }
-  return { cos: g.weight('rope_cos', cos, [c.maxSeqLen, half]), sin: g.weight('rope_sin', sin, [c.maxSeqLen, half]) };
+  return { cos: g.weight('rope_cos', cos, [c.maxSeqLen, half]), sin: g.weight('rope_sin', sin, [c.maxSeqLen, half]), half };
 }
 
 /**
- * Interleaved (adjacent-pair) RoPE of x [B, N, heads*hd], each row on its own as a
- * batch of B*N one-token sequences: onnxruntime's kernel refuses more rows per
- * sequence than its cos/sin cache has positions, and a wide tree can have more.
+ * Interleaved (adjacent-pair) RoPE of x (token form, f = heads*hd features) as
+ * [B, N, f], each row on its own as a batch of B*N one-token sequences:
+ * onnxruntime's kernel refuses more rows per sequence than its cos/sin cache
+ * has positions, and a wide tree can have more. `seqShape`: [B, N, -1].
  */
-function rotary(g: GraphBuilder, x: string, heads: number, rope: RopeCache, rowPositions: string): string {
-  const rows = g.op1('Reshape', [x, g.int64([-1, 1, 0])]); // [B*N, 1, heads*hd]
+function rotary(g: GraphBuilder, x: string, heads: number, rope: RopeCache, rowPositions: string, seqShape: string): string {
+  const f = heads * 2 * rope.half;
+  const rows = g.op1('Reshape', [x, g.int64([-1, 1, f])]); // [B*N, 1, f]
   const rotated = g.op1('RotaryEmbedding', [rows, rope.cos, rope.sin, rowPositions], { interleaved: 1, num_heads: heads });
-  return g.op1('Reshape', [rotated, g.op1('Shape', [x])]);
+  return g.op1('Reshape', [rotated, seqShape]);
 }
 
 function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
   return g.op1('RMSNormalization', [x, weight], { axis: -1, epsilon: eps });
-}
-
-/**
- * y = x [W_0; W_1; ...]^T: the row-major matrices W_i [out_i, in] stacked along
- * their output axis, stored transposed as one [in, out] initializer.
- */
-function linear(g: GraphBuilder, x: string, ws: readonly Float32Array[], out: number, inDim: number, name: string, outName?: string): string {
-  const stacked = new Float32Array(out * inDim);
-  let offset = 0;
-  for (const m of ws) {
-    stacked.set(m, offset);
-    offset += m.length;
-  }
-  return g.op1('MatMul', [x, g.weight(name, transpose(stacked, out, inDim), [inDim, out])], {}, outName);
 }

@@ -1,5 +1,5 @@
 import { GraphBuilder } from './onnx-graph.js';
-import { buildFusedGraph } from './llama-graph-fused.js';
+import { buildFusedGraph, type LayoutKind } from './llama-graph-fused.js';
 import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
 import { headDim, type LlamaConfig, type LlamaWeights } from './weights.js';
 
@@ -21,12 +21,14 @@ export interface LlamaGraphOptions {
   readonly layers?: number;
   /** Default `fused`. */
   readonly graph?: GraphKind;
+  /** Fused graph only: how rows meet the weights (llama-graph-fused.ts); default `rows`. */
+  readonly layout?: LayoutKind;
 }
 
 /** Builds the tree-attention forward graph of a Llama-family model as ONNX bytes. */
 export function buildLlamaGraph(w: LlamaWeights, opts: LlamaGraphOptions = {}): Uint8Array {
   const nLayers = opts.layers ?? w.config.nLayers;
-  return (opts.graph ?? 'fused') === 'fused' ? buildFusedGraph(w, nLayers) : buildReferenceGraph(w, nLayers);
+  return (opts.graph ?? 'fused') === 'fused' ? buildFusedGraph(w, nLayers, opts.layout) : buildReferenceGraph(w, nLayers);
 }
 
 function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {

@@ -19,12 +19,18 @@ async function batchRows(model: Model, trees: readonly TreeShape[]): Promise<Flo
 }
 
 // The fused graph (onnxruntime's Attention/RotaryEmbedding/RMSNormalization kernels)
-// against the reference graph of plain ONNX primitives, on the same inputs.
-for (const ref of ['stories260K', 'random:tiny:3']) {
-  describe(`fused graph equals the reference graph (${ref})`, () => {
+// against the reference graph of plain ONNX primitives, on the same inputs: in the rows
+// layout, in the lanes layout, and with both (forwards of >= 8 rows in lanes, as large models run).
+const LAYOUT_CASES = [
+  ['rows layout', Infinity],
+  ['lanes layout', 1],
+  ['both layouts, lanes from 8 rows', 8],
+] as const;
+for (const ref of ['stories260K', 'random:tiny:3']) for (const [layouts, lanesFromRows] of LAYOUT_CASES) {
+  describe(`fused graph equals the reference graph (${ref}, ${layouts})`, () => {
     const models: Record<'fused' | 'reference', Model | undefined> = { fused: undefined, reference: undefined };
     before(async () => {
-      models.fused = await engineModel(ref, { graph: 'fused' });
+      models.fused = await engineModel(ref, { graph: 'fused', lanesFromRows });
       models.reference = await engineModel(ref, { graph: 'reference' });
     });
     after(async () => {
@@ -60,5 +66,7 @@ describe('graph kinds', () => {
     const fused = buildLlamaGraph(weights);
     expect(Buffer.from(fused).equals(Buffer.from(buildLlamaGraph(weights, { graph: 'fused' })))).to.equal(true);
     expect(Buffer.from(fused).equals(Buffer.from(buildLlamaGraph(weights, { graph: 'reference' })))).to.equal(false);
+    expect(Buffer.from(fused).equals(Buffer.from(buildLlamaGraph(weights, { layout: 'rows' })))).to.equal(true);
+    expect(Buffer.from(fused).equals(Buffer.from(buildLlamaGraph(weights, { layout: 'lanes' })))).to.equal(false);
   });
 });

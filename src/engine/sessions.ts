@@ -1,0 +1,86 @@
+import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
+import type { LayoutKind } from '../model/llama-graph-fused.js';
+import type { LlamaWeights } from '../model/weights.js';
+import { OrtSession, type SessionOptions } from './ort.js';
+
+/**
+ * Default for models of at least LANES_MIN_WEIGHT_BYTES: forwards of at least
+ * this many rows (batch x tree rows) run the lanes-layout graph, smaller ones
+ * the rows-layout graph (llama-graph-fused.ts). Measured on the weight MatMuls
+ * of stories260K-x78M (2 threads): at 4 rows, rows layout 7.4 ms vs lanes
+ * 9.1 ms; at 8 rows 10.5 vs 9.4; at 16 rows 14.6 vs 9.3.
+ */
+export const LANES_MIN_ROWS = 8;
+
+/**
+ * Models with fewer weight bytes than this (twice this machine's 32 MiB L3
+ * cache) get the rows layout only: their weights stay in cache, both layouts
+ * cost about the same, and a second session is not worth its memory.
+ */
+export const LANES_MIN_WEIGHT_BYTES = 64 * 2 ** 20;
+
+export type ForwardSessionOptions = SessionOptions &
+  LlamaGraphOptions & {
+    /**
+     * Forwards of at least this many rows (batch x tree rows) run the
+     * lanes-layout graph (fused graph only); Infinity = never. Default:
+     * LANES_MIN_ROWS for models of at least LANES_MIN_WEIGHT_BYTES, else never.
+     */
+    readonly lanesFromRows?: number;
+  };
+
+/**
+ * The onnxruntime sessions of one engine model: the forward graph in the rows
+ * layout, and for large models the same function in the lanes layout, which
+ * costs about the same for 1..16 rows. Both hold their own copy of the weights.
+ */
+export class ForwardSessions {
+  /** By descending fromRows; the last one has fromRows 0. */
+  private constructor(private readonly byRows: readonly { readonly fromRows: number; readonly layout: LayoutKind; readonly session: OrtSession }[]) {}
+
+  /** A session per layout; with profileFilePrefix, each profiles into `<prefix>_<layout>_<date>.json`. */
+  static async create(w: LlamaWeights, layers: number, opts: ForwardSessionOptions): Promise<ForwardSessions> {
+    const graph = opts.graph ?? 'fused';
+    const lanesFromRows = graph === 'fused' ? (opts.lanesFromRows ?? defaultLanesFromRows(w, layers)) : Infinity;
+    const build = async (layout: LayoutKind, fromRows: number, spinning = opts.spinning) => {
+      const profileFilePrefix = opts.profileFilePrefix === undefined ? undefined : `${opts.profileFilePrefix}_${layout}`;
+      const session = await OrtSession.create(buildLlamaGraph(w, { layers, graph, layout }), { ...opts, spinning, profileFilePrefix });
+      return { fromRows, layout, session };
+    };
+    if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)]);
+    const rows = await build('rows', 0);
+    if (lanesFromRows === Infinity) return new ForwardSessions([rows]);
+    // The lanes session's idle threads do not spin: they would take the cores from the rows session's next
+    // forward (stories260K-x78M, 1-row forwards right after 16-row ones: 10 ms -> 15-24 ms when both spin).
+    return new ForwardSessions([await build('lanes', lanesFromRows, false), rows]);
+  }
+
+  /** The session for a forward of `rows` rows (batch x tree rows). */
+  pick(rows: number): OrtSession {
+    return this.entry(rows).session;
+  }
+
+  /** The layout of the graph that runs a forward of `rows` rows. */
+  layoutFor(rows: number): LayoutKind {
+    return this.entry(rows).layout;
+  }
+
+  endProfiling(): void {
+    for (const s of this.byRows) s.session.endProfiling();
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.byRows) await s.session.dispose();
+  }
+
+  private entry(rows: number) {
+    return this.byRows.find((s) => rows >= s.fromRows) ?? this.byRows[this.byRows.length - 1];
+  }
+}
+
+/** lanesFromRows when not given: by the bytes of the weight matrices of the first `layers` layers and the classifier. */
+export function defaultLanesFromRows(w: LlamaWeights, layers: number): number {
+  const matrices = w.layers.slice(0, layers).flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.w1, l.w2, l.w3]);
+  const bytes = 4 * [w.classifier, ...matrices].reduce((sum, m) => sum + m.length, 0);
+  return bytes >= LANES_MIN_WEIGHT_BYTES ? LANES_MIN_ROWS : Infinity;
+}

@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { defaultLanesFromRows, ForwardSessions, LANES_MIN_ROWS, LANES_MIN_WEIGHT_BYTES } from '../../src/engine/sessions.js';
+import { loadModel } from '../../src/model/models.js';
+import type { LlamaWeights } from '../../src/model/weights.js';
+import { useTestModelsDir } from '../support/models-dir.js';
+
+describe('forward sessions (rows and lanes layouts)', () => {
+  let weights: LlamaWeights;
+  before(async () => {
+    useTestModelsDir();
+    weights = (await loadModel('stories260K')).weights;
+  });
+
+  it('a model whose weights fit in cache gets the rows layout only; one that streams from memory also lanes from 8 rows', () => {
+    expect(defaultLanesFromRows(weights, weights.config.nLayers)).to.equal(Infinity);
+    // The same model with one matrix as large as the threshold (only lengths are read).
+    const big = new Float32Array(LANES_MIN_WEIGHT_BYTES / 4);
+    const inflated: LlamaWeights = { ...weights, layers: [{ ...weights.layers[0], w1: big }, ...weights.layers.slice(1)] };
+    expect(defaultLanesFromRows(inflated, weights.config.nLayers)).to.equal(LANES_MIN_ROWS);
+    // A layer-skip draft of it that leaves the large layer out stays small.
+    const skipFirst: LlamaWeights = { ...inflated, layers: [...inflated.layers.slice(1), inflated.layers[0]] };
+    expect(defaultLanesFromRows(skipFirst, weights.config.nLayers - 1)).to.equal(Infinity);
+  });
+
+  it('picks the lanes session from lanesFromRows rows on, the rows session below', async () => {
+    const layers = weights.config.nLayers;
+    const both = await ForwardSessions.create(weights, layers, { lanesFromRows: 8 });
+    const lanesOnly = await ForwardSessions.create(weights, layers, { lanesFromRows: 1 });
+    const rowsOnly = await ForwardSessions.create(weights, layers, {});
+    const reference = await ForwardSessions.create(weights, layers, { graph: 'reference', lanesFromRows: 8 });
+    try {
+      expect(both.pick(7)).to.not.equal(both.pick(8));
+      expect(both.pick(1)).to.equal(both.pick(7));
+      expect(both.pick(8)).to.equal(both.pick(1000));
+      expect(lanesOnly.pick(1)).to.equal(lanesOnly.pick(1000));
+      expect(rowsOnly.pick(1)).to.equal(rowsOnly.pick(1000));
+      expect(reference.pick(1), 'the reference graph has one layout').to.equal(reference.pick(1000));
+    } finally {
+      for (const s of [both, lanesOnly, rowsOnly, reference]) await s.dispose();
+    }
+  });
+});
