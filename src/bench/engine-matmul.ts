@@ -64,9 +64,9 @@ function matmulChain(shapes: readonly [number, number][], lanes: boolean): Uint8
 export async function matmulFloor(c: LlamaConfig, threads: number, reps: number): Promise<MatmulFloor> {
   const shapes = weightShapes(c);
   const widest = Math.max(...shapes.flatMap(([i, o]) => [i, o]));
-  // The lanes session does not spin, as in ForwardSessions: its idle threads would slow the rows session.
-  const rows = await OrtSession.create(matmulChain(shapes, false), { threads });
-  const lanes = await OrtSession.create(matmulChain(shapes, true), { threads, spinning: false });
+  // As in ForwardSessions: threads spinning after one session's run would slow the other's.
+  const rows = await OrtSession.create(matmulChain(shapes, false), { threads, stopSpinningAfterRun: true });
+  const lanes = await OrtSession.create(matmulChain(shapes, true), { threads, stopSpinningAfterRun: true });
   const runs = [
     { session: rows, m: 1, times: [] as number[] },
     { session: rows, m: 16, times: [] as number[] },

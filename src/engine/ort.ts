@@ -13,11 +13,11 @@ export interface SessionOptions {
   /** Record onnxruntime's per-kernel profile into `<prefix>_<date>.json` (written by endProfiling). */
   readonly profileFilePrefix?: string;
   /**
-   * Whether idle intra-op threads spin-wait for the next parallel section
-   * (onnxruntime's default, true). Spinning threads of one session take the
-   * cores from another session's run (ForwardSessions).
+   * Whether intra-op threads stop spin-waiting when a run returns (default
+   * false: onnxruntime keeps them spinning for a while). Spinning threads of
+   * an idle session take the cores from another session's run (ForwardSessions).
    */
-  readonly spinning?: boolean;
+  readonly stopSpinningAfterRun?: boolean;
 }
 
 export type FeedTensor = ort.Tensor;
@@ -35,7 +35,7 @@ export class OrtSession {
         intraOpNumThreads: opts.threads ?? 1,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
-        ...(opts.spinning === false ? { extra: { session: { 'intra_op.allow_spinning': '0' } } } : {}),
+        ...(opts.stopSpinningAfterRun === true ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
         ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
       });
       return new OrtSession(session);

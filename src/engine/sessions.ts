@@ -42,17 +42,16 @@ export class ForwardSessions {
   static async create(w: LlamaWeights, layers: number, opts: ForwardSessionOptions): Promise<ForwardSessions> {
     const graph = opts.graph ?? 'fused';
     const lanesFromRows = graph === 'fused' ? (opts.lanesFromRows ?? defaultLanesFromRows(w, layers)) : Infinity;
-    const build = async (layout: LayoutKind, fromRows: number, spinning = opts.spinning) => {
+    const build = async (layout: LayoutKind, fromRows: number, stopSpinningAfterRun = opts.stopSpinningAfterRun) => {
       const profileFilePrefix = opts.profileFilePrefix === undefined ? undefined : `${opts.profileFilePrefix}_${layout}`;
-      const session = await OrtSession.create(buildLlamaGraph(w, { layers, graph, layout }), { ...opts, spinning, profileFilePrefix });
+      const session = await OrtSession.create(buildLlamaGraph(w, { layers, graph, layout }), { ...opts, stopSpinningAfterRun, profileFilePrefix });
       return { fromRows, layout, session };
     };
     if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)]);
-    const rows = await build('rows', 0);
-    if (lanesFromRows === Infinity) return new ForwardSessions([rows]);
-    // The lanes session's idle threads do not spin: they would take the cores from the rows session's next
-    // forward (stories260K-x78M, 1-row forwards right after 16-row ones: 10 ms -> 15-24 ms when both spin).
-    return new ForwardSessions([await build('lanes', lanesFromRows, false), rows]);
+    if (lanesFromRows === Infinity) return new ForwardSessions([await build('rows', 0)]);
+    // Both sessions stop their threads spinning when a run returns: threads spinning after one session's run
+    // would take the cores from the other's next run.
+    return new ForwardSessions([await build('lanes', lanesFromRows, true), await build('rows', 0, true)]);
   }
 
   /** The session for a forward of `rows` rows (batch x tree rows). */

@@ -36,6 +36,11 @@ export const engineSchema = z
       .enum(GRAPH_KINDS)
       .default('fused')
       .describe('fused: onnxruntime Attention/RotaryEmbedding/RMSNormalization kernels (fast); reference: plain ONNX primitives (the graph the tests check fused against).'),
+    lanesFromRows: positiveInt
+      .optional()
+      .describe(
+        'Fused graph: forwards of at least this many rows (batch x tree rows) run in the lanes layout (weights as the broadcast GEMM operand; 16 rows cost about what 1 does). Default: 8 for models with over 64 MiB of weights, else never (a number above any forward, e.g. 1000000, turns it off).',
+      ),
   })
   .describe('How models run.');
 
