@@ -1,13 +1,13 @@
 import { EngineError } from '../core/errors.js';
 import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock } from '../core/types.js';
+import type { LayoutKind } from '../model/llama-graph-fused.js';
 import { headDim, type LlamaWeights } from '../model/weights.js';
 import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
 import { ScoreCoalescer } from './coalesce.js';
 import { forwardBatch, newRows, type ForwardItem } from './forward.js';
 import { KvCache, type CacheShape } from './kv-cache.js';
 import { rowView } from './logits.js';
-import type { LayoutKind } from '../model/llama-graph-fused.js';
 import { ForwardSessions, type ForwardSessionOptions } from './sessions.js';
 
 /** What the engine needs of a loaded model. */
@@ -19,9 +19,9 @@ export interface EngineSource {
 }
 
 export type EngineOptions = ForwardSessionOptions & {
-    /** Clock for the engine's own timings; default the monotonic performance clock. */
-    readonly clock?: Clock;
-  };
+  /** Clock for the engine's own timings; default the monotonic performance clock. */
+  readonly clock?: Clock;
+};
 
 /** Time spent by the engine since the last reset (milliseconds, monotonic clock). */
 export interface EngineTimings {

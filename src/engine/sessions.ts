@@ -38,13 +38,19 @@ export class ForwardSessions {
   /** By descending fromRows; the last one has fromRows 0. */
   private constructor(private readonly byRows: readonly { readonly fromRows: number; readonly layout: LayoutKind; readonly session: OrtSession }[]) {}
 
-  /** A session per layout; with profileFilePrefix, each profiles into `<prefix>_<layout>_<date>.json`. */
+  /**
+   * A session per layout; with profileFilePrefix, each profiles into
+   * `<prefix>_<layout>_<date>.json`; with dumpOnnxPath, the lanes graph goes
+   * to `<name>.lanes.onnx` (the rows graph, or the only one, to the path itself).
+   */
   static async create(w: LlamaWeights, layers: number, opts: ForwardSessionOptions): Promise<ForwardSessions> {
     const graph = opts.graph ?? 'fused';
     const lanesFromRows = graph === 'fused' ? (opts.lanesFromRows ?? defaultLanesFromRows(w, layers)) : Infinity;
     const build = async (layout: LayoutKind, fromRows: number, stopSpinningAfterRun = opts.stopSpinningAfterRun) => {
       const profileFilePrefix = opts.profileFilePrefix === undefined ? undefined : `${opts.profileFilePrefix}_${layout}`;
-      const session = await OrtSession.create(buildLlamaGraph(w, { layers, graph, layout }), { ...opts, stopSpinningAfterRun, profileFilePrefix });
+      const dumpOnnxPath = opts.dumpOnnxPath === undefined || layout === 'rows' ? opts.dumpOnnxPath : lanesPath(opts.dumpOnnxPath);
+      const graphBytes = buildLlamaGraph(w, { layers, graph, layout });
+      const session = await OrtSession.create(graphBytes, { ...opts, stopSpinningAfterRun, profileFilePrefix, dumpOnnxPath });
       return { fromRows, layout, session };
     };
     if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)]);
@@ -75,6 +81,11 @@ export class ForwardSessions {
   private entry(rows: number) {
     return this.byRows.find((s) => rows >= s.fromRows) ?? this.byRows[this.byRows.length - 1];
   }
+}
+
+/** `graph.onnx` -> `graph.lanes.onnx` (any other name: `<name>.lanes.onnx`). */
+function lanesPath(p: string): string {
+  return p.endsWith('.onnx') ? `${p.slice(0, -'.onnx'.length)}.lanes.onnx` : `${p}.lanes.onnx`;
 }
 
 /** lanesFromRows when not given: by the bytes of the weight matrices of the first `layers` layers and the classifier. */

@@ -27,10 +27,10 @@ interface GraphIo {
   readonly bias: string;
 }
 
-/** Initializer names of the forward's weights (matrices stacked as in stackedWeight). */
 /** A weight matrix initializer: W [out, in] in the lanes layout, W^T [in, out] in the rows layout. */
 type Matrix = string;
 
+/** Initializer names of the forward's weights (matrices stacked as in stackedWeight). */
 interface ForwardWeights {
   readonly embedding: string; // [vocab, dim]
   readonly rope: RopeCache;
@@ -61,8 +61,9 @@ function declareWeights(g: GraphBuilder, w: LlamaWeights, nLayers: number, kind:
 }
 
 /**
- * One forward; emits new_kv and returns the logits [B, N, vocab]. Activations between layers are in the layout's token form
- * ([B, N, f] or [B*N, f]); the attention reads and writes [B, N, f].
+ * One forward; emits new_kv and returns the logits [B, N, vocab]. Activations
+ * between layers are in the layout's token form ([B, N, f] or [B*N, f]); the
+ * attention reads and writes [B, N, f].
  */
 function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphIo, kind: LayoutKind): string {
   const hd = headDim(c);

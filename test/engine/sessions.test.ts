@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defaultLanesFromRows, ForwardSessions, LANES_MIN_ROWS, LANES_MIN_WEIGHT_BYTES } from '../../src/engine/sessions.js';
 import { loadModel } from '../../src/model/models.js';
 import type { LlamaWeights } from '../../src/model/weights.js';
@@ -37,6 +40,18 @@ describe('forward sessions (rows and lanes layouts)', () => {
       expect(reference.pick(1), 'the reference graph has one layout').to.equal(reference.pick(1000));
     } finally {
       for (const s of [both, lanesOnly, rowsOnly, reference]) await s.dispose();
+    }
+  });
+
+  it('dumps each layout\'s graph: the rows graph to the path, the lanes graph beside it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'specinfer-dump-'));
+    try {
+      const sessions = await ForwardSessions.create(weights, weights.config.nLayers, { lanesFromRows: 8, dumpOnnxPath: path.join(dir, 'graph.onnx') });
+      await sessions.dispose();
+      expect(existsSync(path.join(dir, 'graph.onnx'))).to.equal(true);
+      expect(existsSync(path.join(dir, 'graph.lanes.onnx'))).to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
