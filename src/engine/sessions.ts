@@ -31,8 +31,9 @@ export type ForwardSessionOptions = SessionOptions &
 
 /**
  * The onnxruntime sessions of one engine model: the forward graph in the rows
- * layout, and for large models the same function in the lanes layout, which
- * costs about the same for 1..16 rows. Both hold their own copy of the weights.
+ * layout, and for large models the same function in the lanes layout, whose
+ * MatMuls cost the same instructions for 1 to 16 rows. Both hold their own
+ * copy of the weights.
  */
 export class ForwardSessions {
   /** By descending fromRows; the last one has fromRows 0. */

@@ -39,7 +39,7 @@ export const engineSchema = z
     lanesFromRows: positiveInt
       .optional()
       .describe(
-        'Fused graph: forwards of at least this many rows (batch x tree rows) run in the lanes layout (weights as the broadcast GEMM operand; 16 rows cost about what 1 does). Default: 8 for models with over 64 MiB of weights, else never (a number above any forward, e.g. 1000000, turns it off).',
+        'Fused graph: forwards of at least this many rows (batch x tree rows) run in the lanes layout (weights as the broadcast GEMM operand: 1 to 16 rows cost the same instructions). Default: 8 for models with over 64 MiB of weights, else never (a number above any forward, e.g. 1000000, turns it off).',
       ),
   })
   .describe('How models run.');
