@@ -3,7 +3,8 @@ import { GRAPH_IO } from '../model/llama-graph.js';
 import { writeTreeLayout, type RowPlacement } from '../tree/layout.js';
 import type { TreeShape } from '../tree/tree.js';
 import type { CacheShape, KvCache, NewKv } from './kv-cache.js';
-import { floatData, floatTensor, int64Tensor, type FeedTensor } from './ort.js';
+import type { InputCache } from './inputs.js';
+import { floatData, floatTensor, type FeedTensor } from './ort.js';
 import type { ForwardSessions } from './sessions.js';
 
 /**
@@ -36,14 +37,19 @@ export function newRows(it: ForwardItem): number {
  * columns = the cache's capacity); larger batches copy each cache's rows
  * into a zero-padded [B, kvHeads, pastLen, headDim] past.
  */
-export async function forwardBatch(sessions: ForwardSessions, shape: CacheShape, clock: Clock, items: readonly ForwardItem[]): Promise<ForwardResult> {
+export async function forwardBatch(
+  sessions: ForwardSessions,
+  inputCache: InputCache,
+  shape: CacheShape,
+  clock: Clock,
+  items: readonly ForwardItem[],
+): Promise<ForwardResult> {
   const B = items.length;
   const rows = Math.max(...items.map(newRows));
   const pastLen = B === 1 ? items[0].cache.capacity : Math.max(...items.map((it) => it.cache.rows));
   const T = pastLen + rows;
-  const ids = new BigInt64Array(B * rows);
-  const positions = new BigInt64Array(B * rows);
-  const bias = new Float32Array(B * rows * T);
+  const inputs = inputCache.acquire(B, rows, T);
+  const { ids, positions, bias } = inputs;
   items.forEach((it, b) => {
     const placement: RowPlacement = { committed: it.cache.committed, pending: it.cache.pending, pastLen, rows };
     for (let r = 0; r < newRows(it); r++) {
@@ -53,9 +59,9 @@ export async function forwardBatch(sessions: ForwardSessions, shape: CacheShape,
     writeTreeLayout(it.tree, placement, positions.subarray(b * rows, (b + 1) * rows), bias.subarray(b * rows * T, (b + 1) * rows * T));
   });
   const feeds: Record<string, FeedTensor> = {
-    [GRAPH_IO.inputIds]: int64Tensor(ids, [B, rows]),
-    [GRAPH_IO.positionIds]: int64Tensor(positions, [B, rows]),
-    [GRAPH_IO.attentionBias]: floatTensor(bias, [B, 1, rows, T]),
+    [GRAPH_IO.inputIds]: inputs.idsTensor,
+    [GRAPH_IO.positionIds]: inputs.positionsTensor,
+    [GRAPH_IO.attentionBias]: inputs.biasTensor,
   };
   const pastDims = [B, shape.kvHeads, pastLen, shape.headDim];
   for (let l = 0; l < shape.layers; l++) {
@@ -63,7 +69,10 @@ export async function forwardBatch(sessions: ForwardSessions, shape: CacheShape,
     feeds[GRAPH_IO.pastValue(l)] = pastTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
   }
   const t0 = clock.nowMs();
-  const out = await sessions.pick(B * rows).run(feeds);
+  const out = await sessions
+    .pick(B * rows)
+    .run(feeds)
+    .finally(() => inputCache.release(inputs));
   const runMs = clock.nowMs() - t0;
   const newKv = floatData(out[GRAPH_IO.newKv], GRAPH_IO.newKv); // [2 * layers * B, kvHeads, rows, headDim]
   const block = B * shape.kvHeads * rows * shape.headDim;

@@ -6,6 +6,7 @@ import { headDim, type LlamaWeights } from '../model/weights.js';
 import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
 import { ScoreCoalescer } from './coalesce.js';
 import { forwardBatch, newRows, type ForwardItem } from './forward.js';
+import { InputCache } from './inputs.js';
 import { KvCache, type CacheShape } from './kv-cache.js';
 import { rowView } from './logits.js';
 import { ForwardSessions, type ForwardSessionOptions } from './sessions.js';
@@ -38,6 +39,8 @@ export interface EngineTimings {
 export class EngineModel implements Model {
   private readonly sequences = new WeakMap<Sequence, EngineSequence>();
   readonly timings: EngineTimings = { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 };
+  /** Input buffers reused by forwards of the same shape. */
+  private readonly inputCache = new InputCache();
   /** Sequence.score() calls of one event-loop turn, as one batched forward. */
   private readonly coalescer = new ScoreCoalescer<Sequence, TreeShape, Logits>((seqs, trees) => this.scoreBatch(seqs, trees));
 
@@ -86,7 +89,7 @@ export class EngineModel implements Model {
     const items = states.map((s, b) => s.prepare(this.checkTree(s, trees[b])));
     const todo = items.filter((it) => newRows(it) > 0);
     if (todo.length > 0) {
-      const result = await forwardBatch(this.sessions, this.shape, this.clock, todo);
+      const result = await forwardBatch(this.sessions, this.inputCache, this.shape, this.clock, todo);
       todo.forEach((it, b) => {
         const count = newRows(it);
         it.cache.append(result.fresh, b, count);
