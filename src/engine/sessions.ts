@@ -1,6 +1,7 @@
 import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
 import type { LayoutKind } from '../model/llama-graph-fused.js';
 import type { LlamaWeights } from '../model/weights.js';
+import { EngineError } from '../core/errors.js';
 import { OrtSession, type SessionOptions } from './ort.js';
 
 /**
@@ -47,6 +48,7 @@ export class ForwardSessions {
   static async create(w: LlamaWeights, layers: number, opts: ForwardSessionOptions): Promise<ForwardSessions> {
     const graph = opts.graph ?? 'fused';
     const lanesFromRows = graph === 'fused' ? (opts.lanesFromRows ?? defaultLanesFromRows(w, layers)) : Infinity;
+    if (!(lanesFromRows >= 1)) throw new EngineError(`lanesFromRows must be a row count >= 1 (or Infinity for never), got ${lanesFromRows}`);
     const build = async (layout: LayoutKind, fromRows: number, stopSpinningAfterRun = opts.stopSpinningAfterRun) => {
       const profileFilePrefix = opts.profileFilePrefix === undefined ? undefined : `${opts.profileFilePrefix}_${layout}`;
       const dumpOnnxPath = opts.dumpOnnxPath === undefined || layout === 'rows' ? opts.dumpOnnxPath : lanesPath(opts.dumpOnnxPath);

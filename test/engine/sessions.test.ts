@@ -25,6 +25,14 @@ describe('forward sessions (rows and lanes layouts)', () => {
     expect(defaultLanesFromRows(skipFirst, weights.config.nLayers - 1)).to.equal(Infinity);
   });
 
+  it('refuses a lanesFromRows that is no row count', async () => {
+    for (const bad of [0, -3, NaN]) {
+      let message = '';
+      await ForwardSessions.create(weights, weights.config.nLayers, { lanesFromRows: bad }).catch((e: Error) => (message = e.message));
+      expect(message, String(bad)).to.match(/lanesFromRows must be a row count >= 1/);
+    }
+  });
+
   it('picks the lanes session from lanesFromRows rows on, the rows session below', async () => {
     const layers = weights.config.nLayers;
     const both = await ForwardSessions.create(weights, layers, { lanesFromRows: 8 });
