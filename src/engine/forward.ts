@@ -45,28 +45,29 @@ export async function forwardBatch(
   items: readonly ForwardItem[],
 ): Promise<ForwardResult> {
   const B = items.length;
-  const rows = Math.max(...items.map(newRows));
-  const pastLen = B === 1 ? items[0].cache.capacity : Math.max(...items.map((it) => it.cache.rows));
+  let rows = 0;
+  let pastLen = B === 1 ? items[0].cache.capacity : 0;
+  for (const it of items) {
+    rows = Math.max(rows, newRows(it));
+    if (B > 1) pastLen = Math.max(pastLen, it.cache.rows);
+  }
   const T = pastLen + rows;
   const inputs = inputCache.acquire(B, rows, T);
-  const { ids, positions, bias } = inputs;
-  items.forEach((it, b) => {
+  const { ids, positions, bias, feeds } = inputs;
+  for (let b = 0; b < B; b++) {
+    const it = items[b];
     const placement: RowPlacement = { committed: it.cache.committed, pending: it.cache.pending, pastLen, rows };
     for (let r = 0; r < newRows(it); r++) {
       const g = it.cache.pending + r;
       ids[b * rows + r] = BigInt(g === 0 ? it.root : it.tree.tokens[g - 1]);
     }
     writeTreeLayout(it.tree, placement, positions.subarray(b * rows, (b + 1) * rows), bias.subarray(b * rows * T, (b + 1) * rows * T));
-  });
-  const feeds: Record<string, FeedTensor> = {
-    [GRAPH_IO.inputIds]: inputs.idsTensor,
-    [GRAPH_IO.positionIds]: inputs.positionsTensor,
-    [GRAPH_IO.attentionBias]: inputs.biasTensor,
-  };
+  }
   const pastDims = [B, shape.kvHeads, pastLen, shape.headDim];
+  const names = pastNames(shape.layers);
   for (let l = 0; l < shape.layers; l++) {
-    feeds[GRAPH_IO.pastKey(l)] = pastTensor(pastData(items, l, 'keys', pastLen, shape), pastDims);
-    feeds[GRAPH_IO.pastValue(l)] = pastTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
+    feeds[names.keys[l]] = pastTensor(pastData(items, l, 'keys', pastLen, shape), pastDims);
+    feeds[names.values[l]] = pastTensor(pastData(items, l, 'values', pastLen, shape), pastDims);
   }
   const t0 = clock.nowMs();
   const out = await sessions
@@ -88,6 +89,18 @@ export async function forwardBatch(
     fresh: { keys, values, rows },
     runMs,
   };
+}
+
+/** Feed names of the past K/V of layers 0..layers-1, built once per layer count. */
+const pastNamesByLayers = new Map<number, { readonly keys: readonly string[]; readonly values: readonly string[] }>();
+
+function pastNames(layers: number): { readonly keys: readonly string[]; readonly values: readonly string[] } {
+  let names = pastNamesByLayers.get(layers);
+  if (names === undefined) {
+    names = { keys: Array.from({ length: layers }, (_, l) => GRAPH_IO.pastKey(l)), values: Array.from({ length: layers }, (_, l) => GRAPH_IO.pastValue(l)) };
+    pastNamesByLayers.set(layers, names);
+  }
+  return names;
 }
 
 /** Tensors over cache buffers, reused while a buffer lives (a cache's buffer changes only when it grows). */

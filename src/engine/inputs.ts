@@ -1,3 +1,4 @@
+import { GRAPH_IO } from '../model/llama-graph.js';
 import { floatTensor, int64Tensor, type FeedTensor } from './ort.js';
 
 /** The per-forward inputs of the graph (GRAPH_IO) for B requests of `rows` rows over T = past + rows columns. */
@@ -8,6 +9,8 @@ export interface ForwardInputs {
   readonly idsTensor: FeedTensor;
   readonly positionsTensor: FeedTensor;
   readonly biasTensor: FeedTensor;
+  /** The feeds of a forward: the three tensors above; the forward adds the past K/V tensors, which vary by cache. */
+  readonly feeds: Record<string, FeedTensor>;
 }
 
 /** Shapes whose buffers a cache keeps (the oldest shape goes first). */
@@ -61,12 +64,9 @@ function fresh(B: number, rows: number, T: number): ForwardInputs {
   const ids = new BigInt64Array(B * rows);
   const positions = new BigInt64Array(B * rows);
   const bias = new Float32Array(B * rows * T);
-  return {
-    ids,
-    positions,
-    bias,
-    idsTensor: int64Tensor(ids, [B, rows]),
-    positionsTensor: int64Tensor(positions, [B, rows]),
-    biasTensor: floatTensor(bias, [B, 1, rows, T]),
-  };
+  const idsTensor = int64Tensor(ids, [B, rows]);
+  const positionsTensor = int64Tensor(positions, [B, rows]);
+  const biasTensor = floatTensor(bias, [B, 1, rows, T]);
+  const feeds = { [GRAPH_IO.inputIds]: idsTensor, [GRAPH_IO.positionIds]: positionsTensor, [GRAPH_IO.attentionBias]: biasTensor };
+  return { ids, positions, bias, idsTensor, positionsTensor, biasTensor, feeds };
 }

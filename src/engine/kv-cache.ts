@@ -1,3 +1,5 @@
+import { KvBufferPool } from './kv-pool.js';
+
 /**
  * The K/V rows one batched forward computed: per layer [B, kvHeads, rows, headDim].
  */
@@ -31,7 +33,11 @@ export class KvCache {
   readonly keys: Float32Array[];
   readonly values: Float32Array[];
 
-  constructor(readonly shape: CacheShape) {
+  /** `pool`: the model's free buffers, which growing takes from and gives back to. */
+  constructor(
+    readonly shape: CacheShape,
+    private readonly pool: KvBufferPool = new KvBufferPool(0),
+  ) {
     this.keys = Array.from({ length: shape.layers }, () => new Float32Array(0));
     this.values = Array.from({ length: shape.layers }, () => new Float32Array(0));
   }
@@ -85,14 +91,22 @@ export class KvCache {
     this.pending = 0;
   }
 
-  /** Grows every buffer to hold `rows` columns per head (in CAPACITY_STEP steps). */
+  /**
+   * Grows every buffer to hold `rows` columns per head (in CAPACITY_STEP
+   * steps): the columns in use are copied, the spare ones zeroed (a pooled
+   * buffer holds an earlier cache's values), the old buffer goes to the pool.
+   */
   private reserve(rows: number): void {
     if (rows <= this.capacity) return;
     const capacity = Math.ceil(rows / CAPACITY_STEP) * CAPACITY_STEP;
     const { kvHeads, headDim: hd } = this.shape;
     const grow = (old: Float32Array): Float32Array => {
-      const next = new Float32Array(kvHeads * capacity * hd);
-      for (let h = 0; h < kvHeads; h++) next.set(old.subarray(h * this.capacity * hd, (h * this.capacity + this.rows) * hd), h * capacity * hd);
+      const next = this.pool.take(kvHeads * capacity * hd);
+      for (let h = 0; h < kvHeads; h++) {
+        next.set(old.subarray(h * this.capacity * hd, (h * this.capacity + this.rows) * hd), h * capacity * hd);
+        next.fill(0, (h * capacity + this.rows) * hd, (h + 1) * capacity * hd);
+      }
+      this.pool.give(old);
       return next;
     };
     for (let l = 0; l < this.shape.layers; l++) {

@@ -8,6 +8,7 @@ import { ScoreCoalescer } from './coalesce.js';
 import { forwardBatch, newRows, type ForwardItem } from './forward.js';
 import { InputCache } from './inputs.js';
 import { KvCache, type CacheShape } from './kv-cache.js';
+import { KvBufferPool } from './kv-pool.js';
 import { rowView } from './logits.js';
 import { ForwardSessions, type ForwardSessionOptions } from './sessions.js';
 
@@ -41,6 +42,8 @@ export class EngineModel implements Model {
   readonly timings: EngineTimings = { forwards: 0, scoreMs: 0, runMs: 0, commits: 0, commitMs: 0 };
   /** Input buffers reused by forwards of the same shape. */
   private readonly inputCache = new InputCache();
+  /** K/V buffers the model's caches gave back when they grew. */
+  private readonly kvPool = new KvBufferPool();
   /** Sequence.score() calls of one event-loop turn, as one batched forward. */
   private readonly coalescer = new ScoreCoalescer<Sequence, TreeShape, Logits>((seqs, trees) => this.scoreBatch(seqs, trees));
 
@@ -70,7 +73,7 @@ export class EngineModel implements Model {
         `${this.info.id}: the prompt has ${prompt.length} tokens but the model's context is ${this.info.maxContext}; shorten the prompt`,
       );
     }
-    const seq = new EngineSequence(this, new KvCache(this.shape), [...prompt.subarray(0, Math.max(1, prompt.length - 1))]);
+    const seq = new EngineSequence(this, new KvCache(this.shape, this.kvPool), [...prompt.subarray(0, Math.max(1, prompt.length - 1))]);
     this.sequences.set(seq, seq);
     if (prompt.length > 1) {
       // Prefill: every prompt token but the last is cached; the last becomes the root.
