@@ -1,6 +1,7 @@
 /**
  * Turning row proposals into ranked candidates, shared by the tree policies.
  */
+import { argmax } from '../core/math.js';
 import { positiveAt, probabilities, softmaxAt } from '../verifiers/sampling.js';
 import type { SamplingParams } from '../verifiers/types.js';
 import type { RowProposal } from './policy.js';
@@ -69,6 +70,8 @@ function pick(q: Float64Array, tokens: readonly number[]): number[] {
  */
 export function topIndices(v: ArrayLike<number>, k: number): number[] {
   const n = Math.min(k, v.length);
+  // k = 1 (chains) is the argmax, which keeps the same first index on ties and the same NaN handling.
+  if (n === 1) return [argmax(v)];
   const out: number[] = [];
   for (let i = 0; i < v.length; i++) {
     if (out.length === n && !(v[i] > v[out[n - 1]])) continue;

@@ -32,6 +32,9 @@ describe('candidates', () => {
     expect(topIndices([1, 5, 3, 5, 0], 3)).to.deep.equal([1, 3, 2]);
     expect(topIndices([2, 2, 2], 2)).to.deep.equal([0, 1]);
     expect(topIndices([1, 2], 5)).to.deep.equal([1, 0]);
+    expect(topIndices([1, 5, 3, 5, 0], 1)).to.deep.equal([1]);
+    expect(topIndices([NaN, 1, 2], 1)).to.deep.equal(topIndices([NaN, 1, 2], 2).slice(0, 1));
+    expect(topIndices([], 1)).to.deep.equal([]);
   });
 
   it('topCandidates of logits: ranked by logit, probabilities from the softmax at T=1 when greedy', () => {
