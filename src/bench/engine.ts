@@ -5,7 +5,8 @@
  *
  *   forward ms vs tree rows N (root + N-1 nodes, a random tree of depth <= 8)
  *   at a fixed committed prefix, incremental greedy tokens/s, KV commit time
- *   per speculative step, and the share of a step spent outside session.run,
+ *   per speculative step, and the share of a step spent outside session.run
+ *   (steady state, and in a process's first decodes),
  *   for the fused and the reference graph; then onnxruntime's kernel profile
  *   (ms per operator type) of the stories260K-x78M forwards at N = 1 and 16,
  *   and the cost of its weight MatMuls alone at 16 rows against 1 (engine-matmul.ts).
@@ -45,7 +46,8 @@ interface ModelBench {
   ratio16: number; // median over repetitions of (N=16 ms / N=1 ms) measured back to back
   incrementalTokensPerSec: number;
   commitMsPerStep: number; // mean KV commit per step of a real speculative decode (ssm-m chain of 4)
-  outsideRunShare: number; // (step wall time - session.run of target and draft) / step wall time, same decode
+  outsideRunShare: number; // (step wall time - session.run of target and draft) / step wall time, steady state (decodes 13-18)
+  outsideRunShareEarly: number; // the same in decodes 2-5 of the process
 }
 
 
@@ -82,8 +84,7 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, reps: 
   const one = times[TREE_ROWS.indexOf(1)];
   const ratio16 = percentile(times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]), 0.5);
   // The draft shares stories260K's vocabulary; random models get no speculative measurement.
-  const { commitMs, outside } =
-    vocab === 512 ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: NaN, outside: NaN };
+  const shares = vocab === 512 ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: NaN, early: NaN, steady: NaN };
   const gen = await generateIncremental(model, Int32Array.from([1]), { maxTokens: 128, stopTokens: [] });
   await model.dispose();
   return {
@@ -94,42 +95,59 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, reps: 
     forwardMs,
     ratio16,
     incrementalTokensPerSec: (gen.tokens.length / gen.decodeMs) * 1000,
-    commitMsPerStep: commitMs,
-    outsideRunShare: outside,
+    commitMsPerStep: shares.commitMs,
+    outsideRunShare: shares.steady,
+    outsideRunShareEarly: shares.early,
   };
 }
 
-/** Measured decodes of speculativeSteps, after one unmeasured decode of the same length. */
-const SPECULATIVE_DECODES = 4;
+/**
+ * Decodes of speculativeSteps: the first one is not measured; the next EARLY
+ * are (a process's first decodes, while the JIT still compiles); after the
+ * WARM ones that follow, the last STEADY are (the steady state of a long run).
+ */
+const SPECULATIVE_DECODES = { early: 4, warm: 7, steady: 6 } as const;
+
+/** Speculative-step measurements of one engine model. */
+interface StepShares {
+  commitMs: number;
+  /** Share of step time outside session.run in decodes 2-5 of the process. */
+  early: number;
+  /** The same share after 12 decodes. */
+  steady: number;
+}
 
 /**
  * Real speculative decodes (ssm-m, chain of 4, greedy, 256 tokens) from the
  * prompt: the KV commit time per step, and the share of step time spent
  * outside session.run of the target and the draft (framework overhead: JS,
- * tree building, copies). One whole decode first warms up the JIT, so the
- * share is the steady state's, not the first decode's.
+ * tree building, copies), early and in the steady state.
  */
-async function speculativeSteps(model: EngineModel, prompt: Int32Array, graph: GraphKind): Promise<{ commitMs: number; outside: number }> {
+async function speculativeSteps(model: EngineModel, prompt: Int32Array, graph: GraphKind): Promise<StepShares> {
   const loaded = await loadModel('stories260K-ssm-m');
   // Drafts run on one thread, as runs configure them (src/harness/components.ts).
   const draft = await EngineModel.create({ id: loaded.id, weights: loaded.weights, bosId: 1, eosIds: [2] }, { threads: 1, graph });
   const speculator = new DraftModelSpeculator([draft], createPolicy(policyConfig('chain', { depth: 4 })));
-  const decode = () =>
-    decodeSpeculative(model, speculator, createVerifier('greedy'), [{ prompt, rng: createRng(0) }], { maxTokens: 256, stopTokens: [], sampling: GREEDY, maxNodes: 64 });
-  await decode();
-  model.resetTimings();
-  draft.resetTimings();
-  const t0 = monotonicClock.nowMs();
-  for (let i = 0; i < SPECULATIVE_DECODES; i++) await decode();
-  const wallMs = monotonicClock.nowMs() - t0;
-  const commitMs = model.timings.commitMs / Math.max(1, model.timings.commits);
-  const runMs = model.timings.runMs + draft.timings.runMs;
+  const decodes = async (count: number) => {
+    model.resetTimings();
+    draft.resetTimings();
+    const t0 = monotonicClock.nowMs();
+    for (let i = 0; i < count; i++) {
+      await decodeSpeculative(model, speculator, createVerifier('greedy'), [{ prompt, rng: createRng(0) }], { maxTokens: 256, stopTokens: [], sampling: GREEDY, maxNodes: 64 });
+    }
+    const wallMs = monotonicClock.nowMs() - t0;
+    return { share: (wallMs - model.timings.runMs - draft.timings.runMs) / wallMs, commitMs: model.timings.commitMs / Math.max(1, model.timings.commits) };
+  };
+  await decodes(1);
+  const early = await decodes(SPECULATIVE_DECODES.early);
+  await decodes(SPECULATIVE_DECODES.warm);
+  const steady = await decodes(SPECULATIVE_DECODES.steady);
   await speculator.dispose();
-  return { commitMs, outside: (wallMs - runMs) / wallMs };
+  return { commitMs: steady.commitMs, early: early.share, steady: steady.share };
 }
 
 function printTable(results: ModelBench[]): void {
-  const head = ['model', 'threads', 'graph', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'incr tok/s', 'commit ms', 'outside run'];
+  const head = ['model', 'threads', 'graph', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'incr tok/s', 'commit ms', 'outside run', 'early'];
   const rows = results.map((r) => [
     r.model,
     String(r.threads),
@@ -139,6 +157,7 @@ function printTable(results: ModelBench[]): void {
     r.incrementalTokensPerSec.toFixed(0),
     r.commitMsPerStep.toFixed(4),
     `${(r.outsideRunShare * 100).toFixed(1)}%`,
+    `${(r.outsideRunShareEarly * 100).toFixed(1)}%`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
