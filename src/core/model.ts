@@ -27,6 +27,8 @@ export interface Sequence {
   readonly root: number;
   /** Every token so far: the committed ones, then the root. */
   readonly tokens: readonly number[];
+  /** tokens.length, without building the array. */
+  readonly length: number;
   score(tree: TreeShape): Promise<Logits>;
   /** Keeps the root and tree nodes `path` (root-to-node order, may be empty); `next` becomes the root. */
   commit(path: Int32Array, next: number): void;

@@ -66,7 +66,7 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
   // Requests propose concurrently, so a draft model scores all their trees' levels in shared forwards.
   const t0 = clock.nowMs();
   const trees = await Promise.all(
-    active.map((l) => l.draft.propose({ sampling: opts.sampling, rng: l.rng.draft, maxNodes: opts.maxNodes, maxDepth: target.info.maxContext - l.target.tokens.length })),
+    active.map((l) => l.draft.propose({ sampling: opts.sampling, rng: l.rng.draft, maxNodes: opts.maxNodes, maxDepth: target.info.maxContext - l.target.length })),
   );
   const proposeMs = (clock.nowMs() - t0) / active.length;
   const t1 = clock.nowMs();
@@ -100,7 +100,7 @@ function append(l: Live, emitted: readonly number[], opts: DecodeOptions, maxCon
     kept.push(t);
     l.out.push(t);
   }
-  if (l.out.length >= opts.maxTokens || l.target.tokens.length >= maxContext) l.done = true;
+  if (l.out.length >= opts.maxTokens || l.target.length >= maxContext) l.done = true;
   return kept;
 }
 

@@ -187,6 +187,10 @@ class EngineSequence implements Sequence {
     return this.tail[this.tail.length - 1];
   }
 
+  get length(): number {
+    return this.committedTokens.length + this.tail.length;
+  }
+
   get tokens(): readonly number[] {
     return [...this.committedTokens, ...this.tail];
   }

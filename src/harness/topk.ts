@@ -67,7 +67,7 @@ async function compare(target: Model, draft: Model, tok: Tokenizer, text: string
   const hits = new Array<number>(o.maxK).fill(0);
   const rng = o.rng.fork('target');
   let positions = 0;
-  while (positions < o.maxTokens && t.tokens.length < maxContext) {
+  while (positions < o.maxTokens && t.length < maxContext) {
     const tl = (await t.score(EMPTY_TREE)).row(0);
     const token = o.sampling.temperature === 0 ? argmax(tl) : sampleFrom(probabilities(tl, o.sampling), rng);
     if (token === tok.bosId || token === tok.eosId) break;

@@ -88,7 +88,7 @@ export async function recordTrace(exp: Experiment, file: string, extra = 64, onE
 async function greedy(model: Model, prompt: Int32Array, maxTokens: number): Promise<number[]> {
   const seq = await model.open(prompt);
   const tokens: number[] = [];
-  while (tokens.length < maxTokens && seq.tokens.length < model.info.maxContext) {
+  while (tokens.length < maxTokens && seq.length < model.info.maxContext) {
     const next = argmax((await seq.score(EMPTY_TREE)).row(0));
     tokens.push(next);
     seq.commit(new Int32Array(0), next);

@@ -63,6 +63,7 @@ describe('scoring a tree level by level (pending rows reused)', () => {
     await inc.score(EMPTY_TREE);
     inc.commit(new Int32Array(0), 77);
     expect(inc.tokens).to.deep.equal(seq.tokens);
+    expect(seq.length).to.equal(seq.tokens.length);
     expect(maxAbsDiff((await inc.score(EMPTY_TREE)).row(0), after)).to.be.at.most(TOL);
   });
 
@@ -72,6 +73,7 @@ describe('scoring a tree level by level (pending rows reused)', () => {
     seq.commit(new Int32Array(0), 301);
     expect(seq.root).to.equal(301);
     expect(seq.committedLength).to.equal(PROMPT.length - 1);
+    expect(seq.length).to.equal(PROMPT.length + 2); // uncached tokens count too
     const inc = await model.open(Int32Array.from([...PROMPT, 300, 301]));
     expect(maxAbsDiff((await seq.score(EMPTY_TREE)).row(0), (await inc.score(EMPTY_TREE)).row(0))).to.be.at.most(TOL);
     expect(() => seq.commit(Int32Array.from([5]), 1)).to.throw(/not a root-to-node path/);
