@@ -75,18 +75,10 @@ export async function forwardBatch(
     .run(feeds)
     .finally(() => inputCache.release(inputs));
   const runMs = clock.nowMs() - t0;
-  const newKv = floatData(out[GRAPH_IO.newKv], GRAPH_IO.newKv); // [2 * layers * B, kvHeads, rows, headDim]
-  const block = B * shape.kvHeads * rows * shape.headDim;
-  const keys: Float32Array[] = [];
-  const values: Float32Array[] = [];
-  for (let l = 0; l < shape.layers; l++) {
-    keys.push(newKv.subarray(2 * l * block, (2 * l + 1) * block));
-    values.push(newKv.subarray((2 * l + 1) * block, (2 * l + 2) * block));
-  }
   return {
     logits: floatData(out[GRAPH_IO.logits], GRAPH_IO.logits),
     rows,
-    fresh: { keys, values, rows },
+    fresh: { data: floatData(out[GRAPH_IO.newKv], GRAPH_IO.newKv), batch: B, rows },
     runMs,
   };
 }

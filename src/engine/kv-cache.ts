@@ -1,11 +1,13 @@
 import { KvBufferPool } from './kv-pool.js';
 
 /**
- * The K/V rows one batched forward computed: per layer [B, kvHeads, rows, headDim].
+ * The K/V rows one batched forward computed (the graph's new_kv output, read
+ * in place): [2 * layers, B, kvHeads, rows, headDim], layer l's keys at
+ * 2l, its values at 2l + 1.
  */
 export interface NewKv {
-  readonly keys: readonly Float32Array[];
-  readonly values: readonly Float32Array[];
+  readonly data: Float32Array;
+  readonly batch: number; // B
   readonly rows: number; // forward rows (padded to the batch's largest)
 }
 
@@ -52,15 +54,18 @@ export class KvCache {
     this.reserve(this.rows + count);
     const { kvHeads, headDim: hd } = this.shape;
     const n = count * hd;
+    const src = fresh.data;
+    const block = fresh.batch * kvHeads * fresh.rows * hd; // one layer's keys (or values) of the batch
     for (let l = 0; l < this.shape.layers; l++) {
-      const [srcK, srcV, dstK, dstV] = [fresh.keys[l], fresh.values[l], this.keys[l], this.values[l]];
+      const [dstK, dstV] = [this.keys[l], this.values[l]];
       for (let h = 0; h < kvHeads; h++) {
-        const from = (slot * kvHeads + h) * fresh.rows * hd;
+        const fromK = 2 * l * block + (slot * kvHeads + h) * fresh.rows * hd;
+        const fromV = fromK + block;
         const to = (h * this.capacity + this.rows) * hd;
         // A plain loop: most appends are a few rows, where subarray views cost more than the copy.
         for (let i = 0; i < n; i++) {
-          dstK[to + i] = srcK[from + i];
-          dstV[to + i] = srcV[from + i];
+          dstK[to + i] = src[fromK + i];
+          dstV[to + i] = src[fromV + i];
         }
       }
     }

@@ -142,10 +142,14 @@ export class EngineModel implements Model {
         `${this.info.id}: context full: ${s.cache.committed} cached tokens + root + a tree of depth ${deepest} exceed the context of ${this.info.maxContext}`,
       );
     }
-    for (const t of [...s.tail, ...tree.tokens]) {
-      if (t < 0 || t >= this.info.vocabSize) throw new EngineError(`${this.info.id}: token id ${t} is outside the vocabulary 0..${this.info.vocabSize - 1}`);
-    }
+    // The root tail[0], then whole's nodes: tail[1..] and the tree's tokens.
+    this.checkToken(s.tail[0]);
+    for (let i = 0; i < whole.tokens.length; i++) this.checkToken(whole.tokens[i]);
     return whole;
+  }
+
+  private checkToken(t: number): void {
+    if (t < 0 || t >= this.info.vocabSize) throw new EngineError(`${this.info.id}: token id ${t} is outside the vocabulary 0..${this.info.vocabSize - 1}`);
   }
 
   resetTimings(): void {

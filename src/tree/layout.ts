@@ -36,17 +36,17 @@ export function writeTreeLayout(tree: TreeShape, p: RowPlacement, positions: Big
   positions.fill(0n);
   const depth = treeDepths(tree.parents);
   for (let r = 0; r < p.rows; r++) {
-    const rowBias = bias.subarray(r * width, (r + 1) * width);
+    const row = r * width; // row r of bias starts here
     const g = p.pending + r;
     if (g > n) {
-      rowBias[p.pastLen + r] = 0;
+      bias[row + p.pastLen + r] = 0;
       continue;
     }
     positions[r] = BigInt(p.committed + (g === 0 ? 0 : depth[g - 1]));
-    rowBias.fill(0, 0, p.committed);
+    bias.fill(0, row, row + p.committed);
     // Self, then ancestors up to the root: node i is row i + 1, its parent row parents[i] + 1.
     for (let a = g; ; a = tree.parents[a - 1] + 1) {
-      rowBias[rowColumn(p, a)] = 0;
+      bias[row + rowColumn(p, a)] = 0;
       if (a === 0) break;
     }
   }

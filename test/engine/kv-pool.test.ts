@@ -6,13 +6,15 @@ const shape = { layers: 2, kvHeads: 2, headDim: 2 };
 
 /** `rows` new rows of one request: value = 1000 * layer + 100 * head + 10 * row + element (+ 0.5 for values). */
 function freshRows(rows: number, firstRow: number): NewKv {
-  const make = (l: number, extra: number) =>
-    Float32Array.from({ length: shape.kvHeads * rows * shape.headDim }, (_, i) => {
-      const h = Math.floor(i / (rows * shape.headDim));
-      const r = Math.floor(i / shape.headDim) % rows;
-      return 1000 * l + 100 * h + 10 * (firstRow + r) + (i % shape.headDim) + extra;
-    });
-  return { keys: [make(0, 0), make(1, 0)], values: [make(0, 0.5), make(1, 0.5)], rows };
+  const perLayer = shape.kvHeads * rows * shape.headDim;
+  const data = Float32Array.from({ length: 2 * shape.layers * perLayer }, (_, i) => {
+    const kv = Math.floor(i / perLayer); // 2 * layer + (0 keys | 1 values)
+    const j = i % perLayer;
+    const h = Math.floor(j / (rows * shape.headDim));
+    const r = Math.floor(j / shape.headDim) % rows;
+    return 1000 * Math.floor(kv / 2) + 100 * h + 10 * (firstRow + r) + (j % shape.headDim) + (kv % 2) * 0.5;
+  });
+  return { data, batch: 1, rows };
 }
 
 describe('K/V buffer pool (caches reuse the buffers they outgrew)', () => {
