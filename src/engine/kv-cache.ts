@@ -35,7 +35,7 @@ export class KvCache {
   readonly keys: Float32Array[];
   readonly values: Float32Array[];
 
-  /** `pool`: the model's free buffers, which growing takes from and gives back to. */
+  /** `pool`: the model's free buffers, which growing takes from and gives back to (default: a pool that keeps none). */
   constructor(
     readonly shape: CacheShape,
     private readonly pool: KvBufferPool = new KvBufferPool(0),
