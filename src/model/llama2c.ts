@@ -19,7 +19,7 @@ interface Llama2cHeader {
 
 /**
  * Reads a llama2.c legacy (version 0) checkpoint: 7 x int32 header, then the
- * float32 arrays in run.c's order (see /work/shared/models/README.md). The
+ * float32 arrays in run.c's order (see models/README.md). The
  * legacy freq_cis arrays are skipped; a negative vocab_size means an untied
  * classifier `wcls` follows them. All returned arrays are views into one
  * aligned copy of the file's weights. normEps 1e-5, ropeTheta 10000 (run.c's).

@@ -4,8 +4,10 @@
  *    random weights and a synthetic byte-level tokenizer, no files needed;
  *  - a path (anything containing a slash, or existing relative to the cwd):
  *    a folder, a llama2.c `.bin` checkpoint or a `.gguf` file;
- *  - a name: the folder `<models dir>/<name>`, where the models dir is
- *    $SPECINFER_MODELS or, when unset, `./models`.
+ *  - a name: the folder `<dir>/<name>` of the first models folder that has
+ *    it: $SPECINFER_MODELS alone when set; otherwise `./models` under the cwd,
+ *    then the package's own `models/` (the shipped defaults: stories260K and
+ *    its three drafts).
  * A folder holding `config.json` is a Hugging Face model; one holding a
  * llama2.c checkpoint is a llama2.c model: the tokenizer is `tokenizer.bin` or
  * `tok*.bin`, the checkpoint is the other `.bin` file; otherwise a folder
@@ -14,6 +16,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, ModelFileError, TokenizerError } from '../core/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { LlamaConfig, LlamaWeights } from './weights.js';
@@ -62,10 +65,25 @@ const KNOWN_MODELS: Readonly<Record<string, string>> = Object.freeze({
     'e.g. with `specinfer models pull stories260K`',
 });
 
-/** $SPECINFER_MODELS (resolved against the cwd), or `./models` when unset. */
-export function modelsDir(): string {
+/** The package's `models/` folder: the shipped default models (this file is dist/src/model/models.js). */
+export const BUNDLED_MODELS_DIR: string = fileURLToPath(new URL('../../../models', import.meta.url));
+
+/** $SPECINFER_MODELS when set and not empty. */
+function modelsEnv(): string | undefined {
   const env = process.env.SPECINFER_MODELS;
-  return path.resolve(env !== undefined && env !== '' ? env : 'models');
+  return env !== undefined && env !== '' ? env : undefined;
+}
+
+/** Where models are written (`models pull`, benchmarks): $SPECINFER_MODELS resolved against the cwd, or `./models` when unset. */
+export function modelsDir(): string {
+  return path.resolve(modelsEnv() ?? 'models');
+}
+
+/** Where names are looked up, in order: $SPECINFER_MODELS alone, or `./models` then the shipped models/. */
+export function modelSearchDirs(): readonly string[] {
+  const first = modelsDir();
+  if (modelsEnv() !== undefined || first === BUNDLED_MODELS_DIR) return [first];
+  return [first, BUNDLED_MODELS_DIR];
 }
 
 /** Finds what `ref` points to (no weights are read). Throws ModelFileError/ConfigError. */
@@ -77,9 +95,11 @@ export function resolveModel(ref: string): ResolvedModel {
     if (!existsSync(abs)) throw new ModelFileError(abs, `no such file or folder (model reference "${ref}")`);
     return resolvePath(abs);
   }
-  const candidate = path.join(modelsDir(), ref);
-  if (existsSync(candidate)) return resolvePath(candidate);
-  throw new ModelFileError(candidate, notFoundProblem(ref));
+  for (const dir of modelSearchDirs()) {
+    const candidate = path.join(dir, ref);
+    if (existsSync(candidate)) return resolvePath(candidate);
+  }
+  throw new ModelFileError(path.join(modelsDir(), ref), notFoundProblem(ref));
 }
 
 /** Resolves and reads a model: weights plus a tokenizer whose vocabulary matches the model's. */
@@ -191,20 +211,25 @@ function isTokenizerName(name: string): boolean {
 }
 
 function notFoundProblem(ref: string): string {
-  const dir = modelsDir();
-  const env = process.env.SPECINFER_MODELS;
+  const dirs = modelSearchDirs();
   const source =
-    env !== undefined && env !== ''
-      ? `the models folder ${dir} (from SPECINFER_MODELS)`
-      : `the default models folder ${dir} (SPECINFER_MODELS is unset; set it to the folder that holds your models)`;
+    modelsEnv() !== undefined
+      ? `the models folder ${dirs[0]} (from SPECINFER_MODELS)`
+      : `${dirs.join(' and ')} (SPECINFER_MODELS is unset; set it to the folder that holds your models)`;
   let where = `model "${ref}" not found: searched ${source} and the current directory ${process.cwd()}`;
-  if (!existsSync(dir)) where += `; ${dir} does not exist`;
-  else {
-    const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    if (names.length > 0) where += `; models there: ${names.sort().join(', ')}`;
-  }
-  const known = Object.hasOwn(KNOWN_MODELS, ref) ? `. To get it, ${KNOWN_MODELS[ref]}, into ${path.join(dir, ref)}` : '';
-  return `${where}${known}. A model can also be given as a folder, a .bin or .gguf path, or as random:tiny.`;
+  const missing = dirs.filter((d) => !existsSync(d));
+  if (missing.length > 0) where += `; ${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist`;
+  const names = [...new Set(dirs.filter((d) => existsSync(d)).flatMap(modelFolders))].sort();
+  if (names.length > 0) where += `; models there: ${names.join(', ')}`;
+  const known = Object.hasOwn(KNOWN_MODELS, ref) ? `. To get it, ${KNOWN_MODELS[ref]}, into ${path.join(modelsDir(), ref)}` : '';
+  return `${where}${known}. A model can also be given as a folder, a .bin or .gguf path, or as random:tiny or random:stories110M.`;
+}
+
+/** The sub-folders of a models folder (hidden ones, such as partial downloads, left out). */
+function modelFolders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name);
 }
 
 /** Reads the llama2.c vocabulary with the model's size; errors name the checkpoint too. */

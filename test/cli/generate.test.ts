@@ -2,14 +2,16 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUNDLED_MODELS_DIR } from '../../src/model/models.js';
 import { MODELS_DIR } from '../support/models-dir.js';
 
 const run = promisify(execFile);
 const CLI = 'dist/src/cli/main.js';
 
-/** The golden text of ../shared/models/README.md: the indented block after "Golden output". */
+/** The golden text of the model card models/README.md: the indented block after "Golden output". */
 function goldenText(): string {
-  const readme = readFileSync(`${MODELS_DIR}/README.md`, 'utf8');
+  const readme = readFileSync(path.join(BUNDLED_MODELS_DIR, 'README.md'), 'utf8');
   const after = readme.slice(readme.indexOf('Golden output'));
   const block = after.split('\n').filter((l) => l.startsWith('    '));
   return block.map((l) => l.slice(4)).join('\n');

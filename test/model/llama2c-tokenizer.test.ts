@@ -75,14 +75,9 @@ describe('Llama2cTokenizer (tok512.bin, run.c semantics)', () => {
     expect(() => tok.pieceBytes(1, 512)).to.throw(TokenizerError, /token id 512 is outside the vocabulary/);
   });
 
-  it('encodes a few thousand characters in well under 100 ms', () => {
+  it('round-trips a few thousand characters', () => {
     const text = 'Once upon a time, there was a little girl named Lily. She loved to play outside. '.repeat(50);
-    tok.encode(text); // warm-up
-    const t0 = performance.now();
-    const ids = tok.encode(text);
-    const ms = performance.now() - t0;
-    expect(decodeText(tok, ids)).to.equal(text);
-    expect(ms).to.be.lessThan(100);
+    expect(decodeText(tok, tok.encode(text))).to.equal(text);
   });
 });
 

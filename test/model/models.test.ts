@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, ModelFileError, TokenizerError } from '../../src/core/errors.js';
-import { loadModel, modelsDir, resolveModel } from '../../src/model/models.js';
+import { BUNDLED_MODELS_DIR, loadModel, modelSearchDirs, modelsDir, resolveModel } from '../../src/model/models.js';
 import { TINY_RANDOM_CONFIG } from '../../src/model/random.js';
 import { decodeText } from '../../src/model/tokenizer.js';
 import { MODELS_DIR, modelFile } from '../support/models-dir.js';
@@ -58,6 +58,37 @@ describe('model resolution and loading', () => {
   it('modelsDir: $SPECINFER_MODELS, else ./models under the cwd', async () => {
     await withModelsEnv('/some/where', () => expect(modelsDir()).to.equal(path.resolve('/some/where')));
     await withModelsEnv(undefined, () => expect(modelsDir()).to.equal(path.resolve(process.cwd(), 'models')));
+  });
+
+  it('shipped defaults: with SPECINFER_MODELS unset, names resolve from ./models, then the package models/', async () => {
+    const cwd = process.cwd();
+    const elsewhere = folder('elsewhere', {});
+    process.chdir(elsewhere);
+    try {
+      await withModelsEnv(undefined, () => {
+        expect(modelSearchDirs()).to.deep.equal([path.join(elsewhere, 'models'), BUNDLED_MODELS_DIR]);
+        expect(resolveModel('stories260K-ssm-m').path).to.equal(path.join(BUNDLED_MODELS_DIR, 'stories260K-ssm-m', 'stories260K-ssm-m.bin'));
+        const local = folder('elsewhere/models/stories260K-ssm-m', {
+          'stories260K-ssm-m.bin': path.join(BUNDLED_MODELS_DIR, 'stories260K-ssm-m', 'stories260K-ssm-m.bin'),
+          'tok512.bin': path.join(BUNDLED_MODELS_DIR, 'stories260K-ssm-m', 'tok512.bin'),
+        });
+        expect(resolveModel('stories260K-ssm-m').path).to.equal(path.join(local, 'stories260K-ssm-m.bin'));
+        const err = (() => {
+          try {
+            resolveModel('no-such-model');
+          } catch (e) {
+            return e as Error;
+          }
+          return expect.fail('expected an error');
+        })();
+        expect(err.message).to.contain(`${path.join(elsewhere, 'models')} and ${BUNDLED_MODELS_DIR}`);
+        expect(err.message).to.match(/models there: stories260K, stories260K-ssm-m, stories260K-ssm-s, stories260K-ssm-s-boost/);
+        expect(err.message).to.contain('random:stories110M');
+      });
+      await withModelsEnv(elsewhere, () => expect(modelSearchDirs()).to.deep.equal([elsewhere]));
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('resolves a name under SPECINFER_MODELS to the checkpoint and its tok*.bin', async () => {

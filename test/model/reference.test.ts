@@ -8,7 +8,7 @@ import { modelFile } from '../support/models-dir.js';
 import { argmax, ReferenceModel, referenceGreedy } from '../support/reference.js';
 import { makeReferenceCases, referenceFixturePath, type ReferenceCase } from '../support/make-reference-fixtures.js';
 
-/** The published output of run.c (greedy, 256 tokens from BOS) from /work/shared/models/README.md. */
+/** The published output of run.c (greedy, 256 tokens from BOS) as in the model card models/README.md. */
 const GOLDEN = [
   'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.',
   'Lily\'s mom said, "Lily, let\'s go to the park." Lily was sad and didn\'t know what to do. She said, "I want to play with your ball, but I can\'t find it."',
