@@ -6,7 +6,7 @@
  *    the folder NAME;
  *  - `hf:ORG/NAME[@REV]/PATH/FILE.gguf`: one GGUF file, saved as
  *    `FILE/FILE.gguf` (the folder is the file name without `.gguf`).
- * REV defaults to `main`; files are fetched at the commit the API reports for
+ * REV (a branch, tag, commit or `refs/pr/N`) defaults to `main`; files are fetched at the commit the API reports for
  * REV, so one pull never mixes revisions.
  */
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ export interface HfListing {
 }
 
 const PART = '[A-Za-z0-9][A-Za-z0-9._-]*';
-const HF_REF = new RegExp(`^hf:(${PART})/(${PART})(?:@([^/]+))?(?:/(.+\\.gguf))?$`);
+const HF_REF = new RegExp(`^hf:(${PART})/(${PART})(?:@(refs/pr/\\d+|[^/]+))?(?:/(.+\\.gguf))?$`);
 const OPTIONAL_FILES = ['tokenizer_config.json', 'generation_config.json'];
 const LISTED_BY_HF = 'sha256 listed by the Hugging Face API';
 

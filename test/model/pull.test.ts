@@ -227,13 +227,13 @@ describe('models pull (local fake server)', () => {
     const gguf = bytes(4000, 5);
     hub.json('/api/models/org/ggufs/revision/v1?blobs=true', {
       sha: 'feed01',
-      siblings: [{ rfilename: 'm-Q8_0.gguf', size: gguf.length, lfs: { sha256: sha256(gguf), size: gguf.length } }, { rfilename: 'm-Q4.gguf' }],
+      siblings: [{ rfilename: 'm-f16.gguf', size: gguf.length, lfs: { sha256: sha256(gguf), size: gguf.length } }, { rfilename: 'm-Q4.gguf' }],
     });
-    hub.routes.set('/org/ggufs/resolve/feed01/m-Q8_0.gguf', { body: gguf });
-    const r = await pullModel('hf:org/ggufs@v1/m-Q8_0.gguf', models, options());
-    expect(r.dir).to.equal(path.join(models, 'm-Q8_0'));
-    expect(readdirSync(r.dir)).to.deep.equal(['m-Q8_0.gguf']);
-    expect(readFileSync(path.join(r.dir, 'm-Q8_0.gguf')).equals(gguf)).to.equal(true);
+    hub.routes.set('/org/ggufs/resolve/feed01/m-f16.gguf', { body: gguf });
+    const r = await pullModel('hf:org/ggufs@v1/m-f16.gguf', models, options());
+    expect(r.dir).to.equal(path.join(models, 'm-f16'));
+    expect(readdirSync(r.dir)).to.deep.equal(['m-f16.gguf']);
+    expect(readFileSync(path.join(r.dir, 'm-f16.gguf')).equals(gguf)).to.equal(true);
   });
 
   it('does nothing for a folder that is already complete', async () => {
