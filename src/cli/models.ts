@@ -4,20 +4,35 @@ import { ConfigError } from '../core/errors.js';
 import { writeHfFolder } from '../model/hf-writer.js';
 import { defaultKvHeads, inflateWeights } from '../model/inflate.js';
 import { loadModel, modelsDir, modelVocab } from '../model/models.js';
-import { pullModel } from '../model/pull.js';
+import { catalogueLines, pullModel } from '../model/pull.js';
 import { parameterCount } from '../model/weights.js';
 
-/** `specinfer models pull [name]`: the one command that downloads. */
-const pullCommand: CommandModule<object, { name: string }> = {
+/** `specinfer models pull [name] [--list]`: the one command that downloads. */
+const pullCommand: CommandModule<object, PullArgs> = {
   command: 'pull [name]',
-  describe: 'Download a known model (stories260K, stories15M, ...) into SPECINFER_MODELS',
+  describe: 'Download a catalogue model (stories260K, stories15M, ...) or hf:ORG/NAME[@REV][/FILE.gguf] into the models folder',
   builder: (y: Argv) =>
-    y.positional('name', { type: 'string', default: 'stories260K', describe: 'model name, e.g. stories260K' }) as unknown as Argv<{ name: string }>,
-  handler: async (args) => {
-    const dir = await pullModel(String(args.name), modelsDir(), (line) => process.stderr.write(`${line}\n`));
+    y
+      .positional('name', { type: 'string', describe: 'a catalogue name, hf:ORG/NAME[@REV] or hf:ORG/NAME[@REV]/FILE.gguf; none lists the catalogue' })
+      .option('list', { type: 'boolean', default: false, describe: 'list the catalogue (name, size, what it is)' }) as unknown as Argv<PullArgs>,
+  handler: async (args: ArgumentsCamelCase<PullArgs>) => {
+    if (args.list || args.name === undefined) {
+      process.stdout.write(`${catalogueLines().join('\n')}\n`);
+      return;
+    }
+    const log = (line: string): void => {
+      process.stderr.write(`${line}\n`);
+    };
+    const { dir, fetched } = await pullModel(args.name, modelsDir(), { log });
+    if (!fetched) log(`${dir} is already complete; nothing to do`);
     process.stdout.write(`${dir}\n`);
   },
 };
+
+interface PullArgs {
+  name?: string;
+  list: boolean;
+}
 
 interface InflateArgs {
   model: string;
@@ -34,7 +49,7 @@ interface InflateArgs {
 /** `specinfer models inflate <model> --dim D --hidden H --layers L --heads NH [--kv-heads K] [--fill random|zero] [--seed S] --out DIR`. */
 const inflateCommand: CommandModule<object, InflateArgs> = {
   command: 'inflate <model>',
-  describe: 'Write a bigger model computing the same function (zero padding), as a Hugging Face folder',
+  describe: 'Write a bigger model computing the same function (new entries seeded random by default, see --fill), as a Hugging Face folder',
   builder: (y: Argv) =>
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'the source model (name, path, random:tiny)' })
@@ -63,10 +78,20 @@ const inflateCommand: CommandModule<object, InflateArgs> = {
   },
 };
 
+const MODELS_HELP =
+  'Models live in the models folder: $SPECINFER_MODELS, else ./models (relative to the current directory); ' +
+  'a model there is named by its folder. The repository ships stories260K and its three drafts ' +
+  '(stories260K-ssm-s, stories260K-ssm-s-boost, stories260K-ssm-m) in models/. See docs/models.md.';
+
 /** `specinfer models <pull|inflate>`. */
 export const modelsCommand: CommandModule = {
   command: 'models <command>',
-  describe: 'Manage models under SPECINFER_MODELS: pull (download), inflate (bigger model, same function)',
-  builder: (y: Argv) => y.command(pullCommand).command(inflateCommand).demandCommand(1, 'name a models command: pull or inflate'),
+  describe: 'Manage models in the models folder: pull (download), inflate (bigger model, same function)',
+  builder: (y: Argv) =>
+    y
+      .command(pullCommand)
+      .command(inflateCommand)
+      .demandCommand(1, 'name a models command: pull or inflate')
+      .epilogue(MODELS_HELP),
   handler: () => undefined,
 };

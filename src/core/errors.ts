@@ -29,3 +29,17 @@ export class EngineError extends SpecInferError {}
 
 /** Bad command-line or config input. */
 export class ConfigError extends SpecInferError {}
+
+/**
+ * A download failed (network, HTTP status, checksum, disk). `keepsPartial`:
+ * the staged files were kept on purpose (an interrupted transfer or an
+ * unreachable server), so running the same pull again resumes.
+ */
+export class DownloadError extends SpecInferError {
+  constructor(
+    message: string,
+    readonly keepsPartial = false,
+  ) {
+    super(message);
+  }
+}
