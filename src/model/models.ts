@@ -26,6 +26,7 @@ import { Llama2cTokenizer, byteLevelVocab } from './llama2c-tokenizer.js';
 import { loadHfFolder } from './hf.js';
 import { vocabFromHfFolder } from './hf-vocab.js';
 import { readGguf } from './gguf.js';
+import { CATALOGUE } from './pull-catalogue.js';
 import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG } from './random.js';
 
 export type ModelFormat = 'llama2c' | 'hf' | 'gguf' | 'random';
@@ -56,13 +57,6 @@ export interface LoadedModel {
 export const RANDOM_PRESETS: Readonly<Record<string, LlamaConfig>> = Object.freeze({
   tiny: TINY_RANDOM_CONFIG,
   stories110M: STORIES110M_CONFIG,
-});
-
-/** Where to download models the project knows by name (shown when one is missing). */
-const KNOWN_MODELS: Readonly<Record<string, string>> = Object.freeze({
-  stories260K:
-    'get it from the Hugging Face repository karpathy/tinyllamas, folder stories260K (files stories260K.bin and tok512.bin), ' +
-    'e.g. with `specinfer models pull stories260K`',
 });
 
 /** The package's `models/` folder: the shipped default models (this file is dist/src/model/models.js). */
@@ -221,7 +215,9 @@ function notFoundProblem(ref: string): string {
   if (missing.length > 0) where += `; ${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist`;
   const names = [...new Set(dirs.filter((d) => existsSync(d)).flatMap(modelFolders))].sort();
   if (names.length > 0) where += `; models there: ${names.join(', ')}`;
-  const known = Object.hasOwn(KNOWN_MODELS, ref) ? `. To get it, ${KNOWN_MODELS[ref]}, into ${path.join(modelsDir(), ref)}` : '';
+  const entry = Object.hasOwn(CATALOGUE, ref) ? CATALOGUE[ref] : undefined;
+  const files = entry?.files.map((f) => f.file).join(' and ');
+  const known = entry ? `. To get it (${entry.origin}: ${files}) into ${path.join(modelsDir(), ref)}, run \`specinfer models pull ${ref}\`` : '';
   return `${where}${known}. A model can also be given as a folder, a .bin or .gguf path, or as random:tiny or random:stories110M.`;
 }
 
