@@ -51,3 +51,14 @@ export function checkFits(file: string, what: string, count: number, bytes: numb
   if (bytes <= available) return;
   throw new make(file, `${what} claims ${formatCount(count)} elements (${formatBytes(bytes)}) but the file has ${formatBytes(Math.max(0, available))} after its header`);
 }
+
+/** `v` as short JSON for an error message (at most `max` characters; never throws, even on deep nesting). */
+export function brief(v: unknown, max = 80): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = Array.isArray(v) ? '[...]' : typeof v === 'object' && v !== null ? '{...}' : String(v);
+  }
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
