@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { loadExperiment } from '../../src/harness/load.js';
-import { expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutate, mutations, TempDir } from '../support/fuzz.js';
+import { assertMutantsFailCleanly, expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutations, TempDir } from '../support/fuzz.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 
 const VALID = [
@@ -40,13 +40,7 @@ describe('experiment files: malformed YAML fails cleanly (fuzz)', () => {
   it('byte mutations (including non-UTF-8 bytes) of a valid file', () => {
     const seed = Buffer.from(VALID);
     const lineStarts = [...VALID.matchAll(/\n/g)].map((m) => (m.index ?? 0) + 1);
-    fc.assert(
-      fc.property(mutations(seed.length, lineStarts), (muts) => {
-        tmp.write('exp.yaml', mutate(seed, muts));
-        loadsOrFailsCleanly(file, read);
-      }),
-      fuzzParams(0xc0f0, 120),
-    );
+    assertMutantsFailCleanly(tmp, 'exp.yaml', seed, mutations(seed.length, lineStarts), read, fuzzParams(0xc0f0, 120));
   });
 
   it('random YAML-ish text and random values under each key', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { readWorkload } from '../../src/harness/workload.js';
-import { expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutate, mutations, TempDir } from '../support/fuzz.js';
+import { assertMutantsFailCleanly, expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutations, TempDir } from '../support/fuzz.js';
 
 const VALID = ['{"id": "a", "prompt": "Once upon a time"}', '', '{"prompt": "The dog"}', '{"id": "c", "prompt": "\\u00e9t\\u00e9"}'].join('\n') + '\n';
 
@@ -16,13 +16,7 @@ describe('workload files: malformed JSONL fails cleanly (fuzz)', () => {
 
   it('byte mutations (including non-UTF-8 bytes) of a valid file', () => {
     const seed = Buffer.from(VALID);
-    fc.assert(
-      fc.property(mutations(seed.length, [...VALID.matchAll(/\n/g)].map((m) => m.index ?? 0)), (muts) => {
-        tmp.write('w.jsonl', mutate(seed, muts));
-        loadsOrFailsCleanly(file, read);
-      }),
-      fuzzParams(0x3017, 200),
-    );
+    assertMutantsFailCleanly(tmp, 'w.jsonl', seed, mutations(seed.length, [...VALID.matchAll(/\n/g)].map((m) => m.index ?? 0)), read, fuzzParams(0x3017, 200));
   });
 
   it('lines of random JSON values and random text', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { Llama2cTokenizer } from '../../src/model/llama2c-tokenizer.js';
 import { readLlama2cVocab } from '../../src/model/llama2c-vocab.js';
-import { expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutate, mutations, randomBytes, TempDir } from '../support/fuzz.js';
+import { assertMutantsFailCleanly, expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutations, randomBytes, TempDir } from '../support/fuzz.js';
 import { modelFile } from '../support/models-dir.js';
 
 const VOCAB = 512;
@@ -30,13 +30,7 @@ describe('llama2.c tokenizer reader: malformed files fail cleanly (fuzz)', () =>
   after(() => tmp.remove());
 
   it('truncations at record boundaries, bit flips, overwrites and insertions of tok512.bin', () => {
-    fc.assert(
-      fc.property(mutations(seed.length, recordStarts(seed)), (muts) => {
-        tmp.write('tok512.bin', mutate(seed, muts));
-        loadsOrFailsCleanly(file, read());
-      }),
-      fuzzParams(0x70c0, 200),
-    );
+    assertMutantsFailCleanly(tmp, 'tok512.bin', seed, mutations(seed.length, recordStarts(seed)), read(), fuzzParams(0x70c0, 200));
   });
 
   it('random bytes, and vocabulary sizes that do not match the file', () => {

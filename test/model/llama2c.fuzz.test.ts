@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { readLlama2cCheckpoint } from '../../src/model/llama2c.js';
-import { expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutate, mutations, randomBytes, TempDir } from '../support/fuzz.js';
+import { assertMutantsFailCleanly, expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutations, randomBytes, TempDir } from '../support/fuzz.js';
 import { modelFile } from '../support/models-dir.js';
 
 const HEADER_BYTES = 28;
@@ -34,13 +34,7 @@ describe('llama2.c checkpoint reader: malformed files fail cleanly (fuzz)', () =
 
   it('mutations of stories260K.bin, biased to the header and the end', () => {
     const boundaries = [0, 4, 8, 12, 16, 20, 24, HEADER_BYTES, seed.length];
-    fc.assert(
-      fc.property(mutations(seed.length, boundaries), (muts) => {
-        tmp.write('case.bin', mutate(seed, muts));
-        loadsOrFailsCleanly(file, read);
-      }),
-      fuzzParams(0x11a0, 60),
-    );
+    assertMutantsFailCleanly(tmp, 'case.bin', seed, mutations(seed.length, boundaries), read, fuzzParams(0x11a0, 60));
   });
 
   it('random headers over a small body, and random files', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { readSafetensors, writeSafetensors } from '../../src/model/safetensors.js';
-import { expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutate, mutations, randomBytes, TempDir } from '../support/fuzz.js';
+import { assertMutantsFailCleanly, expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutations, randomBytes, TempDir } from '../support/fuzz.js';
 
 /** A safetensors file from a header value (any JSON, or raw text) and `dataBytes` zero bytes of data. */
 function rawFile(header: unknown, dataBytes: number, declaredLength?: bigint): Buffer {
@@ -41,13 +41,7 @@ describe('safetensors reader: malformed files fail cleanly (fuzz)', () => {
   after(() => tmp.remove());
 
   it('truncations, bit flips, overwrites and insertions', () => {
-    fc.assert(
-      fc.property(mutations(seed.length, boundaries), (muts) => {
-        tmp.write('case.safetensors', mutate(seed, muts));
-        loadsOrFailsCleanly(file, read);
-      }),
-      fuzzParams(0x5afe, 200),
-    );
+    assertMutantsFailCleanly(tmp, 'case.safetensors', seed, mutations(seed.length, boundaries), read, fuzzParams(0x5afe, 200));
   });
 
   it('random bytes and random JSON headers', () => {
