@@ -154,7 +154,7 @@ function checkTensorSpans(file: string, tensors: readonly GgufTensorInfo[], data
     const size = Math.ceil(count / perBlock) * blockBytes;
     checkFits(file, `${what} (${ggmlTypeName(t.type)}, ggml shape [${t.ne.join(', ')}])`, count, size, dataBytes);
     if (t.offset > dataBytes - size) {
-      throw new ModelFileError(file, `${what} at offset ${t.offset} (${size} bytes) goes past the end of the data section (${Math.max(0, dataBytes)} bytes)`);
+      throw new ModelFileError(file, `truncated: ${what} needs bytes ${t.offset}..${t.offset + size} of the data section but it has ${Math.max(0, dataBytes)} (re-download or re-export it)`);
     }
     return { name: t.name, start: t.offset, end: t.offset + size };
   });
