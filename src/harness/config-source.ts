@@ -57,7 +57,7 @@ export class ConfigSource {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
     if (doc.errors.length > 0) {
-      const issues = doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', problem: `YAML: ${firstLine(e.message)}` }));
+      const issues = doc.errors.map((e) => ({ file, line: lines.linePos(errorOffset(text, e.pos[0])).line, path: '', problem: `YAML: ${firstLine(e.message)}` }));
       throw new ConfigFileError(file, issues);
     }
     return new ConfigSource(file, doc, lines);
@@ -73,9 +73,13 @@ export class ConfigSource {
     return ConfigSource.parse(file, text);
   }
 
-  /** The file's content as plain data. */
+  /** The file's content as plain data; aliases that expand past 1000 nodes (an alias bomb) are a ConfigFileError. */
   value(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    try {
+      return this.doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      throw new ConfigFileError(this.file, [{ file: this.file, line: 1, path: '', problem: `YAML: ${(e as Error).message} (aliases expand too far)` }]);
+    }
   }
 
   /** Whether the file itself has a node at `path`. */
@@ -120,6 +124,16 @@ export class ConfigSource {
     const range = (node as Node | null | undefined)?.range;
     return range ? this.lines.linePos(range[0]).line : undefined;
   }
+}
+
+/**
+ * Where a YAML error is: at `pos`, or, when only whitespace follows `pos` (yaml
+ * reports an unclosed quote or bracket at the end of the input, a line past
+ * the last one), at the last non-whitespace character before it.
+ */
+function errorOffset(text: string, pos: number): number {
+  if (text.slice(pos).trim() !== '') return pos;
+  return Math.max(0, text.slice(0, pos).trimEnd().length - 1);
 }
 
 function firstLine(s: string): string {

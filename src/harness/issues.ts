@@ -102,12 +102,17 @@ export function valueAt(data: unknown, path: KeyPath): unknown {
 
 /** ' (did you mean 'x'?)' for the closest allowed word, or a list of the allowed words when none is close. */
 export function suggestion(word: string, allowed: readonly string[]): string {
-  if (allowed.length === 0) return '';
+  const best = closest(word, allowed);
+  if (best !== undefined) return ` (did you mean '${best}'?)`;
+  return allowed.length > 0 && allowed.length <= 12 ? ` (allowed: ${allowed.join(', ')})` : '';
+}
+
+/** The allowed word closest to `word` when it is close enough to be a typo of it (case, or a few edits). */
+export function closest(word: string, allowed: readonly string[]): string | undefined {
   const scored = allowed.map((a) => ({ a, d: a.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, a) }));
   scored.sort((x, y) => x.d - y.d);
   const best = scored[0];
-  if (best.d <= Math.max(2, Math.floor(word.length / 3))) return ` (did you mean '${best.a}'?)`;
-  return allowed.length <= 12 ? ` (allowed: ${allowed.join(', ')})` : '';
+  return best !== undefined && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.a : undefined;
 }
 
 /** Levenshtein distance with adjacent transpositions (optimal string alignment). */

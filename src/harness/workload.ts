@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
+import { closest } from './issues.js';
 
 export interface WorkloadPrompt {
   readonly id: string;
@@ -17,13 +18,27 @@ export function workloadsDir(): string {
 
 /** A workload by name (a file in experiments/workloads, without .jsonl) or by path to a JSONL file. */
 export function readWorkload(ref: string): WorkloadPrompt[] {
-  const file = ref.endsWith('.jsonl') || ref.includes('/') ? path.resolve(ref) : path.join(workloadsDir(), `${ref}.jsonl`);
-  if (!existsSync(file)) throw new ConfigError(`workload '${ref}' not found (looked for ${file}); give a name from ${workloadsDir()} or a .jsonl path`);
+  const byPath = ref.endsWith('.jsonl') || ref.includes('/');
+  const file = byPath ? path.resolve(ref) : path.join(workloadsDir(), `${ref}.jsonl`);
+  if (!existsSync(file)) throw new ConfigError(byPath ? `workload file ${file} not found` : unknownWorkload(ref));
   return readFileSync(file, 'utf8')
     .split('\n')
     .map((line, i) => [line.trim(), i + 1] as const)
     .filter(([line]) => line !== '')
     .map(([line, n]) => parseLine(file, line, n));
+}
+
+/** Names of the workloads in experiments/workloads. */
+export function workloadNames(): string[] {
+  const dir = workloadsDir();
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length)).sort() : [];
+}
+
+/** `workload 'x' not found (did you mean 'y'?); known workloads: a, b (in DIR), or give a .jsonl path`. */
+function unknownWorkload(ref: string): string {
+  const names = workloadNames();
+  const best = closest(ref, names);
+  return `workload '${ref}' not found${best === undefined ? '' : ` (did you mean '${best}'?)`}; known workloads: ${names.join(', ') || 'none'} (in ${workloadsDir()}), or give a .jsonl path`;
 }
 
 function parseLine(file: string, line: string, n: number): WorkloadPrompt {

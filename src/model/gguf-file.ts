@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ModelFileError } from '../core/errors.js';
+import { checkedProduct, checkFits } from './bounds.js';
 
 /**
  * The GGUF container (llama.cpp's model format, https://github.com/ggml-org/ggml/blob/master/docs/gguf.md),
@@ -33,6 +34,16 @@ const GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
   21: 'IQ3_S', 22: 'IQ2_S', 23: 'IQ4_XS', 24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 29: 'IQ1_M', 30: 'BF16',
   34: 'TQ1_0', 35: 'TQ2_0', 39: 'MXFP4',
 };
+
+/**
+ * [elements per block, bytes per block] of ggml types with a known layout;
+ * other types are bounded below by 1 bit per element (no ggml type uses less).
+ */
+const GGML_BLOCKS: Readonly<Record<number, readonly [number, number]>> = {
+  0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34], 9: [32, 36],
+  24: [1, 1], 25: [1, 2], 26: [1, 4], 27: [1, 8], 28: [1, 8], 30: [1, 2],
+};
+const MIN_BLOCK: readonly [number, number] = [8, 1];
 
 /** tokenizer.ggml.token_type values (llama.cpp's llama_token_type). */
 export const TokenType = Object.freeze({ NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 });
@@ -114,8 +125,10 @@ export function readGgufFile(file: string): GgufFile {
     const nDims = r.u32(`dimension count of tensor "${name}"`);
     if (nDims < 1 || nDims > 4) throw new ModelFileError(file, `tensor "${name}" has ${nDims} dimensions (GGUF allows 1 to 4)`);
     const ne = Array.from({ length: nDims }, () => r.count(`shape of tensor "${name}"`));
+    if (ne.includes(0)) throw new ModelFileError(file, `tensor "${name}" has a zero dimension (ggml shape [${ne.join(', ')}])`);
     const type = r.u32(`type of tensor "${name}"`);
     const offset = r.count(`offset of tensor "${name}"`);
+    if (tensors.has(name)) throw new ModelFileError(file, `tensor "${name}" appears twice in the tensor infos`);
     tensors.set(name, { name, ne, type, offset });
   }
   const align = metadata.get('general.alignment');
@@ -124,7 +137,32 @@ export function readGgufFile(file: string): GgufFile {
     throw new ModelFileError(file, `general.alignment ${String(align?.value)} is not a positive multiple of 8`);
   }
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
+  checkTensorSpans(file, [...tensors.values()], bytes.byteLength - dataOffset);
   return { file, version, metadata, tensors, alignment, dataOffset, bytes };
+}
+
+/**
+ * Checks that every tensor's bytes (exact for known ggml types, at least 1 bit
+ * per element for others) lie inside the `dataBytes` of the data section and
+ * that no two tensors overlap.
+ */
+function checkTensorSpans(file: string, tensors: readonly GgufTensorInfo[], dataBytes: number): void {
+  const spans = tensors.map((t) => {
+    const what = `tensor "${t.name}"`;
+    const count = checkedProduct(file, `the element count of ${what}`, t.ne);
+    const [perBlock, blockBytes] = GGML_BLOCKS[t.type] ?? MIN_BLOCK;
+    const size = Math.ceil(count / perBlock) * blockBytes;
+    checkFits(file, `${what} (${ggmlTypeName(t.type)}, ggml shape [${t.ne.join(', ')}])`, count, size, dataBytes);
+    if (t.offset > dataBytes - size) {
+      throw new ModelFileError(file, `truncated: ${what} needs bytes ${t.offset}..${t.offset + size} of the data section but it has ${Math.max(0, dataBytes)} (re-download or re-export it)`);
+    }
+    return { name: t.name, start: t.offset, end: t.offset + size };
+  });
+  spans.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1], spans[i]];
+    if (b.start < a.end) throw new ModelFileError(file, `tensors "${a.name}" (bytes ${a.start}..${a.end}) and "${b.name}" (${b.start}..${b.end}) overlap`);
+  }
 }
 
 /** Sequential little-endian reads; running past the end is a "truncated" ModelFileError. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer as LibTokenizer } from '@huggingface/tokenizers';
 import { TokenizerError } from '../core/errors.js';
+import { brief } from './bounds.js';
 import type { Tokenizer } from './tokenizer.js';
 
 const EMPTY = new Uint8Array(0);
@@ -59,7 +60,7 @@ export class HfTokenizer implements Tokenizer {
   constructor(readonly source: string, json: unknown, config: Record<string, unknown>) {
     const tj = checkJson(source, json);
     const added = tj.added_tokens ?? [];
-    const pieces = idToPiece(tj, added);
+    const pieces = idToPiece(source, tj, added);
     this.vocabSize = pieces.length;
     const special = new Set(added.filter((t) => t.special).map((t) => t.id));
     this.bosId = specialId(source, pieces, config.bos_token, '<s>', 'bos');
@@ -137,16 +138,31 @@ function checkJson(source: string, json: unknown): TokenizerJson {
   if (j.added_tokens !== undefined && !Array.isArray(j.added_tokens)) {
     throw new TokenizerError(source, '"added_tokens" is not a list');
   }
+  const bad = (j.added_tokens ?? []).findIndex((t) => typeof t !== 'object' || t === null || typeof t.content !== 'string');
+  if (bad >= 0) throw new TokenizerError(source, `added_tokens[${bad}] is not an object with a string "content"`);
   return j as TokenizerJson;
 }
 
-/** Piece string of every id (model vocab, then added tokens); holes stay undefined. */
-function idToPiece(tj: TokenizerJson, added: readonly AddedTokenJson[]): (string | undefined)[] {
+/**
+ * Piece string of every id (model vocab, then added tokens); holes stay
+ * undefined. Ids must be integers below the number of entries (a vocabulary
+ * with more ids than pieces would be mostly holes).
+ */
+function idToPiece(source: string, tj: TokenizerJson, added: readonly AddedTokenJson[]): (string | undefined)[] {
+  const vocab: unknown = tj.model.vocab ?? {};
+  const fromModel: [unknown, unknown][] = Array.isArray(vocab)
+    ? vocab.map((e: unknown, id) => [Array.isArray(e) ? e[0] : e, id]) // Unigram: [[piece, score], ...]
+    : typeof vocab === 'object' && vocab !== null
+      ? Object.entries(vocab)
+      : [];
+  const entries = [...fromModel, ...added.map((t): [unknown, unknown] => [t.content, t.id])];
   const pieces: (string | undefined)[] = [];
-  const vocab = tj.model.vocab ?? {};
-  if (Array.isArray(vocab)) vocab.forEach(([piece], id) => (pieces[id] = piece)); // Unigram: [[piece, score], ...]
-  else for (const [piece, id] of Object.entries(vocab)) pieces[id] = piece;
-  for (const t of added) pieces[t.id] = t.content;
+  for (const [piece, id] of entries) {
+    if (typeof piece !== 'string' || !Number.isSafeInteger(id) || (id as number) < 0 || (id as number) >= entries.length) {
+      throw new TokenizerError(source, `piece ${brief(piece)} has id ${brief(id)}, not a token id in [0, ${entries.length}) (the number of pieces)`);
+    }
+    pieces[id as number] = piece;
+  }
   return Array.from(pieces); // fills holes with undefined
 }
 
@@ -162,7 +178,7 @@ function specialId(source: string, pieces: readonly (string | undefined)[], name
 
 function usesByteLevel(tj: TokenizerJson): boolean {
   const d = tj.decoder;
-  return d?.type === 'ByteLevel' || (d?.type === 'Sequence' && (d.decoders ?? []).some((x) => x.type === 'ByteLevel'));
+  return d?.type === 'ByteLevel' || (d?.type === 'Sequence' && Array.isArray(d.decoders) && d.decoders.some((x) => x?.type === 'ByteLevel'));
 }
 
 /** The bytes a piece prints (before the after-BOS rule). */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFileError } from '../core/errors.js';
+import { brief } from './bounds.js';
 import type { LayerWeights, LlamaConfig, LlamaWeights } from './weights.js';
 import type { Tokenizer } from './tokenizer.js';
 import { readSafetensors, type SafetensorsTensor } from './safetensors.js';
@@ -93,30 +94,30 @@ function checkArchitecture(file: string, c: Record<string, unknown>): void {
   if (c.model_type !== 'llama' && !archs.includes('LlamaForCausalLM')) {
     throw new ModelFileError(
       file,
-      `unsupported model_type ${JSON.stringify(c.model_type)} (architectures ${JSON.stringify(c.architectures ?? null)}); ` +
+      `unsupported model_type ${brief(c.model_type)} (architectures ${brief(c.architectures ?? null)}); ` +
         'supported: model_type "llama" / architecture "LlamaForCausalLM" (Llama 1/2-style models)',
     );
   }
   const unsupported = (what: string): never => {
     throw new ModelFileError(file, `${what} is not supported (only plain Llama: no rope scaling, no biases, SiLU MLP)`);
   };
-  if (c.rope_scaling !== undefined && c.rope_scaling !== null) unsupported(`rope_scaling ${JSON.stringify(c.rope_scaling)}`);
+  if (c.rope_scaling !== undefined && c.rope_scaling !== null) unsupported(`rope_scaling ${brief(c.rope_scaling)}`);
   if (c.attention_bias === true) unsupported('attention_bias: true');
   if (c.mlp_bias === true) unsupported('mlp_bias: true');
-  if (c.hidden_act !== undefined && c.hidden_act !== 'silu') unsupported(`hidden_act ${JSON.stringify(c.hidden_act)}`);
+  if (c.hidden_act !== undefined && c.hidden_act !== 'silu') unsupported(`hidden_act ${brief(c.hidden_act)}`);
 }
 
 function toLlamaConfig(file: string, c: Record<string, unknown>): LlamaConfig {
   const int = (key: string, fallback?: number): number => {
     const v = c[key] ?? fallback;
     if (!Number.isSafeInteger(v) || (v as number) <= 0) {
-      throw new ModelFileError(file, `"${key}" must be a positive integer, got ${JSON.stringify(c[key] ?? null)}`);
+      throw new ModelFileError(file, `"${key}" must be a positive integer, got ${brief(c[key] ?? null)}`);
     }
     return v as number;
   };
   const num = (key: string, fallback: number): number => {
     const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !(v > 0)) throw new ModelFileError(file, `"${key}" must be a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v > 0)) throw new ModelFileError(file, `"${key}" must be a positive number, got ${brief(v)}`);
     return v;
   };
   const nHeads = int('num_attention_heads');
@@ -139,7 +140,7 @@ function toLlamaConfig(file: string, c: Record<string, unknown>): LlamaConfig {
   const hd = llama.dim / nHeads;
   if (hd % 2 !== 0) bad(`head dimension ${hd} is odd (RoPE rotates pairs)`);
   if (c.head_dim !== undefined && c.head_dim !== null && c.head_dim !== hd) {
-    bad(`head_dim ${JSON.stringify(c.head_dim)} differs from hidden_size / num_attention_heads = ${hd} (not supported)`);
+    bad(`head_dim ${brief(c.head_dim)} differs from hidden_size / num_attention_heads = ${hd} (not supported)`);
   }
   return llama;
 }

@@ -49,11 +49,11 @@ export function readLlama2cVocab(file: string, vocabSize: number): Llama2cVocab 
   if (buf.byteLength < 4) fail('file is too short to hold a llama2.c tokenizer header');
   const maxTokenLength = view.getInt32(0, true);
   const pieces: Uint8Array[] = [];
-  const scores = new Float32Array(vocabSize);
+  const scores: number[] = []; // grows with the file, never sized from vocabSize
   let off = 4;
   for (let i = 0; i < vocabSize; i++) {
     if (off + 8 > buf.byteLength) fail(`file ends after ${i} tokens`);
-    scores[i] = view.getFloat32(off, true);
+    scores.push(view.getFloat32(off, true));
     const len = view.getInt32(off + 4, true);
     off += 8;
     if (len < 0 || off + len > buf.byteLength) fail(`token ${i} has an invalid byte length ${len}`);
@@ -61,5 +61,5 @@ export function readLlama2cVocab(file: string, vocabSize: number): Llama2cVocab 
     off += len;
   }
   if (off !== buf.byteLength) fail(`file holds more than ${vocabSize} tokens (${buf.byteLength - off} bytes left over)`);
-  return { file, maxTokenLength, pieces, scores };
+  return { file, maxTokenLength, pieces, scores: Float32Array.from(scores) };
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ModelFileError } from '../core/errors.js';
+import { checkedProduct } from './bounds.js';
 import type { LayerWeights, LlamaConfig, LlamaWeights } from './weights.js';
 
 /** Bytes of the legacy header: 7 x int32. */
@@ -32,7 +33,7 @@ export function readLlama2cCheckpoint(file: string): LlamaWeights {
   const header = readHeader(file, buf);
   const config = toConfig(file, header);
   const tied = header.vocab_size > 0;
-  const floats = expectedFloats(config, tied);
+  const floats = expectedFloats(file, header, config, tied);
   checkSize(file, header, floats * 4, buf.byteLength - HEADER_BYTES);
   const data = floatView(buf, HEADER_BYTES, floats);
   return sliceWeights(config, tied, data);
@@ -78,16 +79,24 @@ function toConfig(file: string, h: Llama2cHeader): LlamaConfig {
   };
 }
 
-/** Number of float32 values after the header, including the skipped freq_cis arrays. */
-function expectedFloats(c: LlamaConfig, tied: boolean): number {
+/**
+ * Number of float32 values after the header, including the skipped freq_cis
+ * arrays; a ModelFileError when the header's dims multiply past 2^53 bytes.
+ */
+function expectedFloats(file: string, h: Llama2cHeader, c: LlamaConfig, tied: boolean): number {
   const hd = c.dim / c.nHeads;
-  const perLayer =
-    2 * c.dim + // rms_att, rms_ffn
-    c.dim * c.nHeads * hd * 2 + // wq, wo
-    c.dim * c.nKvHeads * hd * 2 + // wk, wv
-    c.dim * c.hiddenDim * 3; // w1, w2, w3
-  const freqCis = c.maxSeqLen * (hd / 2) * 2;
-  return c.vocabSize * c.dim + c.nLayers * perLayer + c.dim + freqCis + (tied ? 0 : c.vocabSize * c.dim);
+  const terms = [
+    [c.vocabSize, c.dim, tied ? 1 : 2], // token embedding (+ wcls)
+    [c.nLayers, 2, c.dim], // rms_att, rms_ffn
+    [c.nLayers, c.dim, c.nHeads, hd, 2], // wq, wo
+    [c.nLayers, c.dim, c.nKvHeads, hd, 2], // wk, wv
+    [c.nLayers, c.dim, c.hiddenDim, 3], // w1, w2, w3
+    [c.dim], // rms_final
+    [c.maxSeqLen, hd], // freq_cis_real + freq_cis_imag
+  ];
+  const what = `the weights of the header (${describe(h)})`;
+  const total = terms.reduce((sum, t) => sum + checkedProduct(file, what, [...t, 4]), 0);
+  return checkedProduct(file, what, [total]) / 4;
 }
 
 function checkSize(file: string, h: Llama2cHeader, expected: number, actual: number): void {

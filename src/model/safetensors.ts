@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ModelFileError } from '../core/errors.js';
+import { brief, checkedProduct, checkFits } from './bounds.js';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors):
@@ -123,48 +124,72 @@ export function readSafetensors(file: string): Map<string, SafetensorsTensor> {
   const dataStart = 8 + Number(headerLen);
   let header: unknown;
   try {
-    header = JSON.parse(buf.subarray(8, dataStart).toString('utf8'));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, dataStart)));
   } catch (e) {
-    fail(`malformed JSON header: ${(e as Error).message}`);
+    fail(e instanceof SyntaxError ? `malformed JSON header: ${e.message}` : 'the JSON header is not valid UTF-8');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the JSON header is not an object');
   const data = buf.subarray(dataStart);
-  const out = new Map<string, SafetensorsTensor>();
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') continue;
-    out.set(name, readTensor(file, name, entry, data));
-  }
-  return out;
+  const entries = Object.entries(header as Record<string, unknown>).filter(([name]) => name !== '__metadata__');
+  const spans = entries.map(([name, entry]) => ({ name, ...checkEntry(file, name, entry, data.byteLength) }));
+  checkNoOverlap(file, spans);
+  return new Map(spans.map((s) => [s.name, readTensor(s, data)]));
 }
 
-/** Validates one header entry and converts its bytes from `data` (the data section). */
-function readTensor(file: string, name: string, entry: unknown, data: Uint8Array): SafetensorsTensor {
+/** A header entry, checked: dtype, shape and its byte range in the data section. */
+interface TensorSpan {
+  readonly name: string;
+  readonly dtype: SafetensorsDtype;
+  readonly shape: number[];
+  readonly count: number; // product of shape
+  readonly begin: number;
+  readonly end: number;
+}
+
+function checkNoOverlap(file: string, spans: readonly TensorSpan[]): void {
+  const sorted = spans.filter((s) => s.end > s.begin).sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1], sorted[i]];
+    if (b.begin < a.end) {
+      throw new ModelFileError(file, `tensors "${a.name}" (data_offsets [${a.begin}, ${a.end}]) and "${b.name}" ([${b.begin}, ${b.end}]) overlap`);
+    }
+  }
+}
+
+/** Validates one header entry against the `dataBytes` of the data section. */
+function checkEntry(file: string, name: string, entry: unknown, dataBytes: number): Omit<TensorSpan, 'name'> {
   const fail = (problem: string): never => {
     throw new ModelFileError(file, `tensor "${name}": ${problem}`);
   };
   const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
   const { dtype, shape, data_offsets: offsets } = e;
-  if (!isDtype(dtype)) fail(`unsupported dtype ${JSON.stringify(dtype)} (supported: F32, F16, BF16)`);
+  if (!isDtype(dtype)) fail(`unsupported dtype ${brief(dtype)} (supported: F32, F16, BF16)`);
   const dt = dtype as SafetensorsDtype;
   const isDim = (d: unknown): boolean => Number.isSafeInteger(d) && (d as number) >= 0;
-  if (!Array.isArray(shape) || !shape.every(isDim)) fail(`shape ${JSON.stringify(shape)} is not a list of sizes`);
+  if (!Array.isArray(shape) || !shape.every(isDim)) fail(`shape ${brief(shape)} is not a list of sizes`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isDim) || offsets[0] > offsets[1]) {
-    fail(`data_offsets ${JSON.stringify(offsets)} are not [begin, end] with begin <= end`);
+    fail(`data_offsets ${brief(offsets)} are not [begin, end] with begin <= end`);
   }
   const [begin, end] = offsets as [number, number];
   const dims = shape as number[];
-  if (end > data.byteLength) {
-    fail(`data_offsets [${begin}, ${end}] go past the end of the data (${data.byteLength} bytes): the file is truncated`);
+  const count = checkedProduct(file, `tensor "${name}": the element count of shape [${dims.join(', ')}]`, dims);
+  if (end > dataBytes) {
+    fail(`data_offsets [${begin}, ${end}] go past the end of the data (${dataBytes} bytes): the file is truncated`);
   }
-  const count = dims.reduce((a, b) => a * b, 1);
+  checkFits(file, `tensor "${name}" (${dt}, shape [${dims.join(', ')}])`, count, count * BYTES[dt], dataBytes);
   if (end - begin !== count * BYTES[dt]) {
     fail(`holds ${end - begin} bytes but shape [${dims.join(', ')}] of ${dt} needs ${count * BYTES[dt]}`);
   }
-  const bytes = data.subarray(begin, end);
-  if (dt !== 'F32') return { dtype: dt, shape: dims, data: decode16(bytes, count, dt) };
-  const f = new Float32Array(count);
+  return { dtype: dt, shape: dims, count, begin, end };
+}
+
+/** Converts a checked tensor's bytes from `data` (the data section) to float32. */
+function readTensor(t: TensorSpan, data: Uint8Array): SafetensorsTensor {
+  const bytes = data.subarray(t.begin, t.end);
+  if (t.dtype !== 'F32') return { dtype: t.dtype, shape: t.shape, data: decode16(bytes, t.count, t.dtype) };
+  const f = new Float32Array(t.count);
   new Uint8Array(f.buffer).set(bytes);
-  return { dtype: dt, shape: dims, data: f };
+  return { dtype: t.dtype, shape: t.shape, data: f };
 }
 
 // ---------------------------------------------------------------- writer

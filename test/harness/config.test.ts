@@ -129,9 +129,25 @@ describe('experiment files: validation errors name the file, the line and the ke
     );
   });
 
+  it('an unknown workload name: a "did you mean" and the known names', () => {
+    const known = "known workloads: dialogue, instructions, repetitive, story-openings \\(in .*\\), or give a \\.jsonl path";
+    expect(problems(yaml().replace('workload: story-openings', 'workload: story-opening'))).to.have.length(1);
+    expect(problems(yaml().replace('workload: story-openings', 'workload: story-opening'))[0]).to.match(
+      new RegExp(`^exp\\.yaml:3: workload: workload 'story-opening' not found \\(did you mean 'story-openings'\\?\\); ${known}$`),
+    );
+    expect(problems(yaml().replace('workload: story-openings', 'workload: zzz'))[0]).to.match(new RegExp(`^exp\\.yaml:3: workload: workload 'zzz' not found; ${known}$`));
+  });
+
   it('YAML syntax errors and duplicate keys carry their line', () => {
     expect(problems(yaml('sampling:', '  temperature: 1', ' topK: 2'))[0]).to.match(/^exp\.yaml:7: YAML: /);
     expect(problems(yaml('seeds: [2]'))[0]).to.match(/^exp\.yaml:5: YAML: Map keys must be unique/);
+  });
+
+  it('YAML errors at the end of the file name the line of the unclosed quote or bracket, not the line after', () => {
+    expect(problems(yaml("name: 'unclosed"))).to.deep.equal([`${FILE}:5: YAML: Missing closing 'quote`]);
+    expect(problems(yaml('name: "unclosed', '', ''))).to.deep.equal([`${FILE}:5: YAML: Missing closing "quote`]);
+    expect(problems(yaml('maxTokens: [1, 2'))[0]).to.match(/^exp\.yaml:5: YAML: Flow sequence in block collection must be sufficiently indented and end with a \]/);
+    expect(problems(yaml('policy: {kind: static'))[0]).to.match(/^exp\.yaml:5: YAML: Flow map in block collection/);
   });
 
   it('every problem of a file at once, in line order', () => {
