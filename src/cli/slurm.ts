@@ -76,7 +76,7 @@ export const slurmCommand: CommandModule<object, SlurmArgs> = {
       .option('cpus-per-task', { type: 'number', describe: 'sbatch --cpus-per-task (match the file\'s engine.threads)' })
       .option('mem', { type: 'string', describe: 'sbatch --mem of each task (e.g. 4G)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the scripts, submit nothing' })
-      .epilog(`Re-running the same command resubmits every shard with --resume (finished shards end at once) and a new merge job. ${SHARED}.`) as unknown as Argv<SlurmArgs>,
+      .epilog(`Task k runs shard k/N with --resume: resubmit a failed one with \`sbatch --array=K DIR/slurm/array.sh\` and the merge with \`sbatch --dependency=afterok:JOBID DIR/slurm/merge.sh\`. ${SHARED}.`) as unknown as Argv<SlurmArgs>,
   handler: async (args: ArgumentsCamelCase<SlurmArgs>) => {
     const sweep = sweepOf(args);
     const files = slurmPaths(sweep.out);
@@ -91,6 +91,9 @@ export const slurmCommand: CommandModule<object, SlurmArgs> = {
     const array = await sbatch(files.array);
     const merge = await sbatch(files.merge, [`--dependency=afterok:${array}`]);
     process.stdout.write(`array ${array}\nmerge ${merge}\n`);
-    process.stderr.write(`${sweep.shards} tasks (logs in ${files.logs}); merged results in ${sweep.out} once all succeed\n`);
+    process.stderr.write(
+      `${sweep.shards} tasks (logs in ${files.logs}); merged results in ${sweep.out} once all succeed.\n` +
+        `A task that failed or was cancelled (shard K): sbatch --array=K ${files.array}, then sbatch --dependency=afterok:JOBID ${files.merge}\n`,
+    );
   },
 };

@@ -87,7 +87,7 @@ function kubernetesShard(env: Env, shards: number | undefined): Shard {
 
 function checkCount(shard: Shard, shards: number | undefined): Shard {
   if (shards !== undefined && shards !== shard.count) {
-    throw new ConfigError(`--shard auto: the Slurm array has ${shard.count} tasks but --shards ${shards}; submit all ${shards} (re-running \`specinfer slurm\` resubmits the whole array, finished shards end at once)`);
+    throw new ConfigError(`--shard auto: the Slurm array has ${shard.count} tasks but --shards ${shards}; submit all ${shards} as one array (--array=1-${shards}), or name the shard: --shard k/${shards}`);
   }
   return shard;
 }

@@ -43,7 +43,11 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The array job: task k (1..N) runs shard k/N (`--shard auto --shards N`) into OUT/shard-k. */
+/**
+ * The array job: task k (1..N) runs shard k/N into OUT/shard-k. The shard
+ * is named from SLURM_ARRAY_TASK_ID (not `--shard auto`, the task's rank) so
+ * that one task resubmitted alone (`sbatch --array=K array.sh`) still runs shard K.
+ */
 export function arrayScript(s: SlurmSweep): string {
   const logs = slurmPaths(s.out).logs;
   const resources = [
@@ -54,7 +58,7 @@ export function arrayScript(s: SlurmSweep): string {
   ].filter((o): o is string => o !== undefined);
   const run = [s.node, s.cli, 'run', s.config].map(shellQuote).join(' ');
   return script(s, [`--job-name=specinfer-${s.name}`, `--array=1-${s.shards}`, ...resources, `--output=${path.join(logs, 'shard-%a.log')}`, '--open-mode=append', '--requeue'], [
-    `exec ${run} --shard auto --shards ${s.shards} --out ${shellQuote(shardOut(s.out, ''))}"$SLURM_ARRAY_TASK_ID" --resume`,
+    `exec ${run} --shard "$SLURM_ARRAY_TASK_ID/${s.shards}" --out ${shellQuote(shardOut(s.out, ''))}"$SLURM_ARRAY_TASK_ID" --resume`,
   ]);
 }
 

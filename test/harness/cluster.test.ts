@@ -178,7 +178,7 @@ describe('specinfer slurm: the sbatch scripts', () => {
     ]);
     expect(text).to.include("export SPECINFER_MODELS='/shared/models'\n");
     expect(text).to.include(
-      `exec '/opt/node/bin/node' '/opt/specinfer/dist/src/cli/main.js' 'run' '/home/me/it'\\''s.yaml' --shard auto --shards 3 --out '/shared/out/shard-'"$SLURM_ARRAY_TASK_ID" --resume\n`,
+      `exec '/opt/node/bin/node' '/opt/specinfer/dist/src/cli/main.js' 'run' '/home/me/it'\\''s.yaml' --shard "$SLURM_ARRAY_TASK_ID/3" --out '/shared/out/shard-'"$SLURM_ARRAY_TASK_ID" --resume\n`,
     );
   });
 
