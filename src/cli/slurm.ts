@@ -52,7 +52,7 @@ async function sbatch(script: string, options: readonly string[] = []): Promise<
     return stdout.trim().split(';')[0];
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') throw new ConfigError('sbatch not found on PATH: run `specinfer slurm` where Slurm jobs are submitted (a login node), or use --dry-run to see the scripts');
+    if (err.code === 'ENOENT') throw new ConfigError(`sbatch not found on PATH: run \`specinfer slurm\` where Slurm jobs are submitted (a login node); the scripts are in ${path.dirname(script)}`);
     throw new ConfigError(`sbatch ${script} failed: ${(err.stderr ?? err.message).trim()}`);
   }
 }

@@ -89,6 +89,7 @@ describe('specinfer slurm on a one-node Slurm started here (root, slurm-wlm, mun
 
   it('a task cancelled after its first cell, resubmitted alone, resumes: no record lost or duplicated', async () => {
     const c = cluster as SlurmCluster;
+    await reference;
     const out = path.join(work, 'cancel');
     const jobs = await submit(out);
     const done = (k: number) => {

@@ -189,4 +189,19 @@ describe('specinfer slurm: the sbatch scripts', () => {
     expect(text).to.include(`exec '/opt/node/bin/node' '/opt/specinfer/dist/src/cli/main.js' 'merge' '/shared/out' '/shared/out/shard-1' '/shared/out/shard-2' '/shared/out/shard-3'\n`);
     expect(shellQuote("a'b c")).to.equal(`'a'\\''b c'`);
   });
+
+  it('the CLI: --dry-run prints both scripts and submits nothing; more shards than cells is refused', async () => {
+    const exp = path.resolve('test/fixtures/slurm-sweep.yaml');
+    const out = path.join(tmp('slurm-dry'), 'out');
+    const env = { ...process.env, SPECINFER_MODELS: MODELS_DIR };
+    const cli = (...args: string[]) => promisify(execFile)('node', ['dist/src/cli/main.js', 'slurm', exp, '--out', out, ...args], { env });
+    const { stdout } = await cli('--shards', '6', '--dry-run');
+    expect(stdout).to.include(`# ${out}/slurm/array.sh\n#!/bin/bash\n`).and.include('#SBATCH --array=1-6\n').and.include(`# ${out}/slurm/merge.sh\n`);
+    expect(existsSync(out)).to.equal(false);
+    const refused = await cli('--shards', '7').then(
+      () => expect.fail('7 shards of 6 cells must be refused'),
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(refused).to.match(/--shards 7 but .*slurm-sweep\.yaml has 6 cells .*use --shards 6 or fewer/);
+  });
 });
