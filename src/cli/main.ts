@@ -9,6 +9,7 @@ import { modelsCommand } from './models.js';
 import { replayCommand } from './replay.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
+import { slurmCommand } from './slurm.js';
 import { traceCommand } from './trace.js';
 import { validateCommand } from './validate.js';
 
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<void> {
     .command(runCommand)
     .command(validateCommand)
     .command(mergeCommand)
+    .command(slurmCommand)
     .command(traceCommand)
     .command(replayCommand)
     .demandCommand(1, 'name a command')

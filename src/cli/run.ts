@@ -4,12 +4,13 @@ import { monotonicClock } from '../core/types.js';
 import { loadExperiment, type Experiment } from '../harness/load.js';
 import { createProgress } from '../harness/progress.js';
 import { runExperiment, type CellMeasure } from '../harness/run.js';
-import { parseShard } from '../harness/shard.js';
+import { resolveShard } from '../harness/shard.js';
 
 interface RunArgs {
   file: string;
   out?: string;
   shard?: string;
+  shards?: number;
   resume: boolean;
 }
 
@@ -18,14 +19,15 @@ export function runOptions(y: Argv): Argv<RunArgs> {
   return y
     .positional('file', { type: 'string', demandOption: true, describe: 'experiment file (YAML)' })
     .option('out', { type: 'string', describe: 'results folder (default results/NAME)' })
-    .option('shard', { type: 'string', describe: 'run shard k/N (k = 1..N): the cells whose index mod N is k - 1' })
+    .option('shard', { type: 'string', describe: 'run shard k/N (k = 1..N): the cells whose index mod N is k - 1; auto: from a Slurm array task or Kubernetes Indexed Job (docs/cluster.md)' })
+    .option('shards', { type: 'number', describe: 'with --shard auto: the number of shards (required in a Kubernetes Indexed Job)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' }) as unknown as Argv<RunArgs>;
 }
 
 /** Runs (or replays) an experiment with a progress display on stderr; prints the report's path. */
 export async function runFromArgs(exp: Experiment, args: RunArgs, out: string, measure?: CellMeasure, notes?: Record<string, string>): Promise<void> {
   for (const w of exp.warnings) process.stderr.write(`warning: ${w}\n`);
-  const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+  const shard = args.shard === undefined ? undefined : resolveShard(args.shard, args.shards, process.env);
   const tty = process.stderr.isTTY === true;
   await runExperiment(exp, {
     out,

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { CellInfo } from './cell.js';
+import { describeHolder, lockHolder } from './lock.js';
 import { readJson, readJsonl, RESULT_FILES, writeJson, writeJsonl, type DoneState } from './results.js';
 import { renderReport } from './run.js';
 
@@ -20,41 +21,62 @@ interface ShardDir {
 }
 
 function readShard(dir: string): ShardDir {
-  const file = (name: string) => {
-    const f = path.join(dir, name);
-    if (!existsSync(f)) throw new ConfigError(`${f} not found; merge takes results folders written by \`specinfer run --shard k/N\``);
-    return f;
-  };
+  const file = (name: string) => path.join(dir, name);
   const cells = readJson<ShardDir['cells']>(file(RESULT_FILES.cells));
-  const measure = existsSync(path.join(dir, RESULT_FILES.topk)) ? 'topk-agreement' : 'decode';
+  const measure = existsSync(file(RESULT_FILES.topk)) ? 'topk-agreement' : 'decode';
   return { dir, resolved: readFileSync(file(RESULT_FILES.resolved), 'utf8'), state: readJson<DoneState>(file(RESULT_FILES.done)), cells, measure };
 }
 
-/** Checks the shards belong together and are complete. */
-function checkShards(shards: readonly ShardDir[]): void {
-  const first = shards[0];
-  for (const s of shards.slice(1)) {
-    if (s.resolved !== first.resolved) throw new ConfigError(`${s.dir} ran a different config than ${first.dir} (config.resolved.yaml differs); merge shards of one experiment only`);
-  }
-  const count = first.state.shard.count;
+interface ShardStatus {
+  readonly dir: string;
+  /** Undefined when the folder holds no run. */
+  readonly state?: DoneState;
+  /** Why it cannot be merged yet (not started, or started and not finished). */
+  readonly problem?: string;
+}
+
+function shardStatus(dir: string): ShardStatus {
+  if (!existsSync(dir)) return { dir, problem: `${dir} not found (its shard has not started)` };
+  const doneFile = path.join(dir, RESULT_FILES.done);
+  if (!existsSync(doneFile)) return { dir, problem: `${dir} holds no run (no ${RESULT_FILES.done}); merge takes results folders written by \`specinfer run --shard k/N\`` };
+  const state = readJson<DoneState>(doneFile);
+  const { index, count } = state.shard;
+  const cells = Array.from({ length: state.total }, (_, i) => i).filter((i) => i % count === index - 1).length;
+  const toGo = Math.max(cells - new Set(state.done).size, 0);
+  const files = [RESULT_FILES.cells, RESULT_FILES.resolved, RESULT_FILES.env].filter((f) => !existsSync(path.join(dir, f)));
+  if (toGo === 0 && files.length === 0) return { dir, state };
+  const holder = lockHolder(dir);
+  const next = holder === undefined ? 'resume it (specinfer run ... --resume)' : `running: ${describeHolder(holder)}`;
+  return { dir, state, problem: `${dir} (shard ${index}/${count}) is not finished (${toGo} of ${cells} cells to go; ${next})` };
+}
+
+/** Checks the shards belong together and are complete (one error naming every shard missing or unfinished); reads them. */
+function checkShards(dirs: readonly string[]): ShardDir[] {
+  const status = dirs.map(shardStatus);
+  const problems = status.flatMap((s) => (s.problem === undefined ? [] : [s.problem]));
+  const started = status.filter((s): s is ShardStatus & { state: DoneState } => s.state !== undefined);
+  const count = started[0]?.state.shard.count ?? dirs.length;
   const seen = new Map<number, string>();
-  for (const s of shards) {
-    const k = s.state.shard.index;
-    if (s.state.shard.count !== count) throw new ConfigError(`${s.dir} is shard ${k}/${s.state.shard.count}, ${first.dir} is one of ${count}`);
-    if (seen.has(k)) throw new ConfigError(`${s.dir} and ${seen.get(k)} are both shard ${k}/${count}`);
-    seen.set(k, s.dir);
-    const missing = s.cells.filter((c) => !s.state.done.includes(c.id));
-    if (missing.length > 0) throw new ConfigError(`${s.dir} is not finished (${missing.length} of ${s.cells.length} cells to go); resume it (specinfer run ... --resume) first`);
+  for (const { dir, state } of started) {
+    const k = state.shard.index;
+    if (state.shard.count !== count) throw new ConfigError(`${dir} is shard ${k}/${state.shard.count}, ${started[0].dir} is one of ${count}`);
+    if (seen.has(k)) throw new ConfigError(`${dir} and ${seen.get(k)} are both shard ${k}/${count}`);
+    seen.set(k, dir);
   }
   const absent = Array.from({ length: count }, (_, i) => i + 1).filter((k) => !seen.has(k));
-  if (absent.length > 0) throw new ConfigError(`shard${absent.length > 1 ? 's' : ''} ${absent.map((k) => `${k}/${count}`).join(', ')} missing`);
+  if (absent.length > 0) problems.push(`shard${absent.length > 1 ? 's' : ''} ${absent.map((k) => `${k}/${count}`).join(', ')} missing`);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  const shards = started.map((s) => readShard(s.dir));
+  for (const s of shards.slice(1)) {
+    if (s.resolved !== shards[0].resolved) throw new ConfigError(`${s.dir} ran a different config than ${shards[0].dir} (config.resolved.yaml differs); merge shards of one experiment only`);
+  }
+  return shards;
 }
 
 /** Merges shard folders into `out` and renders its report; returns the number of cells. */
 export async function mergeRuns(out: string, dirs: readonly string[], opts: { readonly report?: boolean } = {}): Promise<number> {
   if (dirs.length === 0) throw new ConfigError('merge needs at least one results folder');
-  const shards = dirs.map(readShard);
-  checkShards(shards);
+  const shards = checkShards(dirs);
   const cells = shards.flatMap((s) => s.cells).sort((a, b) => a.index - b.index);
   const order = new Map(cells.map((c, i) => [c.id, i]));
   const measure = shards[0].measure;

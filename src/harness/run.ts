@@ -10,6 +10,7 @@ import type { CellInfo } from './cell.js';
 import { runDecodeCell, type CellContext, type CellPrompts } from './decode-cell.js';
 import { envStrings, runEnv } from './env.js';
 import type { Experiment } from './load.js';
+import { lockResults } from './lock.js';
 import { ModelCache } from './model-cache.js';
 import type { CellPlan } from './plan.js';
 import { SILENT, type Progress } from './progress.js';
@@ -46,8 +47,17 @@ export interface RunResult {
   readonly skipped: readonly string[];
 }
 
-/** Runs the experiment's cells (of one shard) into `opts.out`. */
+/** Runs the experiment's cells (of one shard) into `opts.out`, holding its lock (see lock.ts). */
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<RunResult> {
+  const lock = lockResults(opts.out);
+  try {
+    return await runLocked(exp, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> {
   const shard = opts.shard ?? WHOLE;
   const clock = opts.clock ?? monotonicClock;
   const cells = shardCells(exp.cells, shard);
