@@ -3,15 +3,17 @@ import path from 'node:path';
 import { TokenizerError } from '../core/errors.js';
 import { SPM_SPACE } from './hf-tokenizer.js';
 import type { Llama2cVocab } from './llama2c-vocab.js';
+import { brief } from './bounds.js';
 
 const ONE_BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
 const BYTE_RUN = /^(?:<0x[0-9A-Fa-f]{2}>){2,}$/;
 
+/** The fields of tokenizer.json's "model" that are read; each is checked before use. */
 interface TokenizerJsonModel {
-  type?: string;
-  vocab?: Record<string, number> | [string, number][];
-  merges?: (string | [string, string])[];
-  unk_token?: string | null;
+  type?: unknown;
+  vocab?: unknown;
+  merges?: unknown;
+  unk_token?: unknown;
 }
 
 /**
@@ -30,41 +32,38 @@ interface TokenizerJsonModel {
  */
 export function vocabFromHfFolder(dir: string, vocabSize: number): Llama2cVocab {
   const file = path.join(dir, 'tokenizer.json');
-  const json = readJson(file) as { model?: TokenizerJsonModel; added_tokens?: { id: number; content: string; special?: boolean }[]; decoder?: unknown };
-  const model = json.model ?? {};
   const fail = (what: string): never => {
     throw new TokenizerError(file, `${what}; exporting needs a SentencePiece-style tokenizer (Llama 1/2 BPE with byte fallback, or Unigram)`);
   };
+  const json = asObject(readJson(file), 'the top level', fail);
+  const model = asObject(json.model ?? {}, '"model"', fail) as TokenizerJsonModel;
   if (JSON.stringify(json.decoder ?? null).includes('"ByteLevel"')) fail('is a byte-level (GPT-2 style) tokenizer');
-  if (model.type !== 'BPE' && model.type !== 'Unigram') fail(`has model type ${JSON.stringify(model.type)}`);
+  if (model.type !== 'BPE' && model.type !== 'Unigram') fail(`has model type ${brief(model.type)}`);
   const texts: (string | undefined)[] = new Array<string | undefined>(vocabSize);
   const scores = new Float32Array(vocabSize);
-  const vocab = model.vocab ?? {};
-  const put = (piece: string, id: number): void => {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) fail(`piece ${JSON.stringify(piece)} has id ${id}, outside the model's vocabulary of ${vocabSize}`);
-    texts[id] = piece;
+  const put = (piece: unknown, id: unknown): void => {
+    if (typeof piece !== 'string') fail(`has a piece ${brief(piece)} that is not a string`);
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocabSize) {
+      fail(`piece ${brief(piece)} has id ${brief(id)}, outside the model's vocabulary of ${vocabSize}`);
+    }
+    texts[id as number] = piece as string;
   };
-  if (Array.isArray(vocab)) {
-    vocab.forEach(([piece, score], id) => {
-      put(piece, id);
-      scores[id] = score;
-    });
-  } else for (const [piece, id] of Object.entries(vocab)) put(piece, id);
-  const added = json.added_tokens ?? [];
+  readPieces(model.vocab ?? {}, put, scores, fail);
+  const added = readAdded(json.added_tokens ?? [], fail);
   for (const t of added) put(t.content, t.id);
   const missing = texts.findIndex((t) => t === undefined);
   if (missing >= 0 || texts.length !== vocabSize) fail(`has no piece for id ${missing}`);
-  if (model.type === 'BPE') bpeScores(texts as string[], model.merges ?? [], scores);
+  if (model.type === 'BPE') bpeScores(texts as string[], readMerges(model.merges ?? [], fail), scores);
   const pieces = (texts as string[]).map(pieceBytes);
   const config = readConfig(path.join(dir, 'tokenizer_config.json'));
   const idOf = (named: unknown, fallback: string, what: string): number => {
-    const content = typeof named === 'string' ? named : (named as { content?: unknown } | null)?.content;
+    const content = typeof named === 'string' ? named : typeof named === 'object' && named !== null ? (named as { content?: unknown }).content : undefined;
     const id = texts.indexOf(typeof content === 'string' ? content : fallback);
     if (id < 0) fail(`has no ${what} token`);
     return id;
   };
   const unkId = typeof model.unk_token === 'string' ? texts.indexOf(model.unk_token) : -1;
-  const controlIds = added.filter((t) => t.special).map((t) => t.id);
+  const controlIds = added.filter((t) => t.special === true).map((t) => t.id);
   if (unkId >= 0 && !controlIds.includes(unkId)) controlIds.push(unkId);
   return {
     file,
@@ -73,6 +72,49 @@ export function vocabFromHfFolder(dir: string, vocabSize: number): Llama2cVocab 
     scores,
     special: { unkId, bosId: idOf(config.bos_token, '<s>', 'BOS'), eosId: idOf(config.eos_token, '</s>', 'EOS'), controlIds },
   };
+}
+
+type Fail = (what: string) => never;
+
+function asObject(v: unknown, what: string, fail: Fail): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** model.vocab: {piece: id} (BPE) or [[piece, score], ...] (Unigram, ids by position). */
+function readPieces(vocab: unknown, put: (piece: unknown, id: unknown) => void, scores: Float32Array, fail: Fail): void {
+  if (!Array.isArray(vocab)) {
+    for (const [piece, id] of Object.entries(asObject(vocab, '"model.vocab"', fail))) put(piece, id);
+    return;
+  }
+  vocab.forEach((entry: unknown, id) => {
+    if (!Array.isArray(entry) || typeof entry[1] !== 'number') fail(`model.vocab[${id}] is ${brief(entry)}, not a [piece, score] pair`);
+    put((entry as unknown[])[0], id);
+    scores[id] = (entry as number[])[1];
+  });
+}
+
+interface AddedToken {
+  readonly id: number;
+  readonly content: string;
+  readonly special?: unknown;
+}
+
+function readAdded(added: unknown, fail: Fail): AddedToken[] {
+  if (!Array.isArray(added)) fail(`"added_tokens" is ${brief(added)}, not a list`);
+  return (added as unknown[]).map((t, i) => {
+    if (typeof t !== 'object' || t === null || typeof (t as AddedToken).content !== 'string') fail(`added_tokens[${i}] is not an object with a string "content"`);
+    return t as AddedToken;
+  });
+}
+
+function readMerges(merges: unknown, fail: Fail): (string | [string, string])[] {
+  if (!Array.isArray(merges)) fail(`"model.merges" is ${brief(merges)}, not a list`);
+  for (const [i, m] of (merges as unknown[]).entries()) {
+    const pair = Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string');
+    if (typeof m !== 'string' && !pair) fail(`model.merges[${i}] is ${brief(m)}, neither "left right" nor [left, right]`);
+  }
+  return merges as (string | [string, string])[];
 }
 
 /** scores[id] = -(rank of the first merge whose result is piece id); others below every merge. */

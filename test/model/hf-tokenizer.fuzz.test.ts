@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readHfConfig } from '../../src/model/hf.js';
 import { loadHfTokenizer } from '../../src/model/hf-tokenizer.js';
+import { vocabFromHfFolder } from '../../src/model/hf-vocab.js';
 import { writeHfFolder } from '../../src/model/hf-writer.js';
 import { byteLevelVocab } from '../../src/model/llama2c-tokenizer.js';
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../src/model/random.js';
@@ -51,6 +52,30 @@ describe('Hugging Face config.json and tokenizer.json readers: malformed files f
       }),
       fuzzParams(0x4f01, 80),
     );
+  });
+
+  it('the export vocabulary (vocabFromHfFolder): byte mutations and hostile values fail cleanly', () => {
+    const base = JSON.parse(tokenizerJson.toString()) as Record<string, unknown>;
+    const model = base.model as Record<string, unknown>;
+    const loadVocab = (): unknown => vocabFromHfFolder(tmp.dir, VOCAB);
+    fc.assert(
+      fc.property(mutations(tokenizerJson.length), (mt) => {
+        tmp.write('tokenizer.json', mutate(tokenizerJson, mt));
+        loadsOrFailsCleanly(tokFile(), loadVocab);
+      }),
+      fuzzParams(0x4f02, 60),
+    );
+    const hostile = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(2 ** 40, -1, 1.5, null, [[]], [[1, 'a']], { content: 5 }, [null], [7], [['a']]));
+    fc.assert(
+      fc.property(fc.constantFrom('vocab', 'merges', 'type', 'unk_token', 'added_tokens', 'model'), hostile, (key, value) => {
+        const tj = key === 'added_tokens' || key === 'model' ? { ...base, [key]: value } : { ...base, model: { ...model, [key]: value } };
+        tmp.write('tokenizer.json', JSON.stringify(tj));
+        tmp.write('tokenizer_config.json', JSON.stringify({ bos_token: value }));
+        loadsOrFailsCleanly(tokFile(), loadVocab);
+      }),
+      fuzzParams(0x4f03, 150),
+    );
+    tmp.write('tokenizer_config.json', '{}');
   });
 
   it('a token id of 2^40 fails at once, without building a 2^40-long table', () => {
