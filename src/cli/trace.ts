@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../core/errors.js';
 import { loadExperiment } from '../harness/load.js';
+import { makeOutFileDir } from '../harness/out-dir.js';
 import { recordTrace } from '../harness/trace.js';
 
 interface TraceArgs {
@@ -31,6 +32,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
     if (!Number.isInteger(args.extra) || args.extra < 1) throw new ConfigError(`--extra must be a positive integer, got ${args.extra}`);
     const exp = loadExperiment(args.file, { replay: true });
     const out = args.out ?? defaultTrace(exp.name);
+    makeOutFileDir(out);
     const n = await recordTrace(exp, out, args.extra);
     process.stderr.write(`traced ${n} prompts\n`);
     process.stdout.write(`${out}\n`);

@@ -9,9 +9,10 @@
  * resuming drops records of cells not in `done` (an interrupted cell) and
  * skips the others.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { makeOutDir } from './out-dir.js';
 import type { Shard } from './shard.js';
 
 export const RESULT_FILES = {
@@ -77,7 +78,7 @@ export function recordsFile(dir: string, measure: 'decode' | 'topk-agreement'): 
  * kept, any others dropped). A folder holding another run is an error.
  */
 export function openResults(dir: string, resolved: string, shard: Shard, total: number, measure: 'decode' | 'topk-agreement', resume: boolean): Set<string> {
-  mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
   const doneFile = path.join(dir, RESULT_FILES.done);
   const records = recordsFile(dir, measure);
   const started = existsSync(doneFile) || existsSync(records);
