@@ -5,6 +5,7 @@ import { loadExperiment, type Experiment } from '../harness/load.js';
 import { createProgress } from '../harness/progress.js';
 import { runExperiment, type CellMeasure } from '../harness/run.js';
 import { parseShard } from '../harness/shard.js';
+import { MODELS_EPILOGUE } from './help.js';
 
 interface RunArgs {
   file: string;
@@ -46,7 +47,7 @@ export async function runFromArgs(exp: Experiment, args: RunArgs, out: string, m
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <file>',
   describe: 'Run an experiment file: every cell of its sweep, records, tables, charts and report.html',
-  builder: runOptions,
+  builder: (y: Argv) => runOptions(y).epilogue(MODELS_EPILOGUE),
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
     const exp = loadExperiment(args.file);
     await runFromArgs(exp, args, args.out ?? path.join('results', exp.name));

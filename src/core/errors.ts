@@ -29,3 +29,6 @@ export class EngineError extends SpecInferError {}
 
 /** Bad command-line or config input. */
 export class ConfigError extends SpecInferError {}
+
+/** A command line that cannot be run as typed (a bad option value): exit status 2. */
+export class UsageError extends ConfigError {}

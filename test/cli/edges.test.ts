@@ -46,4 +46,38 @@ describe('CLI edges: one error line, no stack trace', () => {
     expect(r.code).to.equal(1);
     expect(oneErrorLine(r.stderr)).to.equal('specinfer: cannot create the folder /proc/specinfer-out: the file system does not allow a folder there; choose another --out');
   });
+
+  it('a prompt longer than the context: the error only, nothing printed to stdout first', async () => {
+    const r = await specinfer(['generate', '--target', 'stories260K', '--prompt', 'the dog ran. '.repeat(300)]);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('');
+    expect(oneErrorLine(r.stderr)).to.match(/the prompt has \d+ tokens but the model's context is 512; shorten the prompt$/);
+  });
+
+  const badNumbers: [string[], string][] = [
+    [['generate', '--target', 'stories260K', '--max-tokens', 'abc'], "--max-tokens must be a positive integer, got 'abc'"],
+    [['generate', '--target', 'stories260K', '--seed=1.5'], "--seed must be an integer >= 0, got '1.5'"],
+    [['generate', '--target', 'stories260K', '--temperature', 'hot'], "--temperature must be a number >= 0, got 'hot'"],
+    [['generate', '--target', 'stories260K', '--top-p', '0'], "--top-p must be a number > 0 and <= 1, got '0'"],
+    [['trace', 'configs/quickstart.yaml', '--extra', 'x'], "--extra must be a positive integer, got 'x'"],
+  ];
+  for (const [args, message] of badNumbers) {
+    it(`${args.slice(-2).join(' ')}: a usage error naming the flag and the value, exit 2`, async () => {
+      const r = await specinfer(args);
+      expect(r.code).to.equal(2);
+      expect(r.stdout).to.equal('');
+      expect(oneErrorLine(r.stderr)).to.equal(`specinfer: ${message} (see specinfer --help)`);
+    });
+  }
+
+  for (const args of [['--help'], ['generate', '--help'], ['run', '--help']]) {
+    it(`specinfer ${args.join(' ')} says where models come from`, async () => {
+      const r = await specinfer(args);
+      expect(r.code).to.equal(0);
+      const text = r.stdout.replace(/\s+/g, ' ');
+      for (const s of ['$SPECINFER_MODELS (default ./models)', 'stories260K-ssm-s-boost', 'random:tiny / random:stories110M', '`specinfer models pull NAME` downloads']) {
+        expect(text).to.include(s);
+      }
+    });
+  }
 });
