@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MODELS_DIR } from '../support/models-dir.js';
 import { oneErrorLine, specinfer } from './cli.js';
 
 const TINY = `name: edges-tiny
@@ -80,4 +81,24 @@ describe('CLI edges: one error line, no stack trace', () => {
       }
     });
   }
+
+  it('validate reports every problem of a file at once (schema, unknown key, model, sweep), sorted by line', async () => {
+    const bad = path.join(dir, 'four.yaml');
+    writeFileSync(
+      bad,
+      'name: four\ntarget: stories260K\nworkload: story-openings\nmaxTokens: 12\nseeds: 1\nverifer: {kind: mss}\n' +
+        'speculator: {kind: draft-model, models: [no-such-draft]}\nsweep:\n  name: [a, b]\n  maxNodes: [8, 16]\n',
+    );
+    const r = await specinfer(['validate', bad]);
+    expect(r.code).to.equal(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).to.equal(`specinfer: 4 problems in ${bad}:`);
+    const starts = [
+      `${bad}:5: seeds: expected a list, got 1`,
+      `${bad}:6: verifer: unknown key 'verifer' (did you mean 'verifier'?)`,
+      `${bad}:7: speculator.models[0]: ${path.join(MODELS_DIR, 'no-such-draft')}: model "no-such-draft" not found`,
+      `${bad}:9: sweep.name: 'name' cannot be swept`,
+    ];
+    expect(lines.slice(1).map((l, i) => l.startsWith(starts[i]))).to.deep.equal([true, true, true, true], r.stderr);
+  });
 });
