@@ -2,7 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
 import { ConfigError, EngineError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
-import { decodeSpeculative } from '../decode/speculative.js';
+import { decodeSpeculative, type RequestOutput } from '../decode/speculative.js';
 import { buildRun, type RunSpec } from '../harness/components.js';
 import { readForwardLatency } from '../harness/latency.js';
 import { decodeText } from '../model/tokenizer.js';
@@ -224,10 +224,18 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     });
     if (stream) stream.end();
     else for (const o of outputs) process.stdout.write(decodeText(tok, [...prompt, ...o.tokens]) + '\n');
+    outputs.forEach((o, i) => process.stderr.write(stopLine(o, i, outputs.length, args.maxTokens, context)));
     process.stderr.write(formatStats(summarize(records)) + '\n');
     await run.dispose();
   },
 };
+
+/** Why a request stopped short of --max-tokens, as a line for stderr ('' when it did not). */
+function stopLine(o: RequestOutput, index: number, requests: number, maxTokens: number, context: number): string {
+  if (o.stop === 'max-tokens') return '';
+  const why = o.stop === 'eos' ? 'end of text (a stop token)' : `context full (${context} tokens)`;
+  return `${requests > 1 ? `request ${index}: ` : ''}stopped: ${why} after ${o.tokens.length} of ${maxTokens} tokens\n`;
+}
 
 /** Streams text as tokens arrive; the prompt is echoed first, as run.c does. */
 class TokenPrinter {

@@ -101,4 +101,17 @@ describe('CLI edges: one error line, no stack trace', () => {
     ];
     expect(lines.slice(1).map((l, i) => l.startsWith(starts[i]))).to.deep.equal([true, true, true, true], r.stderr);
   });
+
+  it('generate says why it stopped short (context full), counting exactly 1.00 tokens/step without speculation', async () => {
+    const prompt = 'the dog ran. '.repeat(81); // 488 tokens with BOS: the context holds 24 more
+    const r = await specinfer(['generate', '--target', 'stories260K', '--prompt', prompt, '--max-tokens', '200']);
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.match(/^stopped: context full \(512 tokens\) after 24 of 200 tokens\ntokens\/step: 1\.00, acceptance: n\/a, steps: 24, /);
+  });
+
+  it('generate says when a stop token ended the text; its step counts the stop token (1.00 tokens/step)', async () => {
+    const r = await specinfer(['generate', '--target', 'stories260K', '--max-tokens', '400', '--greedy']);
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.match(/^stopped: end of text \(a stop token\) after 345 of 400 tokens\ntokens\/step: 1\.00, acceptance: n\/a, steps: 346, /);
+  });
 });
