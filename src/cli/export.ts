@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { makeOutDir, makeOutFileDir } from '../harness/out-dir.js';
 import { writeGguf } from '../model/gguf-writer.js';
 import { writeHfFolder } from '../model/hf-writer.js';
 import { loadModel, modelVocab } from '../model/models.js';
@@ -25,6 +26,8 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'output file (gguf) or folder (hf)' })
       .option('dtype', { choices: ['f32', 'f16'] as const, default: 'f32' as const, describe: 'storage type of the weights' }) as unknown as Argv<ExportArgs>,
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
+    if (args.format === 'gguf') makeOutFileDir(args.out);
+    else makeOutDir(args.out);
     const m = await loadModel(args.model);
     const vocab = modelVocab(m);
     const dtype = args.dtype === 'f16' ? 'F16' : 'F32';

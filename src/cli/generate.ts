@@ -1,8 +1,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, EngineError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
-import { decodeSpeculative } from '../decode/speculative.js';
+import { decodeSpeculative, type RequestOutput } from '../decode/speculative.js';
 import { buildRun, type RunSpec } from '../harness/components.js';
 import { readForwardLatency } from '../harness/latency.js';
 import { decodeText } from '../model/tokenizer.js';
@@ -10,6 +10,8 @@ import { formatStats, summarize } from '../report/metrics.js';
 import { SPECULATOR_DEFAULTS, SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from '../speculators/registry.js';
 import { POLICY_DEFAULTS, POLICY_KINDS, policyConfig, type PolicyConfig, type PolicyKind } from '../tree/policies.js';
 import { VERIFIER_KINDS, type VerifierKind } from '../verifiers/index.js';
+import { MODELS_EPILOGUE } from './help.js';
+import { numberCheck } from './numbers.js';
 
 interface GenerateArgs {
   target: string;
@@ -55,6 +57,32 @@ const CLI_SPECULATORS = SPECULATOR_KINDS.filter((k) => k !== 'hybrid');
 const S = SPECULATOR_DEFAULTS;
 const P = POLICY_DEFAULTS;
 
+/** The numeric options and what each accepts. */
+const NUMBER_OPTIONS = {
+  'max-tokens': 'positive-int',
+  'hybrid-min-match': 'positive-int',
+  'draft-layers': 'positive-int',
+  'ngram-min-n': 'positive-int',
+  'ngram-max-n': 'positive-int',
+  'ngram-max-tokens': 'positive-int',
+  'ngram-branches': 'positive-int',
+  'suffix-max-depth': 'positive-int',
+  'suffix-spec-factor': 'positive',
+  'suffix-min-prob': 'fraction',
+  'recycle-k': 'positive-int',
+  depth: 'positive-int',
+  'dynamic-top-k': 'positive-int',
+  'dynamic-beam': 'count',
+  'p-split': 'fraction',
+  'max-nodes': 'count',
+  temperature: 'non-negative',
+  'top-k': 'count',
+  'top-p': 'mass',
+  seed: 'count',
+  'batch-size': 'positive-int',
+  threads: 'count',
+} as const;
+
 function options(y: Argv): Argv<GenerateArgs> {
   return y
     .option('target', { type: 'string', demandOption: true, describe: 'model name under SPECINFER_MODELS, a path, or random:tiny / random:stories110M' })
@@ -93,7 +121,9 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads (0 = one per core)' })
     .option('execution-provider', { type: 'string', array: true, default: ['cpu'], describe: 'onnxruntime execution providers, e.g. cuda cpu' })
     .option('graph', { choices: GRAPH_KINDS, default: 'fused' as GraphKind, describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
-    .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' }) as unknown as Argv<GenerateArgs>;
+    .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' })
+    .check(numberCheck(NUMBER_OPTIONS))
+    .epilogue(MODELS_EPILOGUE) as unknown as Argv<GenerateArgs>;
 }
 
 /** Comma-separated numbers of an option, checked by `ok`. */
@@ -174,12 +204,15 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   describe: 'Generate text with a target model, with or without speculation',
   builder: options,
   handler: async (args: ArgumentsCamelCase<GenerateArgs>) => {
-    if (!Number.isInteger(args.maxTokens) || args.maxTokens < 1) throw new ConfigError(`--max-tokens must be a positive integer, got ${args.maxTokens}`);
-    if (!Number.isInteger(args.batchSize) || args.batchSize < 1) throw new ConfigError(`--batch-size must be a positive integer, got ${args.batchSize}`);
     const spec = specFromArgs(args);
     const run = await buildRun(spec);
     const tok = run.tokenizer;
     const prompt = tok.encode(args.prompt, { bos: true });
+    const context = run.target.info.maxContext;
+    if (prompt.length > context) {
+      await run.dispose();
+      throw new EngineError(`${spec.target}: the prompt has ${prompt.length} tokens but the model's context is ${context}; shorten the prompt`);
+    }
     const stream = args.batchSize === 1 ? new TokenPrinter(tok, prompt) : null;
     const requests = Array.from({ length: args.batchSize }, (_, i) => ({ prompt, rng: createRng(args.seed).fork(`request-${i}`) }));
     const { outputs, records } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
@@ -191,10 +224,18 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     });
     if (stream) stream.end();
     else for (const o of outputs) process.stdout.write(decodeText(tok, [...prompt, ...o.tokens]) + '\n');
+    outputs.forEach((o, i) => process.stderr.write(stopLine(o, i, outputs.length, args.maxTokens, context)));
     process.stderr.write(formatStats(summarize(records)) + '\n');
     await run.dispose();
   },
 };
+
+/** Why a request stopped short of --max-tokens, as a line for stderr ('' when it did not). */
+function stopLine(o: RequestOutput, index: number, requests: number, maxTokens: number, context: number): string {
+  if (o.stop === 'max-tokens') return '';
+  const why = o.stop === 'eos' ? 'end of text (a stop token)' : `context full (${context} tokens)`;
+  return `${requests > 1 ? `request ${index}: ` : ''}stopped: ${why} after ${o.tokens.length} of ${maxTokens} tokens\n`;
+}
 
 /** Streams text as tokens arrive; the prompt is echoed first, as run.c does. */
 class TokenPrinter {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { SpecInferError } from '../core/errors.js';
+import { SpecInferError, UsageError } from '../core/errors.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
+import { MODELS_EPILOGUE } from './help.js';
 import { mergeCommand } from './merge.js';
 import { modelsCommand } from './models.js';
 import { replayCommand } from './replay.js';
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
     .command(replayCommand)
     .demandCommand(1, 'name a command')
     .strict()
+    .epilogue(MODELS_EPILOGUE)
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`specinfer: ${msg} (see specinfer --help)\n`);
@@ -45,8 +47,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 main(hideBin(process.argv)).catch((e: unknown) => {
   if (e instanceof SpecInferError) {
-    process.stderr.write(`specinfer: ${e.message}\n`);
-    process.exit(1);
+    process.stderr.write(`specinfer: ${e.message}${e instanceof UsageError ? ' (see specinfer --help)' : ''}\n`);
+    process.exit(e instanceof UsageError ? 2 : 1);
   }
   throw e;
 });

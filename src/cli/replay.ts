@@ -28,6 +28,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     const exp = loadExperiment(args.file, { replay: true });
     const file = args.trace ?? defaultTrace(exp.name);
     const trace = readTrace(file);
-    await runFromArgs(exp, args, args.out ?? path.join('results', `${exp.name}-replay`), replayMeasure(trace), { replay: `against the target trace ${file} (timings: no target forward)` });
+    await runFromArgs(exp, args, {
+      out: args.out ?? path.join('results', `${exp.name}-replay`),
+      command: ['replay', args.file, ...(args.trace === undefined ? [] : ['--trace', args.trace])],
+      measure: replayMeasure(trace),
+      notes: { replay: `against the target trace ${file} (timings: no target forward)` },
+    });
   },
 };

@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { makeOutDir } from '../harness/out-dir.js';
 
 interface ReportArgs {
   dir: string;
@@ -22,6 +23,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const { readRunDir, writeReport } = await import('../report/report.js');
     const run = readRunDir(args.dir);
     const out = args.out ?? args.dir;
+    makeOutDir(out);
     await writeReport(out, run.cells, run.records, run.meta);
     process.stdout.write(`${out.replace(/\/+$/, '')}/report.html\n`);
   },

@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { monotonicClock } from '../core/types.js';
 import { loadExperiment, type Experiment } from '../harness/load.js';
 import { createProgress } from '../harness/progress.js';
 import { runExperiment, type CellMeasure } from '../harness/run.js';
-import { resolveShard } from '../harness/shard.js';
+import { readJson, RESULT_FILES, type DoneState } from '../harness/results.js';
+import { resolveShard, shardCells, WHOLE } from '../harness/shard.js';
+import { MODELS_EPILOGUE } from './help.js';
 
 interface RunArgs {
   file: string;
@@ -24,20 +27,54 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' }) as unknown as Argv<RunArgs>;
 }
 
-/** Runs (or replays) an experiment with a progress display on stderr; prints the report's path. */
-export async function runFromArgs(exp: Experiment, args: RunArgs, out: string, measure?: CellMeasure, notes?: Record<string, string>): Promise<void> {
+/** How runFromArgs runs: where, the command line that resumes it, and for replay its measure. */
+export interface RunTarget {
+  readonly out: string;
+  /** The command and its options other than --out, --shard and --resume, e.g. `run FILE`. */
+  readonly command: readonly string[];
+  readonly measure?: CellMeasure;
+  readonly notes?: Record<string, string>;
+}
+
+/**
+ * Runs (or replays) an experiment with a progress display on stderr; prints
+ * the report's path. Ctrl-C (SIGINT) ends it with exit status 130 and a line
+ * saying how to resume.
+ */
+export async function runFromArgs(exp: Experiment, args: RunArgs, t: RunTarget): Promise<void> {
   for (const w of exp.warnings) process.stderr.write(`warning: ${w}\n`);
   const shard = args.shard === undefined ? undefined : resolveShard(args.shard, args.shards, process.env);
   const tty = process.stderr.isTTY === true;
-  await runExperiment(exp, {
-    out,
-    shard,
-    resume: args.resume,
-    measure,
-    metaNotes: notes,
-    progress: (cells, requests) => createProgress({ stream: process.stderr, tty, cells, requests, clock: monotonicClock }),
-  });
-  process.stdout.write(`${path.join(out, 'report.html')}\n`);
+  const resume = [...t.command, '--out', t.out, ...(args.shard === undefined ? [] : ['--shard', args.shard]), '--resume'];
+  const onInterrupt = () => interrupted(t.out, shardCells(exp.cells, shard ?? WHOLE).length, resume);
+  process.on('SIGINT', onInterrupt);
+  try {
+    await runExperiment(exp, {
+      out: t.out,
+      shard,
+      resume: args.resume,
+      measure: t.measure,
+      metaNotes: t.notes,
+      warn: (w) => process.stderr.write(`warning: ${w}\n`),
+      progress: (cells, requests) => createProgress({ stream: process.stderr, tty, cells, requests, clock: monotonicClock }),
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  process.stdout.write(`${path.join(t.out, 'report.html')}\n`);
+}
+
+/** Ends an interrupted run: how many of its `cells` cells are done, and the command that continues it. */
+function interrupted(out: string, cells: number, resume: readonly string[]): never {
+  const file = path.join(out, RESULT_FILES.done);
+  const done = existsSync(file) ? readJson<DoneState>(file).done.length : 0;
+  process.stderr.write(`\ninterrupted: ${done} of ${cells} cells done; continue with: specinfer ${resume.map(shellWord).join(' ')}\n`);
+  process.exit(130);
+}
+
+/** A word as typed in a POSIX shell (quoted when it needs it). */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -48,9 +85,9 @@ export async function runFromArgs(exp: Experiment, args: RunArgs, out: string, m
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <file>',
   describe: 'Run an experiment file: every cell of its sweep, records, tables, charts and report.html',
-  builder: runOptions,
+  builder: (y: Argv) => runOptions(y).epilogue(MODELS_EPILOGUE),
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
     const exp = loadExperiment(args.file);
-    await runFromArgs(exp, args, args.out ?? path.join('results', exp.name));
+    await runFromArgs(exp, args, { out: args.out ?? path.join('results', exp.name), command: ['run', args.file] });
   },
 };

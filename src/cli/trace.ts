@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../core/errors.js';
 import { loadExperiment } from '../harness/load.js';
+import { makeOutFileDir } from '../harness/out-dir.js';
 import { recordTrace } from '../harness/trace.js';
+import { numberCheck } from './numbers.js';
 
 interface TraceArgs {
   file: string;
@@ -26,11 +27,12 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'experiment file (YAML)' })
       .option('out', { type: 'string', describe: 'trace file (default results/NAME/trace.jsonl)' })
-      .option('extra', { type: 'number', default: 64, describe: 'tokens traced beyond maxTokens (at least the deepest tree)' }) as unknown as Argv<TraceArgs>,
+      .option('extra', { type: 'number', default: 64, describe: 'tokens traced beyond maxTokens (at least the deepest tree)' })
+      .check(numberCheck({ extra: 'positive-int' })) as unknown as Argv<TraceArgs>,
   handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
-    if (!Number.isInteger(args.extra) || args.extra < 1) throw new ConfigError(`--extra must be a positive integer, got ${args.extra}`);
     const exp = loadExperiment(args.file, { replay: true });
     const out = args.out ?? defaultTrace(exp.name);
+    makeOutFileDir(out);
     const n = await recordTrace(exp, out, args.extra);
     process.stderr.write(`traced ${n} prompts\n`);
     process.stdout.write(`${out}\n`);

@@ -43,3 +43,6 @@ export class DownloadError extends SpecInferError {
     super(message);
   }
 }
+
+/** A command line that cannot be run as typed (a bad option value): exit status 2. */
+export class UsageError extends ConfigError {}

@@ -13,7 +13,11 @@ export interface StepRecord {
   readonly nodesPerDepth: readonly number[];
   /** Accepted draft tokens (the accepted path's length). */
   readonly accepted: number;
-  /** Tokens appended to the output this step (accepted + 1, less any cut at a stop token or the limit). */
+  /**
+   * Tokens the step produced (accepted + 1, less any cut after a stop token or
+   * at the limit): those appended to the output, and the stop token that ended
+   * the request (produced, but not part of the output). Incremental decoding: 1.
+   */
   readonly emitted: number;
   readonly nextKind: 'bonus' | 'recovered';
   /**
@@ -26,6 +30,41 @@ export interface StepRecord {
   readonly scoreMs: number;
   readonly verifyMs: number;
   readonly commitMs: number;
+  /** On the request's last step only: why it ended. */
+  readonly stop?: StopReason;
+}
+
+/** Why a request ended: a stop token (EOS, BOS), its token limit, or its context full. */
+export type StopReason = 'eos' | 'max-tokens' | 'context';
+
+export const STOP_REASONS: readonly StopReason[] = ['eos', 'max-tokens', 'context'];
+
+/** What one step adds to a request's output. */
+export interface Appended {
+  /** Tokens appended to the output. */
+  readonly kept: number[];
+  /** The step's `emitted` count: `kept`, and the stop token that ended the request. */
+  readonly produced: number;
+  /** Set when the request ends with this step. */
+  readonly stop?: StopReason;
+}
+
+/**
+ * Appends a step's emitted tokens to `out` up to a stop token or `maxTokens`
+ * (a negative token: nothing known past the context's end); `contextFull`
+ * (asked after appending) ends the request there.
+ */
+export function appendEmitted(out: number[], emitted: readonly number[], stopTokens: readonly number[], maxTokens: number, contextFull: () => boolean): Appended {
+  const kept: number[] = [];
+  for (const t of emitted) {
+    if (out.length >= maxTokens) return { kept, produced: kept.length, stop: 'max-tokens' };
+    if (t < 0) return { kept, produced: kept.length, stop: 'context' };
+    if (stopTokens.includes(t)) return { kept, produced: kept.length + 1, stop: 'eos' };
+    kept.push(t);
+    out.push(t);
+  }
+  const stop = out.length >= maxTokens ? 'max-tokens' : contextFull() ? 'context' : undefined;
+  return { kept, produced: kept.length, stop };
 }
 
 /** The record of one step: counts from the tree and the verification outcome, times as measured. */
@@ -36,6 +75,7 @@ export function stepRecord(
   outcome: { readonly path: Int32Array; readonly nextKind: 'bonus' | 'recovered' },
   emitted: number,
   ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>,
+  stop?: StopReason,
 ): StepRecord {
   const nodesPerDepth: number[] = [];
   for (const d of tree.depths) nodesPerDepth[d - 1] = (nodesPerDepth[d - 1] ?? 0) + 1;
@@ -49,5 +89,6 @@ export function stepRecord(
     emitted,
     nextKind: outcome.nextKind,
     ...ms,
+    ...(stop === undefined ? {} : { stop }),
   };
 }

@@ -1,9 +1,8 @@
 import type { Model, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock, type Rng } from '../core/types.js';
 import type { Speculator, SpeculatorSession } from '../speculators/types.js';
-import type { DraftTree } from '../tree/draft-tree.js';
-import type { SamplingParams, Verifier, VerifyResult } from '../verifiers/types.js';
-import { stepRecord, type StepRecord } from './records.js';
+import type { SamplingParams, Verifier } from '../verifiers/types.js';
+import { appendEmitted, stepRecord, type StepRecord, type StopReason } from './records.js';
 
 export interface DecodeOptions {
   readonly maxTokens: number;
@@ -19,6 +18,7 @@ export interface DecodeOptions {
 
 export interface RequestOutput {
   readonly tokens: Int32Array; // generated tokens, prompt excluded
+  readonly stop: StopReason;
 }
 
 /** One request in flight. */
@@ -30,6 +30,8 @@ interface Live {
   readonly out: number[];
   done: boolean;
   steps: number;
+  /** Why the request ended (set with `done`). */
+  stop?: StopReason;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function decodeSpeculative(
   for (let active = live.filter((l) => !l.done); active.length > 0; active = live.filter((l) => !l.done)) {
     records.push(...(await step(target, verifier, active, opts, clock)));
   }
-  return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out) })), records };
+  return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' })), records };
 }
 
 /** One step of every active request. */
@@ -81,29 +83,12 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
       // Speculators observe first: the target's logits rows stay valid until its commit.
       await l.draft.observe({ tree: trees[b], path: result.path, emitted, target: logits[b] });
       l.target.commit(result.path, result.next);
-      const kept = append(l, emitted, opts, target.info.maxContext);
+      const added = appendEmitted(l.out, emitted, opts.stopTokens, opts.maxTokens, () => l.target.length >= target.info.maxContext);
+      l.stop = added.stop;
+      l.done = added.stop !== undefined;
       if (l.done) await l.draft.end?.();
-      opts.onTokens?.(l.index, kept);
-      return record(l, trees[b], result, kept.length, { proposeMs, scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 });
+      opts.onTokens?.(l.index, added.kept);
+      return stepRecord(l.index, l.steps++, trees[b], result, added.produced, { proposeMs, scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 }, added.stop);
     }),
   );
-}
-
-/** Appends emitted tokens up to a stop token, the token limit or the context; marks the request done. */
-function append(l: Live, emitted: readonly number[], opts: DecodeOptions, maxContext: number): number[] {
-  const kept: number[] = [];
-  for (const t of emitted) {
-    if (opts.stopTokens.includes(t) || l.out.length >= opts.maxTokens) {
-      l.done = true;
-      break;
-    }
-    kept.push(t);
-    l.out.push(t);
-  }
-  if (l.out.length >= opts.maxTokens || l.target.length >= maxContext) l.done = true;
-  return kept;
-}
-
-function record(l: Live, tree: DraftTree, result: VerifyResult, emitted: number, ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>): StepRecord {
-  return stepRecord(l.index, l.steps++, tree, result, emitted, ms);
 }

@@ -11,7 +11,7 @@ import { CheckContext, checkCell } from './checks.js';
 import { cellConfigSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
 import { baselineCells, sweepCell, type CellPlan } from './plan.js';
-import { applyPoint, locate, sweepAxes, sweepPoints, type SweepAxis, type SweepPoint } from './sweep.js';
+import { applyPoint, locate, MAX_CELLS, sweepAxes, sweepPoints, type SweepAxis, type SweepPoint } from './sweep.js';
 
 export interface Experiment {
   readonly file: string;
@@ -46,8 +46,9 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     throw new ConfigFileError(file, [src.issue([], 'an experiment file is a YAML mapping (target:, speculator:, workload:, seeds:, ...)')]);
   }
   const { sweep, ...base } = raw as Record<string, unknown>;
+  // The sweep's well-formed axes still expand, so its problems join those of the cells.
   const { axes, issues } = sweepAxes(sweep, src);
-  if (issues.length > 0) throw new ConfigFileError(file, issues);
+  if (axes.reduce((n, a) => n * a.values.length, 1) > MAX_CELLS) throw new ConfigFileError(file, issues);
   const points = sweepPoints(axes);
   const ctx = new CheckContext({ replay: opts.replay });
   const found: Located[] = [];
@@ -60,7 +61,8 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     const at = (problems: readonly PathProblem[]) => problems.map((p) => ({ issue: locateIssue(p, axes, point, src), cell: id }));
     const parsed = cellConfigSchema.safeParse(cellRaw);
     if (!parsed.success) {
-      found.push(...at(zodProblems(parsed.error.issues, cellConfigSchema, cellRaw)));
+      const problems = zodProblems(parsed.error.issues, cellConfigSchema, cellRaw);
+      found.push(...at(problems), ...at(otherKeyProblems(cellRaw, problems, ctx)));
       continue;
     }
     const check = checkCell(parsed.data, ctx);
@@ -68,7 +70,7 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     if (check.lossy !== '') warnings.push(...at([{ path: ['verifier', 'kind'], problem: `${check.lossy} (allowed by allowLossy: the run is not exact)` }]));
     cells.push({ config: parsed.data, point, lossy: check.lossy });
   }
-  if (found.length > 0) throw new ConfigFileError(file, merged(found, points.length));
+  if (found.length > 0 || issues.length > 0) throw new ConfigFileError(file, [...issues, ...merged(found, points.length)].sort((a, b) => a.line - b.line));
   const name = cells[0].config.name ?? path.basename(file).replace(/\.ya?ml$/, '');
   const swept = cells.map((c, i) => sweepCell(c.config, c.point, i, idWidth, c.lossy));
   const baselines = baselineCells(swept, (ref) => ctx.probe(ref).id);
@@ -82,6 +84,27 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     warnings: merged(warnings, points.length).map(formatIssue),
     resolvedYaml: resolvedYaml(file, base, sweep, name),
   };
+}
+
+/** Stand-ins for required keys whose values failed the schema, so the other keys can still be checked. */
+const STAND_INS: Readonly<Record<string, unknown>> = { seeds: [0] };
+
+/**
+ * The cross-key checks (models, workloads, verifier exactness) of a cell
+ * whose schema check failed: run on the cell without its bad top-level keys
+ * (defaults or stand-ins in their place); problems at those keys are
+ * dropped, since they come from the stand-ins.
+ */
+function otherKeyProblems(cellRaw: unknown, problems: readonly PathProblem[], ctx: CheckContext): PathProblem[] {
+  const bad = new Set(problems.map((p) => String(p.path[0])));
+  const rest: Record<string, unknown> = { ...(cellRaw as Record<string, unknown>) };
+  for (const key of bad) {
+    delete rest[key];
+    if (key in STAND_INS) rest[key] = STAND_INS[key];
+  }
+  const parsed = cellConfigSchema.safeParse(rest);
+  if (!parsed.success) return [];
+  return checkCell(parsed.data, ctx).errors.filter((p) => !bad.has(String(p.path[0])));
 }
 
 function locateIssue(p: PathProblem, axes: readonly SweepAxis[], point: SweepPoint, src: ConfigSource): ConfigIssue {

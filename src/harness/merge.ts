@@ -4,11 +4,12 @@
  * results folder, cells and records in the order of the unsharded run; then
  * the report.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { CellInfo } from './cell.js';
 import { describeHolder, lockHolder } from './lock.js';
+import { makeOutDir } from './out-dir.js';
 import { readJson, readJsonl, RESULT_FILES, writeJson, writeJsonl, type DoneState } from './results.js';
 import { renderReport } from './run.js';
 
@@ -86,7 +87,7 @@ export async function mergeRuns(out: string, dirs: readonly string[], opts: { re
     .map((r, i) => ({ r, i }))
     .sort((a, b) => (order.get(a.r.cell) ?? 0) - (order.get(b.r.cell) ?? 0) || a.i - b.i)
     .map((x) => x.r);
-  mkdirSync(out, { recursive: true });
+  makeOutDir(out, 'OUT');
   writeFileSync(path.join(out, RESULT_FILES.resolved), shards[0].resolved);
   writeJson(path.join(out, RESULT_FILES.cells), cells);
   writeJsonl(path.join(out, file), records);

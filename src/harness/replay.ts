@@ -12,7 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logits } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
-import { stepRecord, type StepRecord } from '../decode/records.js';
+import { appendEmitted, stepRecord, type StepRecord } from '../decode/records.js';
 import type { SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import { GREEDY } from '../verifiers/types.js';
@@ -95,9 +95,11 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<
       const t3 = clock.nowMs();
       const emitted = [...Array.from(result.path, (node) => trees[b].tokens[node]), result.next];
       await l.session.observe({ tree: trees[b], path: result.path, emitted, target: NO_LOGITS });
-      const kept = append(l, emitted, c.maxTokens);
+      const added = appendEmitted(l.out, emitted, l.entry.stopTokens, c.maxTokens, () => l.entry.promptTokens.length + l.out.length >= l.entry.maxContext);
+      l.done = added.stop !== undefined;
       if (l.done) await l.session.end?.();
-      records.push(record(l, trees[b], result, kept, { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 }));
+      const ms = { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
+      records.push(stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop));
     }
   }
   return records;
@@ -130,23 +132,4 @@ function atContextEnd(l: Live, accepted: number): boolean {
 
 function traceTooShort(l: Live): ConfigError {
   return new ConfigError(`the trace of ${l.entry.workload}/${l.entry.prompt} ends before the tree does; record it with a larger --extra (\`specinfer trace --extra N\`)`);
-}
-
-/** As the decoding loop: keep emitted tokens up to a stop token or maxTokens; done at either or at the context's end. */
-function append(l: Live, emitted: readonly number[], maxTokens: number): number {
-  let kept = 0;
-  for (const t of emitted) {
-    if (l.entry.stopTokens.includes(t) || t < 0 || l.out.length >= maxTokens) {
-      l.done = true;
-      break;
-    }
-    l.out.push(t);
-    kept++;
-  }
-  if (l.out.length >= maxTokens || l.entry.promptTokens.length + l.out.length >= l.entry.maxContext) l.done = true;
-  return kept;
-}
-
-function record(l: Live, tree: DraftTree, result: { path: Int32Array; nextKind: 'bonus' | 'recovered' }, emitted: number, ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>): StepRecord {
-  return stepRecord(l.index, l.steps++, tree, result, emitted, ms);
 }

@@ -3,15 +3,18 @@
  *   config.resolved.yaml  the experiment with defaults filled in;
  *   cells.json            this folder's cells (CellInfo + each cell's config);
  *   steps.jsonl           one CellRecord per line (decode), or topk.jsonl (topk-agreement);
- *   cells-done.json       { shard, total, done: [cell ids] }, rewritten after each cell;
+ *   cells-done.json       { shard, total, done: [cell ids], records: {cell id: lines} },
+ *                         rewritten after each cell;
  *   env.json, meta.json   the machine; title/config/env for the report.
  * A cell's records are appended when the cell ends, then it joins `done`;
- * resuming drops records of cells not in `done` (an interrupted cell) and
- * skips the others.
+ * resuming drops records of cells not in `done` (an interrupted cell), runs
+ * again a done cell whose records are damaged (fewer readable lines than
+ * counted, or a line naming it that does not parse), and skips the others.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { makeOutDir } from './out-dir.js';
 import type { Shard } from './shard.js';
 
 export const RESULT_FILES = {
@@ -29,6 +32,8 @@ export interface DoneState {
   /** Cells of the whole experiment (all shards). */
   readonly total: number;
   readonly done: readonly string[];
+  /** Lines each done cell wrote to the records file (absent in folders of older versions). */
+  readonly records?: Readonly<Record<string, number>>;
 }
 
 export function writeJson(file: string, value: unknown): void {
@@ -76,8 +81,16 @@ export function recordsFile(dir: string, measure: 'decode' | 'topk-agreement'): 
  * a fresh folder, or with `resume` the cells already done (their records
  * kept, any others dropped). A folder holding another run is an error.
  */
-export function openResults(dir: string, resolved: string, shard: Shard, total: number, measure: 'decode' | 'topk-agreement', resume: boolean): Set<string> {
-  mkdirSync(dir, { recursive: true });
+export function openResults(
+  dir: string,
+  resolved: string,
+  shard: Shard,
+  total: number,
+  measure: 'decode' | 'topk-agreement',
+  resume: boolean,
+  warn: (message: string) => void = () => {},
+): Set<string> {
+  makeOutDir(dir);
   const doneFile = path.join(dir, RESULT_FILES.done);
   const records = recordsFile(dir, measure);
   const started = existsSync(doneFile) || existsSync(records);
@@ -86,11 +99,45 @@ export function openResults(dir: string, resolved: string, shard: Shard, total: 
   }
   const state: DoneState = existsSync(doneFile) ? readJson<DoneState>(doneFile) : { shard, total, done: [] };
   if (resume && started) checkSameRun(dir, resolved, shard, state);
-  const done = new Set(state.done);
-  writeJsonl(records, readJsonl<{ cell: string }>(records).filter((r) => done.has(r.cell)));
+  const { kept, damaged } = readRecords(records);
+  const bad = damagedCells(state, kept, damaged);
+  for (const [cell, found] of bad) warn(`${records}: the records of cell ${cell} are damaged (${found}); running it again`);
+  const redo = new Set(bad.map(([cell]) => cell));
+  const done = new Set(state.done.filter((c) => !redo.has(c)));
+  writeJsonl(records, kept.filter((r) => done.has(r.cell)));
   writeFileSync(path.join(dir, RESULT_FILES.resolved), resolved);
-  writeJson(doneFile, { shard, total, done: [...done] });
+  const counts = Object.fromEntries(Object.entries(state.records ?? {}).filter(([c]) => done.has(c)));
+  writeJson(doneFile, { shard, total, done: [...done], records: counts });
   return done;
+}
+
+/** The records of a records file, and the cells named by lines that do not parse. */
+function readRecords(file: string): { kept: { cell: string }[]; damaged: Set<string> } {
+  const kept: { cell: string }[] = [];
+  const damaged = new Set<string>();
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    try {
+      kept.push(JSON.parse(line) as { cell: string });
+    } catch {
+      const cell = /"cell":"([^"]+)"/.exec(line)?.[1];
+      if (cell !== undefined) damaged.add(cell);
+    }
+  }
+  return { kept, damaged };
+}
+
+/** Done cells whose records are damaged, each with what was found. */
+function damagedCells(state: DoneState, kept: readonly { cell: string }[], damaged: ReadonlySet<string>): [string, string][] {
+  const found = new Map<string, number>();
+  for (const r of kept) found.set(r.cell, (found.get(r.cell) ?? 0) + 1);
+  return state.done.flatMap((cell): [string, string][] => {
+    const want = state.records?.[cell];
+    const have = found.get(cell) ?? 0;
+    if (damaged.has(cell)) return [[cell, 'a line does not parse']];
+    return want !== undefined && have < want ? [[cell, `${have} of ${want} lines readable`]] : [];
+  });
 }
 
 function checkSameRun(dir: string, resolved: string, shard: Shard, state: DoneState): void {
@@ -108,5 +155,5 @@ export function finishCell(dir: string, measure: 'decode' | 'topk-agreement', ce
   appendFileSync(recordsFile(dir, measure), records.map((r) => JSON.stringify(r) + '\n').join(''));
   const file = path.join(dir, RESULT_FILES.done);
   const state = readJson<DoneState>(file);
-  writeJson(file, { ...state, done: [...state.done, cell] });
+  writeJson(file, { ...state, done: [...state.done, cell], records: { ...state.records, [cell]: records.length } });
 }

@@ -35,6 +35,8 @@ export interface RunOptions {
   readonly measure?: CellMeasure;
   /** After each cell is written (tests interrupt runs here). */
   readonly afterCell?: (id: string) => void;
+  /** Problems the run works around (e.g. a damaged cell run again on resume). */
+  readonly warn?: (message: string) => void;
   /** Extra entries for the report's environment list (e.g. the trace replayed). */
   readonly metaNotes?: Readonly<Record<string, string>>;
 }
@@ -61,7 +63,7 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
   const shard = opts.shard ?? WHOLE;
   const clock = opts.clock ?? monotonicClock;
   const cells = shardCells(exp.cells, shard);
-  const done = openResults(opts.out, exp.resolvedYaml, shard, exp.cells.length, exp.measure, opts.resume ?? false);
+  const done = openResults(opts.out, exp.resolvedYaml, shard, exp.cells.length, exp.measure, opts.resume ?? false, opts.warn);
   await writeRunFiles(opts.out, exp, cells, opts.metaNotes);
   const prompts = promptsOf();
   const progress = opts.progress?.(cells.length, cells.reduce((n, c) => n + requestCount(c, prompts(c)), 0)) ?? SILENT;

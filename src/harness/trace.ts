@@ -8,14 +8,14 @@
  * past them (the context permitting), so that a tree reaching past the last
  * kept token, or past a stop token, is verified as the target would.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { argmax } from '../core/math.js';
 import type { Model } from '../core/model.js';
 import { EMPTY_TREE } from '../tree/tree.js';
 import type { Experiment } from './load.js';
 import { ModelCache } from './model-cache.js';
+import { makeOutFileDir } from './out-dir.js';
 import { readWorkload } from './workload.js';
 
 export interface TraceHeader {
@@ -79,7 +79,7 @@ export async function recordTrace(exp: Experiment, file: string, extra = 64, onE
   } finally {
     await models.dispose();
   }
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeOutFileDir(file);
   writeFileSync(file, lines.join('\n') + '\n');
   return lines.length - 1;
 }

@@ -1,4 +1,4 @@
-import type { StepRecord } from '../decode/records.js';
+import { STOP_REASONS, type StepRecord, type StopReason } from '../decode/records.js';
 
 /**
  * Which target forward a record's scoreMs belongs to: records with equal keys
@@ -37,6 +37,8 @@ export interface Summary {
   /** Percentiles of the wall time of one batched step (its proposals, the forward once, verifications, commits). */
   readonly p50StepMs: number;
   readonly p90StepMs: number;
+  /** Requests ended per reason (records carrying `stop`). */
+  readonly stops: Readonly<Record<StopReason, number>>;
 }
 
 /**
@@ -72,6 +74,7 @@ export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey 
     forwards: stepMs.length,
     p50StepMs: percentile(stepMs, 0.5),
     p90StepMs: percentile(stepMs, 0.9),
+    stops: Object.fromEntries(STOP_REASONS.map((why) => [why, records.filter((r) => r.stop === why).length])) as Record<StopReason, number>,
   };
 }
 

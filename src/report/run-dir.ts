@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { STOP_REASONS } from '../decode/records.js';
 import type { CellInfo, CellRecord } from '../harness/cell.js';
 import { ReportError } from './errors.js';
 import type { ReportMeta } from './html.js';
@@ -55,6 +56,7 @@ const recordSchema = z.object({
   scoreMs: ms,
   verifyMs: ms,
   commitMs: ms,
+  stop: z.enum(STOP_REASONS).optional(),
 });
 
 const metaSchema = z.object({

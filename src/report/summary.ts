@@ -47,6 +47,8 @@ export interface SummaryRow {
   readonly commitShare: number;
   readonly p50StepMs: number;
   readonly p90StepMs: number;
+  /** Requests ended per reason: a stop token, the token limit, the context. */
+  readonly stops: Summary['stops'];
 }
 
 /** The workload value of per-cell rows. */
@@ -154,6 +156,7 @@ function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { 
     commitShare: t.commit,
     p50StepMs: s.p50StepMs,
     p90StepMs: s.p90StepMs,
+    stops: s.stops,
   };
 }
 

@@ -48,6 +48,9 @@ const COUNTS: readonly Column[] = [
   { name: 'tokens', value: (r) => r.tokens },
   { name: 'proposed', value: (r) => r.proposed },
   { name: 'accepted', value: (r) => r.accepted },
+  { name: 'stops_eos', value: (r) => r.stops.eos },
+  { name: 'stops_max_tokens', value: (r) => r.stops['max-tokens'] },
+  { name: 'stops_context', value: (r) => r.stops.context },
 ];
 
 const SETTINGS: readonly Column[] = [
