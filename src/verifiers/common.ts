@@ -62,7 +62,7 @@ export function targetAt(target: Logits, row: number, s: SamplingParams): Float6
  * r < p(x) / q(x). P(accept) = min(1, p(x) / q(x)) exactly (the paper's
  * r <= ratio with r ~ U(0, 1]); p(x) = 0 never accepts.
  */
-export function acceptDraw(p: Float64Array, x: number, q: Float32Array | null, rng: Rng): boolean {
+export function acceptDraw(p: Float64Array, x: number, q: Float32Array | Float64Array | null, rng: Rng): boolean {
   const r = rng.uniform();
   const qx = q === null ? 1 : q[x];
   if (!(p[x] > 0)) return false;
@@ -83,7 +83,7 @@ const RESIDUAL_EPS = 1e-6;
  * possible when p <= q everywhere, i.e. p == q, where acceptance was certain
  * and the rejection a rounding artefact: then p is left unchanged. Returns p.
  */
-export function residualInPlace(p: Float64Array, x: number, q: Float32Array | null): Float64Array {
+export function residualInPlace(p: Float64Array, x: number, q: Float32Array | Float64Array | null): Float64Array {
   let mass = 0;
   if (q === null) {
     for (let i = 0; i < p.length; i++) if (i !== x) mass += p[i];

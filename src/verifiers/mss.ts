@@ -37,9 +37,13 @@ import type { SamplingParams, Verifier, VerifyResult } from './types.js';
 export class MssVerifier implements Verifier {
   readonly kind = 'mss';
 
-  /** Exact for every kind of children, as long as each draw declares its true q (see the file comment). */
-  exactFor(_traits: TreeTraits, _sampling: SamplingParams): boolean {
-    return true;
+  /**
+   * Exact for every kind of children as long as each draw declares its true
+   * q (see the file comment); siblings drawn without replacement do not
+   * (their law is q renormalized over the earlier draws: use rsd).
+   */
+  exactFor(traits: TreeTraits, _sampling: SamplingParams): boolean {
+    return traits.children !== 'distinct';
   }
 
   verify(tree: DraftTree, target: Logits, sampling: SamplingParams, rng: Rng): VerifyResult {
