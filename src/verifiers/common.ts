@@ -98,6 +98,27 @@ export function residualInPlace(p: Float64Array, x: number, q: Float32Array | Fl
   return p;
 }
 
+/** What a verifier decides at one row: accept child node `child` and walk on from it, or stop and emit `next`. */
+export type Decision = { readonly child: number } | { readonly next: number };
+
+/**
+ * The walk every tree verifier makes: from the root (row 0), decide(u,
+ * child nodes of u) at each row u until it stops; the emitted token is
+ * labelled 'bonus' when u has no children, else 'recovered'. Checks the
+ * target's rows first.
+ */
+export function walk(verifier: string, tree: DraftTree, target: Logits, decide: (u: number, children: readonly number[]) => Decision): VerifyResult {
+  checkRows(verifier, tree, target);
+  const children = rowChildren(tree);
+  const path: number[] = [];
+  for (let u = 0; ; ) {
+    const d = decide(u, children[u]);
+    if ('next' in d) return { path: Int32Array.from(path), next: d.next, nextKind: children[u].length > 0 ? 'recovered' : 'bonus' };
+    path.push(d.child);
+    u = d.child + 1; // row of the accepted child
+  }
+}
+
 /** Ends a walk at `row`: emits x ~ p and labels it bonus (leaf) or recovered. */
 export function finish(path: number[], p: Float64Array, hasChildren: boolean, rng: Rng): VerifyResult {
   return { path: Int32Array.from(path), next: sampleFrom(p, rng), nextKind: hasChildren ? 'recovered' : 'bonus' };

@@ -40,7 +40,8 @@
 import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DistinctDraws, Draw, DraftTree, TreeTraits } from '../tree/draft-tree.js';
-import { acceptDraw, checkRows, drawsAt, finish, residualInPlace, rowChildren, targetAt } from './common.js';
+import { acceptDraw, drawsAt, residualInPlace, targetAt, walk, type Decision } from './common.js';
+import { sampleFrom } from './sampling.js';
 import type { SamplingParams, Verifier, VerifyResult } from './types.js';
 
 /** The draws of one row, checked, in test order: point masses first, then each record. */
@@ -59,20 +60,13 @@ export class RsdVerifier implements Verifier {
   }
 
   verify(tree: DraftTree, target: Logits, sampling: SamplingParams, rng: Rng): VerifyResult {
-    checkRows(this.kind, tree, target);
-    const children = rowChildren(tree);
-    const path: number[] = [];
-    let u = 0; // row of u: 0 = root, i + 1 = node i
-    for (;;) {
+    return walk(this.kind, tree, target, (u, children): Decision => {
       const p = targetAt(target, u, sampling); // fresh P_llm(. | u), becomes the residual
-      const x = acceptAt(p, testsAt(tree, u, children[u], target.vocabSize), tree, rng);
-      const hasChildren = children[u].length > 0;
-      if (x === null) return finish(path, p, hasChildren, rng);
-      const v = children[u].find((c) => tree.tokens[c] === x);
-      if (v === undefined) return { path: Int32Array.from(path), next: x, nextKind: hasChildren ? 'recovered' : 'bonus' };
-      path.push(v);
-      u = v + 1;
-    }
+      const x = acceptAt(p, testsAt(tree, u, children, target.vocabSize), tree, rng);
+      if (x === null) return { next: sampleFrom(p, rng) };
+      const v = children.find((c) => tree.tokens[c] === x);
+      return v === undefined ? { next: x } : { child: v }; // no node: a correct sample that ends the walk
+    });
   }
 }
 
