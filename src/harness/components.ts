@@ -8,6 +8,7 @@ import { configTraits } from '../speculators/traits.js';
 import type { Speculator } from '../speculators/types.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
+import type { DrawOptions } from '../tree/policy.js';
 import { checkSampling, createVerifier, type VerifierKind } from '../verifiers/index.js';
 import type { SamplingParams, Verifier } from '../verifiers/types.js';
 
@@ -83,7 +84,7 @@ export function checkRunSpec(spec: RunSpec): CheckedSpec {
   if (!Number.isInteger(spec.maxNodes) || spec.maxNodes < 0) throw new ConfigError(`maxNodes must be a non-negative integer, got ${spec.maxNodes}`);
   const verifier = createVerifier(spec.verifier.kind);
   checkPolicies(spec.speculator, spec.policy);
-  const traits = configTraits(spec.speculator, spec.policy, sampling);
+  const traits = configTraits(spec.speculator, spec.policy, sampling, drawOptions(verifier));
   const lossyReason = exactnessProblem(traits, verifier, sampling) ?? '';
   if (lossyReason !== '' && !spec.allowLossy) throw new ConfigError(`${lossyReason}; pick another verifier or allow lossy decoding (--allow-lossy)`);
   return { sampling, verifier, traits, exact: lossyReason === '', lossyReason };
@@ -101,7 +102,7 @@ export async function buildRun(spec: RunSpec, models: ModelProvider = freshModel
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
-    const speculator = await buildSpeculator(spec, targetFile, models, created);
+    const speculator = await buildSpeculator(spec, verifier, targetFile, models, created);
     const dispose = async () => {
       await speculator.dispose();
       if (!models.shared) await target.dispose();
@@ -115,10 +116,10 @@ export async function buildRun(spec: RunSpec, models: ModelProvider = freshModel
 
 /** The speculator of a spec without the target's engine model (replays against a trace); checks as buildRun. */
 export async function buildSpeculatorOnly(spec: RunSpec, models: ModelProvider = freshModels): Promise<Speculator> {
-  checkRunSpec(spec);
+  const { verifier } = checkRunSpec(spec);
   const created: Model[] = [];
   try {
-    return await buildSpeculator(spec, await models.load(spec.target), models, created);
+    return await buildSpeculator(spec, verifier, await models.load(spec.target), models, created);
   } catch (e) {
     await Promise.all(created.map((m) => m.dispose()));
     throw e;
@@ -131,8 +132,13 @@ function checkPolicies(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefine
   else if (cfg.kind !== 'none') createPolicy(resolvePolicy(cfg, runPolicy));
 }
 
+/** What the tree policies must do for `verifier` (createPolicy's draw options). */
+function drawOptions(verifier: Verifier): DrawOptions {
+  return { withoutReplacement: verifier.withoutReplacement ?? false };
+}
+
 /** The speculator of a spec; engine models it owns are pushed to `created` (disposed on failure). */
-function buildSpeculator(spec: RunSpec, targetFile: LoadedModel, models: ModelProvider, created: Model[]): Promise<Speculator> {
+function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedModel, models: ModelProvider, created: Model[]): Promise<Speculator> {
   const own = (m: EngineModel): Model => {
     if (models.shared) return borrowed(m);
     created.push(m);
@@ -140,7 +146,7 @@ function buildSpeculator(spec: RunSpec, targetFile: LoadedModel, models: ModelPr
   };
   const build = (cfg: SpeculatorConfig): Promise<Speculator> =>
     createSpeculator(cfg, {
-      policy: createPolicy(resolvePolicy(cfg, spec.policy)),
+      policy: createPolicy(resolvePolicy(cfg, spec.policy), drawOptions(verifier)),
       vocabSize: targetFile.weights.config.vocabSize,
       draftModels: async (refs) => {
         const files = await Promise.all(refs.map((r) => models.load(r)));
@@ -205,11 +211,17 @@ export function vocabularyProblem(
   );
 }
 
+/** What the verifiers that are not always exact need, for the exactness error. */
+const NEEDS: { readonly [kind: string]: string } = {
+  mss: 'mss cannot take siblings drawn without replacement: use rsd',
+  rsd: 'rsd needs children all drawn without replacement (the tree policies do so under rsd) or all deterministic, not a mix',
+};
+
 /** Why `verifier` is not exact for such trees at these sampling parameters, or undefined when it is. */
 export function exactnessProblem(traits: TreeTraits, verifier: Verifier, sampling: SamplingParams): string | undefined {
   if (verifier.exactFor(traits, sampling)) return undefined;
   return (
     `verifier '${verifier.kind}' is not exact for ${traits.chain ? 'chains' : 'trees'} with ${traits.children} children at temperature ${sampling.temperature}` +
-    ` (greedy needs temperature 0; sequence needs a chain from one proposer)`
+    ` (${NEEDS[verifier.kind] ?? 'greedy needs temperature 0; sequence needs a chain from one proposer'})`
   );
 }

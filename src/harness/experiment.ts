@@ -24,7 +24,7 @@ export const samplingSchema = z
 
 export const verifierSchema = z
   .strictObject({
-    kind: z.enum(VERIFIER_KINDS).describe('greedy (temperature 0 only), mss (multi-step speculative sampling), ns (naive sampling), sequence (chains from one proposer).'),
+    kind: z.enum(VERIFIER_KINDS).describe('greedy (temperature 0 only), mss (multi-step speculative sampling), ns (naive sampling), rsd (recursive speculative decoding: siblings drawn without replacement), sequence (chains from one proposer).'),
   })
   .describe('The verifier (selected by kind).');
 

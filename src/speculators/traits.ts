@@ -6,22 +6,26 @@
  */
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
+import type { DrawOptions } from '../tree/policy.js';
 import type { SamplingParams } from '../verifiers/types.js';
 import { resolvePolicy, type SpeculatorConfig } from './registry.js';
 
-/** Traits of the trees `cfg` builds under `sampling`, with `runPolicy` for parts that name no policy. */
-export function configTraits(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefined, sampling: SamplingParams): TreeTraits {
+/**
+ * Traits of the trees `cfg` builds under `sampling`, with `runPolicy` for
+ * parts that name no policy and `draws` as the verifier asks (createPolicy).
+ */
+export function configTraits(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefined, sampling: SamplingParams, draws: DrawOptions = {}): TreeTraits {
   switch (cfg.kind) {
     case 'none':
       return { children: 'none', chain: true };
     case 'hybrid':
       return hybridTraits(
-        cfg.parts.map((p) => configTraits(p, runPolicy, sampling)),
+        cfg.parts.map((p) => configTraits(p, runPolicy, sampling, draws)),
         cfg.mode,
       );
     case 'draft-model':
     case 'layer-skip': {
-      const policy = createPolicy(resolvePolicy(cfg, runPolicy));
+      const policy = createPolicy(resolvePolicy(cfg, runPolicy), draws);
       const models = cfg.kind === 'draft-model' ? cfg.models.length : 1;
       return { children: policy.childMode(sampling), chain: policy.chain && models === 1 };
     }

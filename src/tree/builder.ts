@@ -1,4 +1,4 @@
-import type { DraftTree, Draw } from './draft-tree.js';
+import type { DistinctDraws, DraftTree, Draw } from './draft-tree.js';
 import type { TreeShape } from './tree.js';
 
 /**
@@ -12,6 +12,8 @@ export class DraftTreeBuilder {
   private readonly depths: number[] = [];
   private readonly proposedBy: number[] = [];
   private readonly draws: Draw[][] = [[]];
+  /** Row -> its without-replacement draw records. */
+  private readonly distinct = new Map<number, DistinctDraws[]>();
   /** Per row: token -> child node. */
   private readonly children: Map<number, number>[] = [new Map()];
 
@@ -52,6 +54,17 @@ export class DraftTreeBuilder {
     return node;
   }
 
+  /**
+   * Records that `proposer` drew `tokens` (in draw order) without replacement
+   * from q below row `row`, kept as nodes or not (see DistinctDraws). The
+   * kept ones are added with draw() as usual.
+   */
+  recordDistinct(row: number, proposer: number, q: Float32Array, tokens: readonly number[]): void {
+    const list = this.distinct.get(row) ?? [];
+    list.push({ proposer, q, tokens: [...tokens] });
+    this.distinct.set(row, list);
+  }
+
   /** The tree so far as flat arrays (copies). */
   shape(): TreeShape {
     return { tokens: Int32Array.from(this.tokens), parents: Int32Array.from(this.parents) };
@@ -65,6 +78,7 @@ export class DraftTreeBuilder {
       proposerIds: this.proposerIds,
       proposedBy: Uint32Array.from(this.proposedBy),
       draws: this.draws.map((d) => [...d]),
+      ...(this.distinct.size > 0 ? { distinct: this.draws.map((_, row) => [...(this.distinct.get(row) ?? [])]) } : {}),
     };
   }
 }
@@ -80,6 +94,7 @@ export function mergeTrees(trees: readonly DraftTree[]): DraftTree {
         const node = b.draw(rowMap[row], t.tokens[d.child], ids.indexOf(t.proposerIds[d.proposer]), d.q);
         rowMap[d.child + 1] = node + 1;
       }
+      for (const r of t.distinct?.[row] ?? []) b.recordDistinct(rowMap[row], ids.indexOf(t.proposerIds[r.proposer]), r.q, r.tokens);
     }
   }
   return b.finish();

@@ -16,6 +16,21 @@ export interface Draw {
 }
 
 /**
+ * One proposer's children of one row drawn WITHOUT replacement from q
+ * (Gumbel-top-k), in draw order: tokens[i], given tokens[0..i), is
+ * distributed as q renormalized over the tokens not drawn yet. Lists every
+ * token drawn, also those the policy then left out of the tree (budget,
+ * path-probability cuts): a verifier still tests them in order and, on
+ * accepting one that has no node, emits it and stops. The kept children
+ * also have ordinary Draws (with this q) in DraftTree.draws.
+ */
+export interface DistinctDraws {
+  readonly proposer: number; // index into DraftTree.proposerIds
+  readonly q: Float32Array; // [vocab], after the sampling transform
+  readonly tokens: readonly number[]; // distinct, q > 0 each, in draw order
+}
+
+/**
  * A token tree as speculators build it (SPEC section 2): flat node arrays
  * plus who proposed each node and, per expanded row, the draws of its
  * children. Rows: 0 = the root (last committed token), i + 1 = node i.
@@ -27,12 +42,19 @@ export interface DraftTree extends TreeShape {
   readonly proposerIds: readonly string[]; // e.g. draft model ids, 'ngram'
   readonly proposedBy: Uint32Array; // [n] bitmask over proposerIds
   readonly draws: readonly (readonly Draw[])[]; // [n + 1] per row, in draw order
+  /** [n + 1] per row: the rows whose children were drawn without replacement; absent when none was. */
+  readonly distinct?: readonly (readonly DistinctDraws[])[];
 }
 
 /** What verifiers and the config layer need to know about a tree to judge exactness. */
 export interface TreeTraits {
-  /** 'sampled': every draw has its q; 'deterministic': none has; 'mixed': some have. */
-  readonly children: 'sampled' | 'deterministic' | 'mixed' | 'none';
+  /**
+   * 'sampled': every draw has its q, drawn i.i.d. (with replacement);
+   * 'distinct': every draw has its q, siblings drawn without replacement
+   * (DraftTree.distinct); 'deterministic': no draw has a q; 'mixed': more
+   * than one of these kinds.
+   */
+  readonly children: 'sampled' | 'distinct' | 'deterministic' | 'mixed' | 'none';
   /** Width 1 everywhere (sequence-based speculation). */
   readonly chain: boolean;
 }

@@ -1,10 +1,10 @@
 import type { SamplingParams } from '../verifiers/types.js';
 import { DraftTreeBuilder } from './builder.js';
-import { topCandidates } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
-import type { CandidateSource, ChildMode, GrowContext, TreePolicy } from './policy.js';
+import { childCandidates, drawsDistinct, recordChildren, type Children } from './distinct.js';
+import type { CandidateSource, ChildMode, DrawOptions, GrowContext, TreePolicy } from './policy.js';
 
-export interface DynamicOptions {
+export interface DynamicOptions extends DrawOptions {
   /** Levels to expand at most. */
   readonly depth: number;
   /** Candidates taken below each expanded node. */
@@ -22,6 +22,8 @@ interface Cand {
   readonly prob: number;
   /** Row in the expansion tree once expanded, else -1. */
   row: number;
+  /** Its children as drawn when expanded without replacement (every draw, kept or not), else null. */
+  drawn: Children | null;
 }
 
 /**
@@ -34,7 +36,10 @@ interface Cand {
  * ancestors. With beam >= budget this is exactly the greedy best-first tree
  * (the top-M nodes overall), e.g. SuffixDecoding's tree growth. Expansion
  * stops early once no frontier node can enter the top-M any more.
- * Children are deterministic (q = null), whatever the sampling.
+ * Children are deterministic (q = null), or with withoutReplacement at
+ * temperature > 0 the topK are drawn without replacement from q (ranked by
+ * path probability as above; the dropped draws stay recorded, so RSD still
+ * tests them).
  */
 export class DynamicPolicy implements TreePolicy {
   readonly kind = 'dynamic';
@@ -49,11 +54,13 @@ export class DynamicPolicy implements TreePolicy {
     this.depth = opts.depth;
   }
 
-  childMode(_sampling: SamplingParams): ChildMode {
-    return 'deterministic';
+  childMode(sampling: SamplingParams): ChildMode {
+    return drawsDistinct(this.opts.withoutReplacement ?? false, sampling) ? 'distinct' : 'deterministic';
   }
 
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
+    const distinct = this.childMode(ctx.sampling) === 'distinct';
+    const root: Cand = { parent: -1, token: -1, prob: 1, row: 0, drawn: null };
     const budget = ctx.maxNodes;
     const beam = this.opts.beam === 0 ? budget : this.opts.beam;
     const minProb = Math.max(this.opts.minProb, ctx.minProb ?? 0);
@@ -66,19 +73,20 @@ export class DynamicPolicy implements TreePolicy {
       const proposals = await source.propose(expanded.shape(), rows);
       const fresh: number[] = [];
       frontier.forEach((parent, j) => {
-        const base = parent < 0 ? 1 : pool[parent].prob;
-        const c = topCandidates(proposals[j], this.opts.topK, ctx.sampling);
+        const at = parent < 0 ? root : pool[parent];
+        const c = childCandidates(proposals[j], this.opts.topK, ctx.sampling, distinct, ctx.rng);
+        if (c.q !== null) at.drawn = c;
         c.tokens.forEach((token, r) => {
-          const prob = base * c.probs[r];
+          const prob = at.prob * c.probs[r];
           if (prob < minProb || prob <= 0) return;
           fresh.push(pool.length);
-          pool.push({ parent, token, prob, row: -1 });
+          pool.push({ parent, token, prob, row: -1, drawn: null });
         });
       });
       frontier = bestOf(pool, fresh, beam);
       if (frontier.length > 0 && pool.length >= budget && pool[frontier[0]].prob <= kthBest(pool, budget)) break;
     }
-    return rerank(source.proposerId, pool, budget);
+    return rerank(source.proposerId, pool, budget, root.drawn);
   }
 }
 
@@ -105,15 +113,24 @@ function kthBest(pool: readonly Cand[], k: number): number {
   return pool.map((c) => c.prob).sort((a, b) => b - a)[k - 1];
 }
 
-/** The tree of the `budget` best pool nodes, in pool order (parents before children). */
-function rerank(proposerId: string, pool: readonly Cand[], budget: number): DraftTree {
+/**
+ * The tree of the `budget` best pool nodes, in pool order (parents before
+ * children), with the without-replacement records of the root (`rootDrawn`)
+ * and of every kept node that was expanded.
+ */
+function rerank(proposerId: string, pool: readonly Cand[], budget: number, rootDrawn: Children | null): DraftTree {
   const keep = bestOf(pool, [...pool.keys()], budget).sort((a, b) => a - b);
   const b = new DraftTreeBuilder([proposerId]);
+  recordChildren(b, 0, rootDrawn);
   const rowOf = new Map<number, number>([[-1, 0]]);
   for (const i of keep) {
-    const parentRow = rowOf.get(pool[i].parent);
+    const c = pool[i];
+    const parentRow = rowOf.get(c.parent);
     if (parentRow === undefined) continue; // cannot happen: ancestors rank higher
-    rowOf.set(i, b.draw(parentRow, pool[i].token, 0, null) + 1);
+    const q = c.parent < 0 ? (rootDrawn?.q ?? null) : (pool[c.parent].drawn?.q ?? null);
+    const row = b.draw(parentRow, c.token, 0, q) + 1;
+    rowOf.set(i, row);
+    recordChildren(b, row, c.drawn);
   }
   return b.finish();
 }

@@ -1,10 +1,10 @@
 import type { SamplingParams } from '../verifiers/types.js';
 import { DraftTreeBuilder } from './builder.js';
-import { topCandidates } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
-import type { CandidateSource, ChildMode, GrowContext, TreePolicy } from './policy.js';
+import { childCandidates, drawsDistinct, recordChildren } from './distinct.js';
+import type { CandidateSource, ChildMode, DrawOptions, GrowContext, TreePolicy } from './policy.js';
 
-export interface PSplitOptions {
+export interface PSplitOptions extends DrawOptions {
   /** Levels (draft length) at most. */
   readonly depth: number;
   /** A branch splits when a runner-up candidate's probability exceeds this. */
@@ -27,7 +27,10 @@ interface Tip {
  * runner-up candidates (2nd, 3rd, ...) whose probability exceeds pSplit
  * each start a new branch, while fewer than maxBranches branches exist. A
  * branch ends when its best candidate's probability is below pMin, or when
- * it has no candidate. Children are deterministic (q = null).
+ * it has no candidate. Children are deterministic (q = null), or with
+ * withoutReplacement at temperature > 0 drawn without replacement from q
+ * ("best" = first drawn, "runner-up" = drawn later; draws the rules drop
+ * stay recorded, so RSD still tests them).
  */
 export class PSplitPolicy implements TreePolicy {
   readonly kind = 'p-split';
@@ -45,11 +48,12 @@ export class PSplitPolicy implements TreePolicy {
     this.chain = opts.maxBranches === 1;
   }
 
-  childMode(_sampling: SamplingParams): ChildMode {
-    return 'deterministic';
+  childMode(sampling: SamplingParams): ChildMode {
+    return drawsDistinct(this.opts.withoutReplacement ?? false, sampling) ? 'distinct' : 'deterministic';
   }
 
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
+    const distinct = this.childMode(ctx.sampling) === 'distinct';
     const b = new DraftTreeBuilder([source.proposerId]);
     const minProb = ctx.minProb ?? 0;
     let tips: Tip[] = [{ row: 0, prob: 1 }];
@@ -59,14 +63,15 @@ export class PSplitPolicy implements TreePolicy {
       const proposals = await source.propose(b.shape(), tips.map((t) => t.row));
       const next: Tip[] = [];
       tips.forEach((tip, j) => {
-        const c = topCandidates(proposals[j], this.opts.maxBranches - branches + 1, ctx.sampling);
+        const c = childCandidates(proposals[j], this.opts.maxBranches - branches + 1, ctx.sampling, distinct, ctx.rng);
+        recordChildren(b, tip.row, c);
         if (c.tokens.length === 0 || c.probs[0] < this.opts.pMin) return; // the branch ends
         c.tokens.forEach((token, r) => {
           const prob = tip.prob * c.probs[r];
           if (b.size >= ctx.maxNodes || prob < minProb) return;
           if (r > 0 && !(c.probs[r] > this.opts.pSplit && branches < this.opts.maxBranches)) return;
           if (r > 0) branches++;
-          next.push({ row: b.draw(tip.row, token, 0, null) + 1, prob });
+          next.push({ row: b.draw(tip.row, token, 0, c.q) + 1, prob });
         });
       });
       tips = next;

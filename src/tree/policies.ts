@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { DynamicPolicy } from './dynamic.js';
 import { PSplitPolicy } from './p-split.js';
-import type { TreePolicy } from './policy.js';
+import type { DrawOptions, TreePolicy } from './policy.js';
 import { SequoiaPolicy } from './sequoia-policy.js';
 import { StaticExpansionPolicy } from './static-expansion.js';
 import { POLICY_SHAPES, type PolicyConfig } from './policy-schema.js';
@@ -67,20 +67,23 @@ export function policyConfig<K extends PolicyKind>(kind: K, fields: Partial<Omit
   return { ...POLICY_DEFAULTS[kind], ...defined, kind } as PolicyConfigOf<K>;
 }
 
-const FACTORIES: { readonly [K in PolicyKind]: (cfg: PolicyConfigOf<K>) => TreePolicy } = {
-  static: (c) => new StaticExpansionPolicy({ expansion: c.expansion, children: c.children }),
-  chain: (c) => new StaticExpansionPolicy({ expansion: Array.from({ length: c.depth }, () => 1), children: c.children }),
-  dynamic: (c) => new DynamicPolicy(c),
-  'p-split': (c) => new PSplitPolicy(c),
-  sequoia: (c) => new SequoiaPolicy(c),
+const FACTORIES: { readonly [K in PolicyKind]: (cfg: PolicyConfigOf<K>, d: DrawOptions) => TreePolicy } = {
+  static: (c, d) => new StaticExpansionPolicy({ expansion: c.expansion, children: c.children, ...d }),
+  chain: (c, d) => new StaticExpansionPolicy({ expansion: Array.from({ length: c.depth }, () => 1), children: c.children, ...d }),
+  dynamic: (c, d) => new DynamicPolicy({ ...c, ...d }),
+  'p-split': (c, d) => new PSplitPolicy({ ...c, ...d }),
+  sequoia: (c, d) => new SequoiaPolicy({ ...c, ...d }),
 };
 
-/** A policy from its config; bad options become a ConfigError naming the policy. */
-export function createPolicy(cfg: PolicyConfig): TreePolicy {
+/**
+ * A policy from its config and the run's draw options (the verifier's
+ * needs); bad options become a ConfigError naming the policy.
+ */
+export function createPolicy(cfg: PolicyConfig, draws: DrawOptions = {}): TreePolicy {
   if (!isPolicyKind(cfg.kind)) throw new ConfigError(`unknown tree policy '${String(cfg.kind)}'; expected one of ${POLICY_KINDS.join(', ')}`);
-  const factory = FACTORIES[cfg.kind] as (c: PolicyConfig) => TreePolicy;
+  const factory = FACTORIES[cfg.kind] as (c: PolicyConfig, d: DrawOptions) => TreePolicy;
   try {
-    return factory(cfg);
+    return factory(cfg, draws);
   } catch (e) {
     if (e instanceof RangeError) throw new ConfigError(`policy '${cfg.kind}': ${e.message}`);
     throw e;

@@ -46,8 +46,18 @@ export interface GrowContext {
   readonly minProb?: number;
 }
 
-/** How a policy picks children from draft logits: drawn i.i.d. from q, or the deterministic top-k. */
-export type ChildMode = 'sampled' | 'deterministic';
+/**
+ * How a policy picks children from draft logits: drawn i.i.d. from q
+ * ('sampled'), drawn without replacement from q ('distinct', for the RSD
+ * verifier), or the deterministic top-k.
+ */
+export type ChildMode = 'sampled' | 'distinct' | 'deterministic';
+
+/** Options every policy takes from the run rather than from its config. */
+export interface DrawOptions {
+  /** Draw sampled siblings without replacement (Gumbel-top-k, recorded as DistinctDraws) when temperature > 0: the verifier needs it (RSD). */
+  readonly withoutReplacement?: boolean;
+}
 
 /** Decides a tree's shape from one proposer's candidates. */
 export interface TreePolicy {

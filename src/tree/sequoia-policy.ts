@@ -1,11 +1,11 @@
 import type { SamplingParams } from '../verifiers/types.js';
 import { DraftTreeBuilder } from './builder.js';
-import { topCandidates } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
-import type { CandidateSource, ChildMode, GrowContext, TreePolicy } from './policy.js';
+import { childCandidates, drawsDistinct, recordChildren } from './distinct.js';
+import type { CandidateSource, ChildMode, DrawOptions, GrowContext, TreePolicy } from './policy.js';
 import { hardwareAwareTemplate, SequoiaTable, type HardwareModel, type Template } from './sequoia.js';
 
-export interface SequoiaOptions {
+export interface SequoiaOptions extends DrawOptions {
   /** Per-rank acceptance vector p_1, p_2, ... (see sequoia.ts), e.g. from calibrateAcceptance(). */
   readonly acceptance: readonly number[];
   /** Deepest level. */
@@ -18,7 +18,10 @@ export interface SequoiaOptions {
  * Grows the DP-optimal tree template for the step's node budget and depth
  * (SPEC section 4, Sequoia): a template node of rank r becomes the parent
  * row's rank-r candidate. A proposer with fewer candidates than a template
- * asks for leaves that subtree out. Children are deterministic (q = null).
+ * asks for leaves that subtree out. Children are deterministic (q = null),
+ * or with withoutReplacement at temperature > 0 the rank-r child is the
+ * r-th token drawn without replacement from q (draws no template node
+ * takes stay recorded, so RSD still tests them).
  */
 export class SequoiaPolicy implements TreePolicy {
   readonly kind = 'sequoia';
@@ -33,8 +36,8 @@ export class SequoiaPolicy implements TreePolicy {
     this.chain = opts.acceptance.length === 1;
   }
 
-  childMode(_sampling: SamplingParams): ChildMode {
-    return 'deterministic';
+  childMode(sampling: SamplingParams): ChildMode {
+    return drawsDistinct(this.opts.withoutReplacement ?? false, sampling) ? 'distinct' : 'deterministic';
   }
 
   /** The template used for a budget and depth limit (memoized). */
@@ -52,6 +55,7 @@ export class SequoiaPolicy implements TreePolicy {
 
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
     const t = this.template(ctx.maxNodes, ctx.maxDepth);
+    const distinct = this.childMode(ctx.sampling) === 'distinct';
     const b = new DraftTreeBuilder([source.proposerId]);
     const rowOf = new Int32Array(t.nodes.length).fill(-1); // template node -> tree row (-1 = left out)
     const probOf = new Float64Array(t.nodes.length);
@@ -62,12 +66,13 @@ export class SequoiaPolicy implements TreePolicy {
       const proposals = parents.length > 0 ? await source.propose(b.shape(), rows) : [];
       parents.forEach((p, j) => {
         const kids = level.filter((i) => t.nodes[i].parent === p);
-        const c = topCandidates(proposals[j], Math.max(...kids.map((i) => t.nodes[i].rank)) + 1, ctx.sampling);
+        const c = childCandidates(proposals[j], Math.max(...kids.map((i) => t.nodes[i].rank)) + 1, ctx.sampling, distinct, ctx.rng);
+        recordChildren(b, rows[j], c);
         for (const i of kids) {
           const r = t.nodes[i].rank;
           const prob = (p < 0 ? 1 : probOf[p]) * (c.probs[r] ?? 0);
           if (r >= c.tokens.length || prob < (ctx.minProb ?? 0)) continue;
-          rowOf[i] = b.draw(rows[j], c.tokens[r], 0, null) + 1;
+          rowOf[i] = b.draw(rows[j], c.tokens[r], 0, c.q) + 1;
           probOf[i] = prob;
         }
       });

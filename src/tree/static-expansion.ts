@@ -3,9 +3,10 @@ import type { SamplingParams } from '../verifiers/types.js';
 import { DraftTreeBuilder } from './builder.js';
 import { topCandidates, topTokens } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
-import type { CandidateSource, ChildMode, GrowContext, RowProposal, TreePolicy } from './policy.js';
+import { childCandidates, recordChildren } from './distinct.js';
+import type { CandidateSource, ChildMode, DrawOptions, GrowContext, RowProposal, TreePolicy } from './policy.js';
 
-export interface StaticExpansionOptions {
+export interface StaticExpansionOptions extends DrawOptions {
   /** <k1, ..., km>: at level i every frontier node gets k_i children. */
   readonly expansion: readonly number[];
   /** 'auto' samples when temperature > 0 and takes the top-k when greedy. */
@@ -25,7 +26,9 @@ interface Open {
  * q (stochastic, draft logits only; duplicate draws share a node).
  * `<1,...,1>` is a chain: sequence-based speculation. The node budget is
  * applied before drawing at each node (a node gets min(k_i, budget left)
- * draws, in BFS order), so draws stay i.i.d. given the tree above. A ranked
+ * draws, in BFS order), so draws stay i.i.d. given the tree above. With
+ * withoutReplacement, sampled children are k_i distinct draws without
+ * replacement instead (Gumbel-top-k, recorded for RSD). A ranked
  * (model-free) proposal may offer fewer than k_i candidates, or none.
  */
 export class StaticExpansionPolicy implements TreePolicy {
@@ -44,13 +47,14 @@ export class StaticExpansionPolicy implements TreePolicy {
 
   childMode(sampling: SamplingParams): ChildMode {
     const mode = this.opts.children ?? 'auto';
-    if (mode === 'auto') return sampling.temperature > 0 ? 'sampled' : 'deterministic';
-    return mode === 'sample' ? 'sampled' : 'deterministic';
+    const sample = mode === 'auto' ? sampling.temperature > 0 : mode === 'sample';
+    if (!sample) return 'deterministic';
+    return this.opts.withoutReplacement ? 'distinct' : 'sampled';
   }
 
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
     const b = new DraftTreeBuilder([source.proposerId]);
-    const sampled = this.childMode(ctx.sampling) === 'sampled';
+    const mode = this.childMode(ctx.sampling);
     let frontier: Open[] = [{ row: 0, prob: 1 }];
     const levels = Math.min(this.depth, ctx.maxDepth);
     for (let level = 0; level < levels && frontier.length > 0 && b.size < ctx.maxNodes; level++) {
@@ -60,7 +64,8 @@ export class StaticExpansionPolicy implements TreePolicy {
       frontier.forEach((f, j) => {
         const draws = Math.min(k, ctx.maxNodes - b.size);
         const p = proposals[j];
-        if (sampled && p.kind === 'logits') next.push(...sampleChildren(b, f, p.logits, draws, ctx));
+        if (mode === 'sampled' && p.kind === 'logits') next.push(...sampleChildren(b, f, p.logits, draws, ctx));
+        else if (mode === 'distinct' && p.kind === 'logits') next.push(...distinctChildren(b, f, p, draws, ctx));
         else next.push(...topChildren(b, f, p, draws, ctx));
       });
       frontier = next;
@@ -83,6 +88,13 @@ function sampleChildren(b: DraftTreeBuilder, f: Open, logits: Float32Array, draw
   const out: Open[] = [];
   for (let node = before; node < b.size; node++) out.push({ row: node + 1, prob: probOf.get(node) ?? 0 });
   return out;
+}
+
+/** `draws` distinct draws without replacement from q below f, recorded for RSD; returns the new nodes. */
+function distinctChildren(b: DraftTreeBuilder, f: Open, p: RowProposal, draws: number, ctx: GrowContext): Open[] {
+  const c = childCandidates(p, draws, ctx.sampling, true, ctx.rng);
+  recordChildren(b, f.row, c);
+  return c.tokens.map((token, i) => ({ row: b.draw(f.row, token, 0, c.q) + 1, prob: f.prob * c.probs[i] }));
 }
 
 /** The top `draws` candidates below f as deterministic draws, skipping those under ctx.minProb. */

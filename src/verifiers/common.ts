@@ -62,7 +62,7 @@ export function targetAt(target: Logits, row: number, s: SamplingParams): Float6
  * r < p(x) / q(x). P(accept) = min(1, p(x) / q(x)) exactly (the paper's
  * r <= ratio with r ~ U(0, 1]); p(x) = 0 never accepts.
  */
-export function acceptDraw(p: Float64Array, x: number, q: Float32Array | null, rng: Rng): boolean {
+export function acceptDraw(p: Float64Array, x: number, q: Float32Array | Float64Array | null, rng: Rng): boolean {
   const r = rng.uniform();
   const qx = q === null ? 1 : q[x];
   if (!(p[x] > 0)) return false;
@@ -83,7 +83,7 @@ const RESIDUAL_EPS = 1e-6;
  * possible when p <= q everywhere, i.e. p == q, where acceptance was certain
  * and the rejection a rounding artefact: then p is left unchanged. Returns p.
  */
-export function residualInPlace(p: Float64Array, x: number, q: Float32Array | null): Float64Array {
+export function residualInPlace(p: Float64Array, x: number, q: Float32Array | Float64Array | null): Float64Array {
   let mass = 0;
   if (q === null) {
     for (let i = 0; i < p.length; i++) if (i !== x) mass += p[i];
@@ -96,6 +96,27 @@ export function residualInPlace(p: Float64Array, x: number, q: Float32Array | nu
   }
   for (let i = 0; i < p.length; i++) p[i] /= mass;
   return p;
+}
+
+/** What a verifier decides at one row: accept child node `child` and walk on from it, or stop and emit `next`. */
+export type Decision = { readonly child: number } | { readonly next: number };
+
+/**
+ * The walk every tree verifier makes: from the root (row 0), decide(u,
+ * child nodes of u) at each row u until it stops; the emitted token is
+ * labelled 'bonus' when u has no children, else 'recovered'. Checks the
+ * target's rows first.
+ */
+export function walk(verifier: string, tree: DraftTree, target: Logits, decide: (u: number, children: readonly number[]) => Decision): VerifyResult {
+  checkRows(verifier, tree, target);
+  const children = rowChildren(tree);
+  const path: number[] = [];
+  for (let u = 0; ; ) {
+    const d = decide(u, children[u]);
+    if ('next' in d) return { path: Int32Array.from(path), next: d.next, nextKind: children[u].length > 0 ? 'recovered' : 'bonus' };
+    path.push(d.child);
+    u = d.child + 1; // row of the accepted child
+  }
 }
 
 /** Ends a walk at `row`: emits x ~ p and labels it bonus (leaf) or recovered. */

@@ -12,7 +12,7 @@ import { argmax } from '../core/math.js';
 import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
-import { checkRows, rowChildren } from './common.js';
+import { walk, type Decision } from './common.js';
 import type { SamplingParams, Verifier, VerifyResult } from './types.js';
 
 export class GreedyVerifier implements Verifier {
@@ -24,18 +24,10 @@ export class GreedyVerifier implements Verifier {
   }
 
   verify(tree: DraftTree, target: Logits, _sampling: SamplingParams, _rng: Rng): VerifyResult {
-    checkRows(this.kind, tree, target);
-    const children = rowChildren(tree);
-    const path: number[] = [];
-    let u = 0; // row of u: 0 = root, i + 1 = node i
-    for (;;) {
+    return walk(this.kind, tree, target, (u, children): Decision => {
       const t = argmax(target.row(u)); // argmax O(u)
-      const v = children[u].find((c) => tree.tokens[c] === t);
-      if (v === undefined) {
-        return { path: Int32Array.from(path), next: t, nextKind: children[u].length > 0 ? 'recovered' : 'bonus' };
-      }
-      path.push(v);
-      u = v + 1;
-    }
+      const v = children.find((c) => tree.tokens[c] === t);
+      return v === undefined ? { next: t } : { child: v };
+    });
   }
 }

@@ -3,16 +3,18 @@ import { ConfigError } from '../core/errors.js';
 import { GreedyVerifier } from './greedy.js';
 import { MssVerifier } from './mss.js';
 import { NsVerifier } from './ns.js';
+import { RsdVerifier } from './rsd.js';
 import { SequenceVerifier } from './sequence.js';
 import type { Verifier } from './types.js';
 
-export const VERIFIER_KINDS = ['greedy', 'mss', 'ns', 'sequence'] as const;
+export const VERIFIER_KINDS = ['greedy', 'mss', 'ns', 'rsd', 'sequence'] as const;
 export type VerifierKind = (typeof VERIFIER_KINDS)[number];
 
 const FACTORIES: { readonly [K in VerifierKind]: () => Verifier } = {
   greedy: () => new GreedyVerifier(),
   mss: () => new MssVerifier(),
   ns: () => new NsVerifier(),
+  rsd: () => new RsdVerifier(),
   sequence: () => new SequenceVerifier(),
 };
 
@@ -28,7 +30,7 @@ export function createVerifier(kind: VerifierKind): Verifier {
   return FACTORIES[kind]();
 }
 
-export { GreedyVerifier, MssVerifier, NsVerifier, SequenceVerifier };
+export { GreedyVerifier, MssVerifier, NsVerifier, RsdVerifier, SequenceVerifier };
 export { checkSampling, probabilities, sampleFrom } from './sampling.js';
 export { treeTraits } from './traits.js';
 export { GREEDY, type SamplingParams, type Verifier, type VerifyResult } from './types.js';

@@ -31,30 +31,29 @@
 import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { Draw, DraftTree, TreeTraits } from '../tree/draft-tree.js';
-import { acceptDraw, checkRows, drawsAt, finish, residualInPlace, rowChildren, targetAt } from './common.js';
+import { acceptDraw, drawsAt, residualInPlace, targetAt, walk, type Decision } from './common.js';
+import { sampleFrom } from './sampling.js';
 import type { SamplingParams, Verifier, VerifyResult } from './types.js';
 
 export class MssVerifier implements Verifier {
   readonly kind = 'mss';
 
-  /** Exact for every kind of children, as long as each draw declares its true q (see the file comment). */
-  exactFor(_traits: TreeTraits, _sampling: SamplingParams): boolean {
-    return true;
+  /**
+   * Exact for every kind of children as long as each draw declares its true
+   * q (see the file comment); siblings drawn without replacement do not
+   * (their law is q renormalized over the earlier draws: use rsd).
+   */
+  exactFor(traits: TreeTraits, _sampling: SamplingParams): boolean {
+    return traits.children !== 'distinct';
   }
 
   verify(tree: DraftTree, target: Logits, sampling: SamplingParams, rng: Rng): VerifyResult {
-    checkRows(this.kind, tree, target);
-    const children = rowChildren(tree);
-    const path: number[] = [];
-    let u = 0; // row of u: 0 = root, i + 1 = node i
-    for (;;) {
+    return walk(this.kind, tree, target, (u, children): Decision => {
       const p = targetAt(target, u, sampling); // fresh P_llm(. | u)
-      const H = [...drawsAt(this.kind, tree, u, children[u], target.vocabSize)];
+      const H = [...drawsAt(this.kind, tree, u, children, target.vocabSize)];
       const s = H.length > 0 ? acceptOne(p, H, tree, rng) : null;
-      if (s === null) return finish(path, p, children[u].length > 0, rng);
-      path.push(s.child);
-      u = s.child + 1;
-    }
+      return s === null ? { next: sampleFrom(p, rng) } : { child: s.child };
+    });
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
-import { checkRows, rowChildren, targetAt } from './common.js';
+import { targetAt, walk, type Decision } from './common.js';
 import { sampleFrom } from './sampling.js';
 import type { SamplingParams, Verifier, VerifyResult } from './types.js';
 
@@ -19,18 +19,10 @@ export class NsVerifier implements Verifier {
   }
 
   verify(tree: DraftTree, target: Logits, sampling: SamplingParams, rng: Rng): VerifyResult {
-    checkRows(this.kind, tree, target);
-    const children = rowChildren(tree);
-    const path: number[] = [];
-    let u = 0; // row of u: 0 = root, i + 1 = node i
-    for (;;) {
+    return walk(this.kind, tree, target, (u, children): Decision => {
       const x = sampleFrom(targetAt(target, u, sampling), rng); // x ~ P_llm(. | u)
-      const v = children[u].find((c) => tree.tokens[c] === x);
-      if (v === undefined) {
-        return { path: Int32Array.from(path), next: x, nextKind: children[u].length > 0 ? 'recovered' : 'bonus' };
-      }
-      path.push(v);
-      u = v + 1;
-    }
+      const v = children.find((c) => tree.tokens[c] === x);
+      return v === undefined ? { next: x } : { child: v };
+    });
   }
 }

@@ -2,8 +2,10 @@ import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 
 /**
  * The traits of a built tree: which kind of draws it holds ('sampled': all
- * have a q, 'deterministic': none has, 'mixed', 'none': no draws at all) and
- * whether it is a chain (at most one child node and one draw per row).
+ * have a q, drawn with replacement; 'distinct': all have a q and the tree
+ * records them as drawn without replacement; 'deterministic': none has a q;
+ * 'mixed'; 'none': no draws at all) and whether it is a chain (at most one
+ * child node and one draw per row).
  */
 export function treeTraits(tree: DraftTree): TreeTraits {
   let sampled = 0;
@@ -19,6 +21,7 @@ export function treeTraits(tree: DraftTree): TreeTraits {
       else sampled++;
     }
   }
-  const children = sampled + deterministic === 0 ? 'none' : deterministic === 0 ? 'sampled' : sampled === 0 ? 'deterministic' : 'mixed';
+  const kind = tree.distinct === undefined ? 'sampled' : 'distinct';
+  const children = sampled + deterministic === 0 ? 'none' : deterministic === 0 ? kind : sampled === 0 ? 'deterministic' : 'mixed';
   return { children, chain };
 }

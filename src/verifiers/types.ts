@@ -27,6 +27,8 @@ export interface VerifyResult {
 
 export interface Verifier {
   readonly kind: string;
+  /** True when tree policies must draw sampled siblings without replacement for it (DrawOptions.withoutReplacement; RSD). */
+  readonly withoutReplacement?: boolean;
   /** True when the emitted tokens follow the target's distribution exactly for such trees and sampling. */
   exactFor(traits: TreeTraits, sampling: SamplingParams): boolean;
   /** `target.row(0)` = root logits, `target.row(i + 1)` = logits after node i. */

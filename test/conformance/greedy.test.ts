@@ -5,6 +5,7 @@ import { loadModel } from '../../src/model/models.js';
 import { summarize } from '../../src/report/metrics.js';
 import { DraftModelSpeculator } from '../../src/speculators/draft-model.js';
 import type { Speculator } from '../../src/speculators/types.js';
+import { createPolicy, policyConfig } from '../../src/tree/policies.js';
 import { StaticExpansionPolicy } from '../../src/tree/static-expansion.js';
 import { engineModel } from '../support/engine-models.js';
 import { useTestModelsDir } from '../support/models-dir.js';
@@ -46,4 +47,12 @@ describe('conformance: greedy speculative decoding equals greedy incremental dec
       });
     }
   }
+
+  it(`rsd at temperature 0 (point masses) with a dynamic policy built for rsd: ${CONFORMANCE_PROMPTS.length} prompts x ${NEW_TOKENS} tokens`, async () => {
+    const policy = createPolicy(policyConfig('dynamic'), { withoutReplacement: true });
+    const speculator = new DraftModelSpeculator([await engineModel('stories260K-ssm-m')], policy);
+    const { outputs } = await decodeGreedy(target, speculator, prompts, 1, 64, 'rsd');
+    outputs.forEach((o, i) => expect(firstDivergence(o, expected[i]), `prompt ${i}`).to.equal(null));
+    await speculator.dispose();
+  });
 });

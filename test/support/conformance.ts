@@ -4,7 +4,7 @@ import { generateIncremental } from '../../src/decode/incremental.js';
 import { decodeSpeculative } from '../../src/decode/speculative.js';
 import type { StepRecord } from '../../src/decode/records.js';
 import type { Speculator } from '../../src/speculators/types.js';
-import { createVerifier, GREEDY } from '../../src/verifiers/index.js';
+import { createVerifier, GREEDY, type VerifierKind } from '../../src/verifiers/index.js';
 
 import { FULL_TIER } from './tier.js';
 
@@ -26,12 +26,13 @@ export async function decodeGreedy(
   prompts: readonly Int32Array[],
   batchSize: number,
   maxNodes = 64,
+  verifier: VerifierKind = 'greedy',
 ): Promise<{ outputs: Int32Array[]; records: StepRecord[] }> {
   const outputs: Int32Array[] = [];
   const records: StepRecord[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
     const batch = prompts.slice(start, start + batchSize).map((prompt, i) => ({ prompt, rng: createRng(start + i) }));
-    const r = await decodeSpeculative(target, speculator, createVerifier('greedy'), batch, { maxTokens: NEW_TOKENS, stopTokens: STOP, sampling: GREEDY, maxNodes });
+    const r = await decodeSpeculative(target, speculator, createVerifier(verifier), batch, { maxTokens: NEW_TOKENS, stopTokens: STOP, sampling: GREEDY, maxNodes });
     outputs.push(...r.outputs.map((o) => o.tokens));
     // Steps of separate calls are separate forwards: keep their step numbers apart.
     records.push(...r.records.map((rec) => ({ ...rec, step: rec.step + start * 10_000 })));

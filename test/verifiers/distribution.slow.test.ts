@@ -12,8 +12,9 @@ import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createVerifier } from '../../src/verifiers/index.js';
 import { treeTraits } from '../../src/verifiers/traits.js';
 import type { SamplingParams, Verifier } from '../../src/verifiers/types.js';
-import { chiSquareTest, describeChi, tally, type ChiSquareResult } from '../support/stats.js';
-import { buildTree, exactTargets, firstTwo, makeWorld, type DecodeSetup, type ProposerSpec } from './synthetic.js';
+import { describeChi } from '../support/stats.js';
+import { buildTree, makeWorld, type DecodeSetup, type ProposerSpec } from './synthetic.js';
+import { report, runTrials, type Outcome } from './trials.js';
 import { NoResidualMss, mergeDuplicateDraws } from './wrong.js';
 
 const VOCAB = 6;
@@ -26,32 +27,13 @@ const WORLD = makeWorld(2024, VOCAB, 1.2, [0.6, 1.6, 1.4], [1, 1, 2.5]);
 const sampled = (draft: number, ...widths: number[]): ProposerSpec => ({ draft, mode: 'sampled', widths });
 const topk = (draft: number, ...widths: number[]): ProposerSpec => ({ draft, mode: 'topk', widths });
 
-interface Outcome {
-  readonly first: ChiSquareResult;
-  readonly two: ChiSquareResult;
-}
-
 /** Runs `trials` two-token decodes and tests both distributions against the exact target. */
 function run(d: DecodeSetup, trials: number, seed: number): Outcome {
-  const treeRng = createRng(seed);
-  const verifyRng = createRng(seed).fork('verify');
-  const first = new Map<number, number>();
-  const two = new Map<number, number>();
-  for (let t = 0; t < trials; t++) {
-    const [a, b] = firstTwo(d, ROOT, treeRng, verifyRng);
-    tally(first, a);
-    tally(two, a * VOCAB + b);
-  }
-  const exact = exactTargets(d.world, ROOT, d.sampling);
-  return { first: chiSquareTest(first, exact.first), two: chiSquareTest(two, exact.two) };
+  return runTrials(d, ROOT, trials, seed);
 }
 
 function setup(verifier: Verifier, specs: ProposerSpec[], sampling = T1, rewrite?: (t: DraftTree) => DraftTree): DecodeSetup {
   return { world: WORLD, specs, sampling, verifier, rewrite };
-}
-
-function report(name: string, o: Outcome, ms: number): void {
-  console.log(`      ${name}: first ${describeChi(o.first)}; two ${describeChi(o.two)}; ${ms.toFixed(0)} ms`);
 }
 
 interface Case {

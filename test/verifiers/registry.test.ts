@@ -11,11 +11,11 @@ const T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
 
 describe('verifier registry', () => {
   it('creates every kind', () => {
-    expect([...VERIFIER_KINDS]).to.deep.equal(['greedy', 'mss', 'ns', 'sequence']);
+    expect([...VERIFIER_KINDS]).to.deep.equal(['greedy', 'mss', 'ns', 'rsd', 'sequence']);
     for (const kind of VERIFIER_KINDS) expect(createVerifier(kind).kind).to.equal(kind);
   });
   it('names the kinds for an unknown one', () => {
-    expect(() => createVerifier('beam' as VerifierKind)).to.throw(ConfigError, /unknown verifier 'beam'; expected one of greedy, mss, ns, sequence/);
+    expect(() => createVerifier('beam' as VerifierKind)).to.throw(ConfigError, /unknown verifier 'beam'; expected one of greedy, mss, ns, rsd, sequence/);
   });
 });
 

@@ -9,7 +9,8 @@
 import type { Logits } from '../../src/core/model.js';
 import { createRng, normal } from '../../src/core/rng.js';
 import type { Rng } from '../../src/core/types.js';
-import type { Draw, DraftTree } from '../../src/tree/draft-tree.js';
+import type { DistinctDraws, Draw, DraftTree } from '../../src/tree/draft-tree.js';
+import { gumbelTopK } from '../../src/tree/distinct.js';
 import { probabilities, sampleFrom } from '../../src/verifiers/sampling.js';
 import type { SamplingParams, Verifier } from '../../src/verifiers/types.js';
 
@@ -38,13 +39,39 @@ export function makeWorld(seed: number, vocab: number, spread: number, noise: re
  * How one proposer grows its own tree: `widths[d]` children per node at
  * depth d. 'sampled': i.i.d. draws from q (with replacement); 'topk': the
  * widths[d] most probable tokens of q, declared as point masses (q = null);
- * 'topk-lossy': the same tokens but declared with the draft's q (wrong).
+ * 'topk-lossy': the same tokens but declared with the draft's q (wrong);
+ * 'distinct': draws without replacement (Gumbel-top-k), recorded for RSD;
+ * 'distinct-pruned': the same, but only draws with q >= PRUNE_BELOW get a
+ * node (a value-dependent cut; all stay recorded); 'iid-deduplicated':
+ * i.i.d. draws, duplicates dropped, recorded in first-occurrence order (also
+ * a without-replacement prefix: whether a further new value comes depends
+ * only on the values seen before it).
  */
 export interface ProposerSpec {
   readonly draft: number;
-  readonly mode: 'sampled' | 'topk' | 'topk-lossy';
+  readonly mode: 'sampled' | 'topk' | 'topk-lossy' | 'distinct' | 'distinct-pruned' | 'iid-deduplicated';
   readonly widths: readonly number[];
 }
+
+/** 'distinct-pruned' keeps a node for a draw only when q(x) is at least this. */
+export const PRUNE_BELOW = 0.15;
+
+/** The tokens a proposer draws below one row (in draw order) and those that get a node. */
+function pickTokens(mode: ProposerSpec['mode'], q: Float32Array, width: number, rng: Rng): { drawn: number[]; kept: number[] } {
+  if (mode === 'topk' || mode === 'topk-lossy') return { drawn: topTokens(q, width), kept: topTokens(q, width) };
+  if (mode === 'sampled') {
+    const drawn = Array.from({ length: width }, () => sampleFrom(q, rng));
+    return { drawn, kept: drawn };
+  }
+  if (mode === 'iid-deduplicated') {
+    const drawn = [...new Set(Array.from({ length: width }, () => sampleFrom(q, rng)))];
+    return { drawn, kept: drawn };
+  }
+  const drawn = gumbelTopK(q, width, rng);
+  return { drawn, kept: mode === 'distinct' ? drawn : drawn.filter((x) => q[x] >= PRUNE_BELOW) };
+}
+
+const RECORDED: ReadonlySet<ProposerSpec['mode']> = new Set(['distinct', 'distinct-pruned', 'iid-deduplicated']);
 
 /** Builds the prefix-trie merge of every proposer's tree below `root`. */
 export function buildTree(world: World, root: number, specs: readonly ProposerSpec[], s: SamplingParams, rng: Rng): DraftTree {
@@ -53,6 +80,7 @@ export function buildTree(world: World, root: number, specs: readonly ProposerSp
   const depths: number[] = [];
   const proposedBy: number[] = [];
   const draws: Draw[][] = [[]];
+  const distinct: DistinctDraws[][] = [[]];
   // Rows to expand, breadth first: row (0 = root), its token, depth, and the proposers whose trees reach it.
   const queue: { row: number; token: number; depth: number; who: number[] }[] = [{ row: 0, token: root, depth: 0, who: specs.map((_, k) => k) }];
   for (let head = 0; head < queue.length; head++) {
@@ -64,8 +92,9 @@ export function buildTree(world: World, root: number, specs: readonly ProposerSp
       const width = spec.widths[depth] ?? 0;
       if (width === 0) continue;
       const q = probabilities(world.drafts[spec.draft][token], s, new Float32Array(world.vocab));
-      const picks = spec.mode === 'sampled' ? Array.from({ length: width }, () => sampleFrom(q, rng)) : topTokens(q, width);
-      for (const x of picks) {
+      const { drawn, kept } = pickTokens(spec.mode, q, width, rng);
+      if (RECORDED.has(spec.mode)) distinct[row].push({ proposer: k, q, tokens: drawn });
+      for (const x of kept) {
         let node = trie.get(x);
         if (node === undefined) {
           node = tokens.length;
@@ -76,6 +105,7 @@ export function buildTree(world: World, root: number, specs: readonly ProposerSp
           depths.push(depth + 1);
           proposedBy.push(0);
           draws.push([]);
+          distinct.push([]);
         }
         reach.get(node)?.add(k);
         proposedBy[node] |= 1 << k;
@@ -91,6 +121,7 @@ export function buildTree(world: World, root: number, specs: readonly ProposerSp
     proposerIds: specs.map((sp, k) => `p${k}:${sp.mode}`),
     proposedBy: Uint32Array.from(proposedBy),
     draws,
+    ...(specs.some((sp) => RECORDED.has(sp.mode)) ? { distinct } : {}),
   };
 }
 

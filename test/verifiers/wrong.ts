@@ -41,3 +41,22 @@ export function mergeDuplicateDraws(tree: DraftTree): DraftTree {
   const draws = tree.draws.map((row) => row.filter((d, i) => row.findIndex((e) => e.child === d.child) === i));
   return { ...tree, draws };
 }
+
+/** RSD without renormalizing q after a rejection: each recorded token becomes its own record, tested against the original q. */
+export function unrenormalizedRecords(tree: DraftTree): DraftTree {
+  const distinct = tree.distinct?.map((row) => row.flatMap((r) => r.tokens.map((x) => ({ ...r, tokens: [x] }))));
+  return { ...tree, distinct };
+}
+
+/** Records that forget the draws the policy kept no node for (the value-dependent cut then biases the tested tokens). */
+export function forgetUnkeptDraws(tree: DraftTree): DraftTree {
+  const kept = (row: number): number[] => Array.from(tree.parents.keys()).filter((i) => tree.parents[i] + 1 === row).map((i) => tree.tokens[i]);
+  const distinct = tree.distinct?.map((recs, row) => recs.map((r) => ({ ...r, tokens: r.tokens.filter((x) => kept(row).includes(x)) })));
+  return { ...tree, distinct };
+}
+
+/** Records whose tokens are tested most probable first instead of in draw order. */
+export function recordsByProbability(tree: DraftTree): DraftTree {
+  const distinct = tree.distinct?.map((row) => row.map((r) => ({ ...r, tokens: [...r.tokens].sort((a, b) => r.q[b] - r.q[a]) })));
+  return { ...tree, distinct };
+}
