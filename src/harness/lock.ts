@@ -7,10 +7,11 @@
  * error says how to remove it). While held, SIGTERM (scancel, a time limit)
  * ends the process with code 143 after removing the lock.
  */
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { makeOutDir } from './out-dir.js';
 
 export const LOCK_FILE = 'run.lock';
 
@@ -43,7 +44,7 @@ export function describeHolder(h: LockHolder): string {
 
 /** Takes `dir`'s lock (creating dir), or throws a ConfigError naming its holder. */
 export function lockResults(dir: string): RunLock {
-  mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
   const file = path.join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   const text = JSON.stringify(me) + '\n';

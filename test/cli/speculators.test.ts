@@ -42,7 +42,7 @@ describe('specinfer generate: --speculator and --policy', () => {
 
   it('errors: draft-model without --draft, a bad policy option, an inexact verifier', async () => {
     expect(await failure('generate', ...PROMPT, '--speculator', 'draft-model')).to.include({ code: 1 }).and.to.have.property('stderr').that.matches(/needs --draft/);
-    expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--policy', 'p-split', '--p-split', '2')).stderr).to.match(/pSplit must be in \[0, 1\]/);
+    expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--policy', 'p-split', '--p-split', '2')).stderr).to.match(/--p-split must be a number in 0\.\.1/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--verifier', 'sequence', '--temperature', '1')).stderr).to.match(/not exact for trees/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'bogus')).stderr).to.match(/Invalid values/);
   });
