@@ -142,6 +142,7 @@ function buildSpeculator(spec: RunSpec, targetFile: LoadedModel, models: ModelPr
     createSpeculator(cfg, {
       policy: createPolicy(resolvePolicy(cfg, spec.policy)),
       vocabSize: targetFile.weights.config.vocabSize,
+      encode: (text) => targetFile.tokenizer.encode(text, { bos: false }),
       draftModels: async (refs) => {
         const files = await Promise.all(refs.map((r) => models.load(r)));
         for (const d of files) checkVocabulary(targetFile, d);
