@@ -63,13 +63,13 @@ function parseLine(file: string, line: string, n: number): WorkloadPrompt {
   const id = typeof o.id === 'string' ? o.id : `${path.basename(file, '.jsonl')}-${n}`;
   if (o.references === undefined) return { id, prompt: o.prompt };
   if (!Array.isArray(o.references) || !o.references.every((r) => typeof r === 'string')) {
-    throw new ConfigError(`${file}:${n}: references: must be an array of strings (reference documents), got ${describe(o.references)}`);
+    throw new ConfigError(`${file}:${n}: references: must be an array of strings (reference documents), got ${jsonKind(o.references)}`);
   }
   return { id, prompt: o.prompt, references: o.references };
 }
 
 /** A JSON value's kind for messages: `an array with a number`, `a string`, ... */
-function describe(v: unknown): string {
+function jsonKind(v: unknown): string {
   if (Array.isArray(v)) {
     const bad = v.find((r) => typeof r !== 'string');
     return `an array with ${bad === null ? 'null' : `a ${typeof bad}`}`;

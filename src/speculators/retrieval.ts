@@ -26,14 +26,11 @@ export interface RetrievalOptions extends SpecLimits {
 /** The corpus of a run: one suffix tree over its documents (token ids), built once. */
 export class RetrievalIndex {
   readonly trie: SuffixTrie;
-  /** Tokens indexed. */
-  readonly tokens: number;
 
   constructor(opts: RetrievalOptions, documents: readonly Int32Array[]) {
     checkSpecLimits('retrieval', opts);
     this.trie = new SuffixTrie(opts.maxDepth);
     for (const d of documents) this.trie.addSequence(d, 1);
-    this.tokens = documents.reduce((n, d) => n + d.length, 0);
   }
 }
 
