@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
 import { ConfigError, EngineError } from '../core/errors.js';
@@ -30,12 +32,16 @@ interface GenerateArgs {
   suffixMaxDepth?: number;
   suffixSpecFactor?: number;
   suffixMinProb?: number;
+  retrievalCorpus?: string;
+  retrievalMaxDepth?: number;
+  reference: string[];
   recycleK?: number;
   policy?: PolicyKind;
   expansion?: string;
   depth?: number;
   dynamicTopK?: number;
   dynamicBeam?: number;
+  dynamicSearch?: 'level' | 'best-first';
   pSplit?: number;
   sequoiaAcceptance?: string;
   sequoiaLatency?: string;
@@ -101,12 +107,16 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('suffix-max-depth', { type: 'number', describe: `suffix: longest suffix matched (default ${S.suffix.maxDepth})` })
     .option('suffix-spec-factor', { type: 'number', describe: `suffix: tree nodes per matched token (default ${S.suffix.maxSpecFactor})` })
     .option('suffix-min-prob', { type: 'number', describe: `suffix: path probability floor (default ${S.suffix.minTokenProb})` })
+    .option('retrieval-corpus', { type: 'string', describe: 'retrieval: corpus file (text, documents separated by blank lines; or .jsonl of {"text": ...})' })
+    .option('retrieval-max-depth', { type: 'number', describe: `retrieval: longest suffix matched (default ${S.retrieval.maxDepth})` })
+    .option('reference', { type: 'string', array: true, default: [], describe: 'a file whose text is a reference document of the request (retrieval); repeat for several' })
     .option('recycle-k', { type: 'number', describe: `recycle: top-k next tokens kept per token (default ${S.recycle.k})` })
     .option('policy', { choices: POLICY_KINDS, describe: "tree policy (default: the speculator's own; static with --expansion)" })
     .option('expansion', { type: 'string', describe: `static policy: tree expansion k1,...,km (default ${P.static.expansion.join(',')})` })
     .option('depth', { type: 'number', describe: 'chain, dynamic, p-split and sequoia policies: deepest level' })
     .option('dynamic-top-k', { type: 'number', describe: `dynamic policy: candidates per expanded node (default ${P.dynamic.topK})` })
     .option('dynamic-beam', { type: 'number', describe: `dynamic policy: nodes expanded per level (default ${P.dynamic.beam}; 0 = the budget)` })
+    .option('dynamic-search', { choices: ['level', 'best-first'] as const, describe: `dynamic policy: per level (EAGLE-2) or one global heap (SpecExec) (default ${P.dynamic.search})` })
     .option('p-split', { type: 'number', describe: `p-split policy: branch when the runner-up probability exceeds this (default ${P['p-split'].pSplit})` })
     .option('sequoia-acceptance', { type: 'string', describe: 'sequoia policy: per-rank acceptance p1,p2,... (default: measured for stories260K-ssm-m)' })
     .option('sequoia-latency', { type: 'string', describe: 'sequoia policy: engine benchmark JSON (forwardMs) for a hardware-aware shape' })
@@ -145,6 +155,8 @@ function speculatorFromArgs(kind: SpeculatorKind, args: GenerateArgs): Speculato
       return speculatorConfig('ngram', { minN: args.ngramMinN, maxN: args.ngramMaxN, maxTokens: args.ngramMaxTokens, maxBranches: args.ngramBranches });
     case 'suffix':
       return speculatorConfig('suffix', { maxDepth: args.suffixMaxDepth, maxSpecFactor: args.suffixSpecFactor, minTokenProb: args.suffixMinProb });
+    case 'retrieval':
+      return speculatorConfig('retrieval', { corpus: args.retrievalCorpus, maxDepth: args.retrievalMaxDepth });
     case 'recycle':
       return speculatorConfig('recycle', { k: args.recycleK });
     default:
@@ -166,7 +178,7 @@ function policyFromArgs(args: GenerateArgs, model: string): PolicyConfig | undef
     case 'chain':
       return policyConfig('chain', { depth });
     case 'dynamic':
-      return policyConfig('dynamic', { depth, topK: args.dynamicTopK, beam: args.dynamicBeam });
+      return policyConfig('dynamic', { depth, topK: args.dynamicTopK, beam: args.dynamicBeam, search: args.dynamicSearch });
     case 'p-split':
       return policyConfig('p-split', { depth, pSplit: args.pSplit });
     case 'sequoia': {
@@ -175,6 +187,12 @@ function policyFromArgs(args: GenerateArgs, model: string): PolicyConfig | undef
       return policyConfig('sequoia', { depth, acceptance, hardware });
     }
   }
+}
+
+/** The text of a --reference file. */
+function referenceText(file: string): string {
+  if (!existsSync(file)) throw new ConfigError(`--reference: file ${path.resolve(file)} not found`);
+  return readFileSync(file, 'utf8');
 }
 
 /** Turns command-line options into a run spec (the same shape configs use). */
@@ -214,7 +232,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       throw new EngineError(`${spec.target}: the prompt has ${prompt.length} tokens but the model's context is ${context}; shorten the prompt`);
     }
     const stream = args.batchSize === 1 ? new TokenPrinter(tok, prompt) : null;
-    const requests = Array.from({ length: args.batchSize }, (_, i) => ({ prompt, rng: createRng(args.seed).fork(`request-${i}`) }));
+    const references = args.reference.map((f) => tok.encode(referenceText(f), { bos: false }));
+    const requests = Array.from({ length: args.batchSize }, (_, i) => ({ prompt, rng: createRng(args.seed).fork(`request-${i}`), references }));
     const { outputs, records } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
       maxTokens: args.maxTokens,
       stopTokens: [tok.bosId, tok.eosId],

@@ -1,6 +1,6 @@
 import type { Model, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock, type Rng } from '../core/types.js';
-import type { Speculator, SpeculatorSession } from '../speculators/types.js';
+import type { References, Speculator, SpeculatorSession } from '../speculators/types.js';
 import type { SamplingParams, Verifier } from '../verifiers/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from './records.js';
 
@@ -47,14 +47,14 @@ export async function decodeSpeculative(
   target: Model,
   speculator: Speculator,
   verifier: Verifier,
-  requests: readonly { readonly prompt: Int32Array; readonly rng: Rng }[],
+  requests: readonly { readonly prompt: Int32Array; readonly rng: Rng; readonly references?: References }[],
   opts: DecodeOptions,
 ): Promise<{ outputs: RequestOutput[]; records: StepRecord[] }> {
   const clock = opts.clock ?? monotonicClock;
   const live: Live[] = [];
   for (const [index, r] of requests.entries()) {
     const rng = { draft: r.rng.fork('draft'), verify: r.rng.fork('verify') };
-    live.push({ index, target: await target.open(r.prompt), draft: await speculator.begin(r.prompt), rng, out: [], done: false, steps: 0 });
+    live.push({ index, target: await target.open(r.prompt), draft: await speculator.begin(r.prompt, r.references), rng, out: [], done: false, steps: 0 });
   }
   const records: StepRecord[] = [];
   for (let active = live.filter((l) => !l.done); active.length > 0; active = live.filter((l) => !l.done)) {

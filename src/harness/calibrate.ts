@@ -7,7 +7,7 @@
 import type { Model } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative } from '../decode/speculative.js';
-import type { Speculator, SpeculatorSession, StepOutcome } from '../speculators/types.js';
+import type { References, Speculator, SpeculatorSession, StepOutcome } from '../speculators/types.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { policyConfig, type StaticPolicyConfig } from '../tree/policies.js';
 import type { GrowContext } from '../tree/policy.js';
@@ -66,8 +66,8 @@ class CountingSpeculator implements Speculator {
     return this.inner.treeTraits(sampling);
   }
 
-  async begin(prompt: Int32Array): Promise<SpeculatorSession> {
-    const session = await this.inner.begin(prompt);
+  async begin(prompt: Int32Array, references?: References): Promise<SpeculatorSession> {
+    const session = await this.inner.begin(prompt, references);
     const tally = this.tally;
     return {
       propose: (ctx: GrowContext): Promise<DraftTree> => session.propose(ctx),

@@ -1,12 +1,14 @@
 /**
  * Checks of one cell's config beyond its schema, before any model loads:
  * model references resolve (headers read, weights not), drafts share the
- * target's vocabulary, layer-skip fits the target, workloads exist, the
- * verifier is exact for the trees and sampling (a warning with allowLossy),
- * and the measure / replay fit the speculator.
+ * target's vocabulary, layer-skip fits the target, retrieval corpora exist
+ * and hold text, workloads exist, the verifier is exact for the trees and
+ * sampling (a warning with allowLossy), and the measure / replay fit the
+ * speculator.
  */
 import { SpecInferError } from '../core/errors.js';
 import { probeModel, type ModelProbe } from '../model/probe.js';
+import { corpusProblem } from '../speculators/corpus.js';
 import { needsTargetLogits } from '../speculators/traits.js';
 import type { SpeculatorConfig } from '../speculators/registry.js';
 import type { KeyPath } from './config-source.js';
@@ -83,12 +85,16 @@ export function checkCell(c: CellConfig, ctx: CheckContext): CellCheck {
   return { errors, lossy };
 }
 
-/** Draft models resolve and share the target's vocabulary; layer-skip fits the target's layers. */
+/** Draft models resolve and share the target's vocabulary; layer-skip fits the target's layers; retrieval corpora exist and hold text. */
 function checkModels(s: SpeculatorConfig, path: KeyPath, target: ModelProbe | undefined, ctx: CheckContext, errors: PathProblem[]): void {
   if (s.kind === 'hybrid') s.parts.forEach((p, i) => checkModels(p, [...path, 'parts', i], target, ctx, errors));
   if (s.kind === 'layer-skip' && target) {
     const problem = layerSkipProblem(target.id, target.nLayers, s.layers);
     if (problem) errors.push({ path: [...path, 'layers'], problem });
+  }
+  if (s.kind === 'retrieval' && s.corpus !== undefined) {
+    const problem = corpusProblem(s.corpus);
+    if (problem) errors.push({ path: [...path, 'corpus'], problem });
   }
   if (s.kind !== 'draft-model') return;
   s.models.forEach((ref, i) => {

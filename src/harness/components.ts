@@ -148,6 +148,7 @@ function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedMo
     createSpeculator(cfg, {
       policy: createPolicy(resolvePolicy(cfg, spec.policy), drawOptions(verifier)),
       vocabSize: targetFile.weights.config.vocabSize,
+      encode: (text) => targetFile.tokenizer.encode(text, { bos: false }),
       draftModels: async (refs) => {
         const files = await Promise.all(refs.map((r) => models.load(r)));
         for (const d of files) checkVocabulary(targetFile, d);

@@ -10,7 +10,7 @@ import { decodeSpeculative } from '../decode/speculative.js';
 import type { CellRecord } from './cell.js';
 import { buildRun, type ModelProvider, type Run } from './components.js';
 import type { CellPlan } from './plan.js';
-import type { WorkloadPrompt } from './workload.js';
+import { referenceTokens, type WorkloadPrompt } from './workload.js';
 
 /** A cell's prompts: each workload's (first promptsPerWorkload) prompts. */
 export type CellPrompts = readonly { readonly workload: string; readonly prompts: readonly WorkloadPrompt[] }[];
@@ -52,7 +52,7 @@ export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: C
 async function decodeBatch(run: Run, plan: CellPlan, batch: readonly WorkloadPrompt[], workload: string, seed: number, ctx: CellContext): Promise<CellRecord[]> {
   const c = plan.config;
   const tok = run.tokenizer;
-  const requests = batch.map((p) => ({ prompt: tok.encode(p.prompt, { bos: true }), rng: requestRng(seed, workload, p.id) }));
+  const requests = batch.map((p) => ({ prompt: tok.encode(p.prompt, { bos: true }), rng: requestRng(seed, workload, p.id), references: referenceTokens(tok, p) }));
   const { records } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
     maxTokens: c.maxTokens,
     stopTokens: [tok.bosId, tok.eosId],
@@ -68,7 +68,7 @@ async function warmUp(plan: CellPlan, prompt: WorkloadPrompt, ctx: CellContext):
   const run = await buildRun(plan.spec, ctx.models);
   try {
     const tok = run.tokenizer;
-    const requests = [{ prompt: tok.encode(prompt.prompt, { bos: true }), rng: createRng(0).fork('warm-up') }];
+    const requests = [{ prompt: tok.encode(prompt.prompt, { bos: true }), rng: createRng(0).fork('warm-up'), references: referenceTokens(tok, prompt) }];
     const c = plan.config;
     await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
       maxTokens: c.warmupTokens,

@@ -53,7 +53,7 @@ async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext
           const live: Live[] = [];
           for (const [index, e] of entries.entries()) {
             const rng = requestRng(seed, workload, batch[index].id).fork('draft');
-            live.push({ index, entry: e, session: await speculator.begin(Int32Array.from(e.promptTokens)), rng, out: [], done: false, steps: 0 });
+            live.push({ index, entry: e, session: await speculator.begin(Int32Array.from(e.promptTokens), e.referenceTokens?.map((r) => Int32Array.from(r))), rng, out: [], done: false, steps: 0 });
           }
           const got = await replayBatch(live, plan, ctx.clock);
           records.push(...got.map((r) => ({ ...r, cell: plan.info.id, workload, prompt: batch[r.request].id, seed })));

@@ -16,7 +16,7 @@ import { EMPTY_TREE } from '../tree/tree.js';
 import type { Experiment } from './load.js';
 import { ModelCache } from './model-cache.js';
 import { makeOutFileDir } from './out-dir.js';
-import { readWorkload } from './workload.js';
+import { readWorkload, referenceTokens } from './workload.js';
 
 export interface TraceHeader {
   readonly trace: 1;
@@ -30,6 +30,8 @@ export interface TraceEntry {
   readonly workload: string;
   readonly prompt: string;
   readonly promptTokens: readonly number[];
+  /** The prompt's reference documents, tokenized (absent when it has none). */
+  readonly referenceTokens?: readonly (readonly number[])[];
   /** Greedy tokens after the prompt, stop tokens included (generation cuts at them; the trace does not). */
   readonly tokens: readonly number[];
   readonly stopTokens: readonly number[];
@@ -71,7 +73,8 @@ export async function recordTrace(exp: Experiment, file: string, extra = 64, onE
         const promptTokens = tok.encode(p.prompt, { bos: true });
         const stopTokens = [tok.bosId, tok.eosId];
         const tokens = await greedy(target, promptTokens, maxTokens);
-        const entry: TraceEntry = { target: job.target, workload: job.workload, prompt: p.id, promptTokens: [...promptTokens], tokens, stopTokens, maxContext: target.info.maxContext };
+        const refs = p.references ? { referenceTokens: referenceTokens(tok, p).map((r) => [...r]) } : {};
+        const entry: TraceEntry = { target: job.target, workload: job.workload, prompt: p.id, promptTokens: [...promptTokens], ...refs, tokens, stopTokens, maxContext: target.info.maxContext };
         lines.push(JSON.stringify(entry));
         onEntry?.(entry);
       }

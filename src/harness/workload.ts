@@ -2,11 +2,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
+import type { Tokenizer } from '../model/tokenizer.js';
 import { closest } from './issues.js';
 
 export interface WorkloadPrompt {
   readonly id: string;
   readonly prompt: string;
+  /** Reference documents given with the request (LLMA): text the retrieval speculator may copy from. */
+  readonly references?: readonly string[];
 }
 
 /** experiments/workloads of this package (found from this file: dist/src/harness or src/harness). */
@@ -26,6 +29,11 @@ export function readWorkload(ref: string): WorkloadPrompt[] {
     .map((line, i) => [line.trim(), i + 1] as const)
     .filter(([line]) => line !== '')
     .map(([line, n]) => parseLine(file, line, n));
+}
+
+/** A prompt's reference documents, tokenized with the target's tokenizer (no BOS); empty when it has none. */
+export function referenceTokens(tok: Tokenizer, p: WorkloadPrompt): Int32Array[] {
+  return (p.references ?? []).map((r) => tok.encode(r, { bos: false }));
 }
 
 /** Names of the workloads in experiments/workloads. */
@@ -48,9 +56,23 @@ function parseLine(file: string, line: string, n: number): WorkloadPrompt {
   } catch (e) {
     throw new ConfigError(`${file}:${n}: not valid JSON (${(e as Error).message})`);
   }
-  const o = v as { id?: unknown; prompt?: unknown };
+  const o = v as { id?: unknown; prompt?: unknown; references?: unknown };
   if (typeof o !== 'object' || o === null || typeof o.prompt !== 'string') {
-    throw new ConfigError(`${file}:${n}: each line must be an object with a string "prompt" (and optionally "id")`);
+    throw new ConfigError(`${file}:${n}: each line must be an object with a string "prompt" (and optionally "id" and "references")`);
   }
-  return { id: typeof o.id === 'string' ? o.id : `${path.basename(file, '.jsonl')}-${n}`, prompt: o.prompt };
+  const id = typeof o.id === 'string' ? o.id : `${path.basename(file, '.jsonl')}-${n}`;
+  if (o.references === undefined) return { id, prompt: o.prompt };
+  if (!Array.isArray(o.references) || !o.references.every((r) => typeof r === 'string')) {
+    throw new ConfigError(`${file}:${n}: references: must be an array of strings (reference documents), got ${jsonKind(o.references)}`);
+  }
+  return { id, prompt: o.prompt, references: o.references };
+}
+
+/** A JSON value's kind for messages: `an array with a number`, `a string`, ... */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) {
+    const bad = v.find((r) => typeof r !== 'string');
+    return `an array with ${bad === null ? 'null' : `a ${typeof bad}`}`;
+  }
+  return v === null ? 'null' : `a ${typeof v}`;
 }

@@ -11,7 +11,7 @@ import { mergeTrees } from '../tree/builder.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { GrowContext } from '../tree/policy.js';
 import type { SamplingParams } from '../verifiers/types.js';
-import type { Speculator, SpeculatorSession, StepOutcome } from './types.js';
+import type { References, Speculator, SpeculatorSession, StepOutcome } from './types.js';
 
 export interface HybridOptions {
   readonly mode: 'merge' | 'switch';
@@ -38,9 +38,9 @@ export class HybridSpeculator implements Speculator {
     return { children, chain };
   }
 
-  async begin(prompt: Int32Array): Promise<SpeculatorSession> {
+  async begin(prompt: Int32Array, references?: References): Promise<SpeculatorSession> {
     const sessions: SpeculatorSession[] = [];
-    for (const p of this.parts) sessions.push(await p.begin(prompt));
+    for (const p of this.parts) sessions.push(await p.begin(prompt, references));
     return new HybridSession(sessions, this.opts);
   }
 

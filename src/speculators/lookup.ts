@@ -10,7 +10,7 @@ import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { CandidateSource, GrowContext, RowProposal, TreePolicy } from '../tree/policy.js';
 import type { TreeShape } from '../tree/tree.js';
 import type { SamplingParams } from '../verifiers/types.js';
-import type { Speculator, SpeculatorSession, StepOutcome } from './types.js';
+import type { References, Speculator, SpeculatorSession, StepOutcome } from './types.js';
 
 /** One request's lookup state: a candidate source over its history. */
 export interface LookupState extends CandidateSource {
@@ -62,15 +62,15 @@ export class LookupSpeculator implements Speculator {
   constructor(
     readonly kind: string,
     private readonly policy: TreePolicy,
-    private readonly open: (prompt: Int32Array) => LookupState,
+    private readonly open: (prompt: Int32Array, references: References) => LookupState,
   ) {}
 
   treeTraits(_sampling: SamplingParams): TreeTraits {
     return { children: 'deterministic', chain: this.policy.chain };
   }
 
-  async begin(prompt: Int32Array): Promise<SpeculatorSession> {
-    return new LookupSession(this.open(prompt), this.policy);
+  async begin(prompt: Int32Array, references: References = []): Promise<SpeculatorSession> {
+    return new LookupSession(this.open(prompt, references), this.policy);
   }
 
   async dispose(): Promise<void> {}

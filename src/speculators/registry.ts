@@ -14,7 +14,9 @@ import { HybridSpeculator } from './hybrid.js';
 import { LookupSpeculator } from './lookup.js';
 import { NgramState } from './ngram.js';
 import { NoSpeculator } from './none.js';
+import { readCorpus } from './corpus.js';
 import { RecycleState, RecycleTable } from './recycle.js';
+import { RetrievalIndex, RetrievalState } from './retrieval.js';
 import { SuffixCache, SuffixState } from './suffix.js';
 import { SPECULATOR_SHAPES, type SpeculatorConfig } from './schema.js';
 import type { Speculator } from './types.js';
@@ -28,6 +30,7 @@ export {
   type NgramConfig,
   type NoneConfig,
   type RecycleConfig,
+  type RetrievalConfig,
   type SpeculatorConfig,
   type SuffixConfig,
 } from './schema.js';
@@ -35,7 +38,7 @@ export {
 export type SpeculatorKind = SpeculatorConfig['kind'];
 export type SpeculatorConfigOf<K extends SpeculatorKind> = Extract<SpeculatorConfig, { kind: K }>;
 
-export const SPECULATOR_KINDS: readonly SpeculatorKind[] = ['none', 'draft-model', 'layer-skip', 'ngram', 'suffix', 'recycle', 'hybrid'];
+export const SPECULATOR_KINDS: readonly SpeculatorKind[] = ['none', 'draft-model', 'layer-skip', 'ngram', 'suffix', 'retrieval', 'recycle', 'hybrid'];
 
 /** Defaults of every option, per kind: each schema's defaults (schema.ts; `models` and `parts` must then be given). */
 export const SPECULATOR_DEFAULTS: { readonly [K in SpeculatorKind]: SpeculatorConfigOf<K> } = {
@@ -44,6 +47,7 @@ export const SPECULATOR_DEFAULTS: { readonly [K in SpeculatorKind]: SpeculatorCo
   'layer-skip': defaultsOf('layer-skip'),
   ngram: defaultsOf('ngram'),
   suffix: defaultsOf('suffix'),
+  retrieval: defaultsOf('retrieval'),
   recycle: defaultsOf('recycle'),
   hybrid: defaultsOf('hybrid'),
 };
@@ -60,6 +64,7 @@ export function defaultPolicy(cfg: SpeculatorConfig): PolicyConfig {
     case 'ngram': // the best continuation of each of maxBranches matches
       return policyConfig('static', { expansion: [Math.max(1, cfg.maxBranches), ...Array.from({ length: Math.max(0, cfg.maxTokens - 1) }, () => 1)] });
     case 'suffix': // SuffixDecoding: greedy best-first by path probability
+    case 'retrieval':
       return policyConfig('dynamic', { depth: Math.max(1, cfg.maxDepth), topK: 8, beam: 0, minProb: 0 });
     case 'recycle': // breadth-first over the table, narrowing with depth (measured best of a few on stories260K)
       return policyConfig('static', { expansion: [4, 2, 2, 1, 1, 1, 1, 1, 1, 1].map((w) => Math.max(1, Math.min(w, cfg.k))) });
@@ -85,6 +90,8 @@ export interface SpeculatorDeps {
   readonly policy: TreePolicy;
   /** The target's vocabulary size. */
   readonly vocabSize: number;
+  /** Text as the target's token ids (its tokenizer, no BOS). */
+  encode(text: string): Int32Array;
   /** Engine models of draft references (vocabulary already checked). */
   draftModels(refs: readonly string[]): Promise<Model[]>;
   /** The target's first `layers` layers as an engine model sharing its weights. */
@@ -107,6 +114,10 @@ const FACTORIES: { readonly [K in SpeculatorKind]: (cfg: SpeculatorConfigOf<K>, 
   suffix: async (c, d) => {
     const cache = new SuffixCache(c);
     return new LookupSpeculator('suffix', d.policy, (prompt) => new SuffixState(c, cache, prompt));
+  },
+  retrieval: async (c, d) => {
+    const index = new RetrievalIndex(c, c.corpus === undefined ? [] : readCorpus(c.corpus).map((doc) => d.encode(doc)));
+    return new LookupSpeculator('retrieval', d.policy, (prompt, refs) => new RetrievalState(c, index, prompt, refs));
   },
   recycle: async (c, d) => {
     const table = new RecycleTable(d.vocabSize, c.k);

@@ -53,6 +53,18 @@ export const SPECULATOR_SHAPES = {
     maxCachedRequests: count.default(256).describe('Earlier outputs kept in the global suffix tree (oldest evicted first).'),
     policy,
   },
+  retrieval: {
+    kind: z.literal('retrieval'),
+    corpus: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Corpus file indexed once per run: plain text (documents separated by blank lines) or .jsonl (one {"text": ...} per line); path from the working directory. Absent: only the requests\' references.'),
+    maxDepth: positiveInt.default(24).describe('Longest suffix matched (depth of the suffix trees), tokens.'),
+    maxSpecFactor: z.number().min(0).default(4).describe('Tree size cap: maxSpecFactor * (root match length) nodes.'),
+    minTokenProb: z.number().min(0).max(1).default(0.1).describe('Skip nodes whose estimated path probability is below this.'),
+    policy,
+  },
   recycle: {
     kind: z.literal('recycle'),
     k: positiveInt.default(8).describe("Width of the adjacency table (the target's top-k kept per token)."),
@@ -92,6 +104,10 @@ const suffixSchema = z
   .strictObject(SPECULATOR_SHAPES.suffix)
   .describe('SuffixDecoding: a per-request suffix tree over prompt + output and a global one over earlier outputs.');
 
+const retrievalSchema = z
+  .strictObject(SPECULATOR_SHAPES.retrieval)
+  .describe("Retrieval (LLMA, NEST): copies continuations of the context's longest suffix from a corpus and the request's reference documents (suffix trees).");
+
 const recycleSchema = z
   .strictObject(SPECULATOR_SHAPES.recycle)
   .describe("Token recycling: the target's top-k after each token, from every target forward (needs the target's logits: not replayable).");
@@ -103,7 +119,7 @@ const hybridSchema = z
 
 /** Any speculator, selected by `kind`. */
 export const speculatorSchema: z.ZodType<SpeculatorConfig, SpeculatorInput> = z
-  .discriminatedUnion('kind', [noneSchema, draftModelSchema, layerSkipSchema, ngramSchema, suffixSchema, recycleSchema, hybridSchema])
+  .discriminatedUnion('kind', [noneSchema, draftModelSchema, layerSkipSchema, ngramSchema, suffixSchema, retrievalSchema, recycleSchema, hybridSchema])
   .meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' });
 
 export type NoneConfig = z.output<typeof noneSchema>;
@@ -111,9 +127,17 @@ export type DraftModelConfig = z.output<typeof draftModelSchema>;
 export type LayerSkipConfig = z.output<typeof layerSkipSchema>;
 export type NgramConfig = z.output<typeof ngramSchema>;
 export type SuffixConfig = z.output<typeof suffixSchema>;
+export type RetrievalConfig = z.output<typeof retrievalSchema>;
 export type RecycleConfig = z.output<typeof recycleSchema>;
 
-type Leaf = typeof noneSchema | typeof draftModelSchema | typeof layerSkipSchema | typeof ngramSchema | typeof suffixSchema | typeof recycleSchema;
+type Leaf =
+  | typeof noneSchema
+  | typeof draftModelSchema
+  | typeof layerSkipSchema
+  | typeof ngramSchema
+  | typeof suffixSchema
+  | typeof retrievalSchema
+  | typeof recycleSchema;
 
 /**
  * A hybrid's config. Written out because the schema is recursive (TypeScript

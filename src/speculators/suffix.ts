@@ -15,8 +15,9 @@
  */
 import type { GrowContext, RowProposal } from '../tree/policy.js';
 import type { TreeShape } from '../tree/tree.js';
-import { NO_PROPOSAL, type LookupState } from './lookup.js';
+import type { LookupState } from './lookup.js';
 import { SuffixTrie } from './suffix-tree.js';
+import { checkSpecLimits, deepestMatch, deepestProposal, specLimits, TrieRows } from './trie-match.js';
 import type { StepOutcome } from './types.js';
 
 export interface SuffixOptions {
@@ -36,8 +37,7 @@ export class SuffixCache {
   private readonly outputs: Int32Array[] = [];
 
   constructor(private readonly opts: SuffixOptions) {
-    if (!(opts.maxSpecFactor >= 0)) throw new RangeError(`suffix: maxSpecFactor must be >= 0, got ${opts.maxSpecFactor}`);
-    if (!(opts.minTokenProb >= 0 && opts.minTokenProb <= 1)) throw new RangeError(`suffix: minTokenProb must be in [0, 1], got ${opts.minTokenProb}`);
+    checkSpecLimits('suffix', opts);
     if (!Number.isInteger(opts.maxCachedRequests) || opts.maxCachedRequests < 0) {
       throw new RangeError(`suffix: maxCachedRequests must be an integer >= 0, got ${opts.maxCachedRequests}`);
     }
@@ -57,20 +57,16 @@ export class SuffixCache {
   }
 }
 
-/** Match states of one row in the request tree and the global tree. */
-interface RowMatch {
-  readonly local: number;
-  readonly global: number;
-}
-
 export class SuffixState implements LookupState {
   readonly proposerId = 'suffix';
   private readonly local: SuffixTrie;
+  /** The request tree, then the global tree. */
+  private readonly tries: readonly SuffixTrie[];
+  private readonly rows: TrieRows;
   private readonly history: number[] = [];
   private cursor = 0; // node of the history's longest suffix in the request tree
   private globalState = 0;
   private globalVersion = -1;
-  private rows: RowMatch[] = [];
   private readonly promptLength: number;
 
   constructor(
@@ -79,16 +75,18 @@ export class SuffixState implements LookupState {
     prompt: Int32Array,
   ) {
     this.local = new SuffixTrie(opts.maxDepth);
+    this.tries = [this.local, cache.trie];
+    this.rows = new TrieRows(this.tries);
     this.promptLength = prompt.length;
     for (const t of prompt) this.append(t);
   }
 
   async propose(tree: TreeShape, rows: readonly number[]): Promise<readonly RowProposal[]> {
-    return rows.map((row) => this.proposal(this.rowMatch(tree, row)));
+    return rows.map((row) => deepestProposal(this.tries, this.rows.at(tree, row, () => this.rootMatch())));
   }
 
   reset(): void {
-    this.rows = [];
+    this.rows.reset();
   }
 
   observe(outcome: StepOutcome): void {
@@ -96,13 +94,11 @@ export class SuffixState implements LookupState {
   }
 
   matchLength(): number {
-    const m = this.rootMatch();
-    return Math.max(this.local.depth(this.local.continuation(m.local)), this.cache.trie.depth(this.cache.trie.continuation(m.global)));
+    return deepestMatch(this.tries, this.rootMatch());
   }
 
   limits(ctx: GrowContext): GrowContext {
-    const cap = Math.floor(this.opts.maxSpecFactor * this.matchLength() + 1e-9);
-    return { ...ctx, maxNodes: Math.min(ctx.maxNodes, cap), minProb: Math.max(ctx.minProb ?? 0, this.opts.minTokenProb) };
+    return specLimits(ctx, this.opts, this.matchLength());
   }
 
   end(): void {
@@ -115,43 +111,13 @@ export class SuffixState implements LookupState {
     if (this.globalVersion === this.cache.trie.version) this.globalState = this.cache.trie.advance(this.globalState, t);
   }
 
-  /** Row 0's match states; the global one is recomputed when the global tree changed. */
-  private rootMatch(): RowMatch {
+  /** Row 0's match states (request tree, global tree); the global one is recomputed when the global tree changed. */
+  private rootMatch(): readonly number[] {
     const g = this.cache.trie;
     if (this.globalVersion !== g.version) {
       this.globalState = g.match(this.history);
       this.globalVersion = g.version;
     }
-    return { local: this.cursor, global: this.globalState };
-  }
-
-  /** Match states of every row up to `row` (each from its parent's, one advance per tree). */
-  private rowMatch(tree: TreeShape, row: number): RowMatch {
-    if (this.rows.length === 0) this.rows.push(this.rootMatch());
-    for (let r = this.rows.length; r <= row; r++) {
-      const parent = this.rows[tree.parents[r - 1] + 1];
-      const t = tree.tokens[r - 1];
-      this.rows.push({ local: this.local.advance(parent.local, t), global: this.cache.trie.advance(parent.global, t) });
-    }
-    return this.rows[row];
-  }
-
-  private proposal(m: RowMatch): RowProposal {
-    const g = this.cache.trie;
-    const a = this.local.continuation(m.local);
-    const b = g.continuation(m.global);
-    const la = this.local.depth(a);
-    const lb = g.depth(b);
-    if (Math.max(la, lb) === 0) return NO_PROPOSAL;
-    const counts = new Map<number, number>();
-    let total = 0;
-    for (const [trie, v, use] of [[this.local, a, la >= lb], [g, b, lb >= la]] as const) {
-      if (!use) continue;
-      const c = trie.continuations(v);
-      c.tokens.forEach((t, i) => counts.set(t, (counts.get(t) ?? 0) + c.counts[i]));
-      total += c.total;
-    }
-    const ranked = [...counts].sort((x, y) => y[1] - x[1] || x[0] - y[0]);
-    return { kind: 'ranked', tokens: ranked.map((e) => e[0]), probs: ranked.map((e) => e[1] / total) };
+    return [this.cursor, this.globalState];
   }
 }

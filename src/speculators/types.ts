@@ -3,6 +3,9 @@ import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { GrowContext } from '../tree/policy.js';
 import type { SamplingParams } from '../verifiers/types.js';
 
+/** A request's reference documents (token ids of the target's tokenizer, no BOS), in the workload's order. */
+export type References = readonly Int32Array[];
+
 /** What a speculator learns after a step: the verified tree and what the target emitted. */
 export interface StepOutcome {
   readonly tree: DraftTree;
@@ -37,7 +40,11 @@ export interface Speculator {
    * exactness with it before a run.
    */
   treeTraits(sampling: SamplingParams): TreeTraits;
-  /** Starts a request whose tokens so far are `prompt` (BOS first). */
-  begin(prompt: Int32Array): Promise<SpeculatorSession>;
+  /**
+   * Starts a request whose tokens so far are `prompt` (BOS first), with the
+   * reference documents given with it (LLMA; each tokenized with the
+   * target's tokenizer, no BOS; none when absent).
+   */
+  begin(prompt: Int32Array, references?: References): Promise<SpeculatorSession>;
   dispose(): Promise<void>;
 }

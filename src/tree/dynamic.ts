@@ -13,6 +13,13 @@ export interface DynamicOptions extends DrawOptions {
   readonly beam: number;
   /** Candidates whose path probability is below this are dropped (also ctx.minProb, whichever is larger). */
   readonly minProb: number;
+  /**
+   * 'level': expand the newest level's best `beam` nodes per round (EAGLE-2).
+   * 'best-first': one global heap over every unexpanded node (SpecExec):
+   * each round expands the best `beam` of them that can still enter the top
+   * ctx.maxNodes (0 = all such), whatever their level.
+   */
+  readonly search: 'level' | 'best-first';
 }
 
 /** A candidate node: its parent (pool index, -1 = the root), token and estimated path probability. */
@@ -20,6 +27,8 @@ interface Cand {
   readonly parent: number;
   readonly token: number;
   readonly prob: number;
+  /** Level (1 = a child of the root). */
+  readonly depth: number;
   /** Row in the expansion tree once expanded, else -1. */
   row: number;
   /** Its children as drawn when expanded without replacement (every draw, kept or not), else null. */
@@ -27,15 +36,18 @@ interface Cand {
 }
 
 /**
- * Dynamic tree (EAGLE-2 style, SPEC section 4). Expansion: level by level,
- * the `beam` best nodes of the newest level (by path probability = product
- * of the candidates' probabilities from the root) each get their `topK`
- * candidates. Reranking: of all candidates generated, the tree keeps the
+ * Dynamic tree (EAGLE-2 style, SPEC section 4). Expansion (search 'level'):
+ * level by level, the `beam` best nodes of the newest level (by path
+ * probability = product of the candidates' probabilities from the root)
+ * each get their `topK` candidates. Search 'best-first' (SpecExec): rounds
+ * expand the `beam` best unexpanded nodes of any level that can still enter
+ * the top-M, so only nodes of the final tree (bar ties) are expanded. Reranking: of all candidates generated, the tree keeps the
  * best ctx.maxNodes by path probability (ties: earlier first). A child's
  * probability never exceeds its parent's, so the kept set is closed under
  * ancestors. With beam >= budget this is exactly the greedy best-first tree
- * (the top-M nodes overall), e.g. SuffixDecoding's tree growth. Expansion
- * stops early once no frontier node can enter the top-M any more.
+ * (the top-M nodes overall), e.g. SuffixDecoding's tree growth, as is
+ * 'best-first' with any beam. Expansion stops once no node that could
+ * enter the top-M is left to expand.
  * Children are deterministic (q = null), or with withoutReplacement at
  * temperature > 0 the topK are drawn without replacement from q (ranked by
  * path probability as above; the dropped draws stay recorded, so RSD still
@@ -51,6 +63,7 @@ export class DynamicPolicy implements TreePolicy {
     if (!Number.isInteger(opts.topK) || opts.topK < 1) throw new RangeError(`dynamic policy: topK must be a positive integer, got ${opts.topK}`);
     if (!Number.isInteger(opts.beam) || opts.beam < 0) throw new RangeError(`dynamic policy: beam must be an integer >= 0, got ${opts.beam}`);
     if (!(opts.minProb >= 0 && opts.minProb <= 1)) throw new RangeError(`dynamic policy: minProb must be in [0, 1], got ${opts.minProb}`);
+    if (opts.search !== 'level' && opts.search !== 'best-first') throw new RangeError(`dynamic policy: search must be 'level' or 'best-first', got ${String(opts.search)}`);
     this.depth = opts.depth;
   }
 
@@ -59,35 +72,81 @@ export class DynamicPolicy implements TreePolicy {
   }
 
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
-    const distinct = this.childMode(ctx.sampling) === 'distinct';
-    const root: Cand = { parent: -1, token: -1, prob: 1, row: 0, drawn: null };
-    const budget = ctx.maxNodes;
-    const beam = this.opts.beam === 0 ? budget : this.opts.beam;
-    const minProb = Math.max(this.opts.minProb, ctx.minProb ?? 0);
-    const expanded = new DraftTreeBuilder([source.proposerId]); // only nodes whose candidates were asked for
-    const pool: Cand[] = [];
-    let frontier: number[] = [-1]; // pool indices to expand (-1 = the root)
-    const levels = Math.min(this.depth, ctx.maxDepth);
-    for (let level = 0; level < levels && frontier.length > 0 && budget > 0; level++) {
-      const rows = frontier.map((i) => (i < 0 ? 0 : expandRow(expanded, pool, i)));
-      const proposals = await source.propose(expanded.shape(), rows);
-      const fresh: number[] = [];
-      frontier.forEach((parent, j) => {
-        const at = parent < 0 ? root : pool[parent];
-        const c = childCandidates(proposals[j], this.opts.topK, ctx.sampling, distinct, ctx.rng);
-        if (c.q !== null) at.drawn = c;
-        c.tokens.forEach((token, r) => {
-          const prob = at.prob * c.probs[r];
-          if (prob < minProb || prob <= 0) return;
-          fresh.push(pool.length);
-          pool.push({ parent, token, prob, row: -1, drawn: null });
-        });
-      });
-      frontier = bestOf(pool, fresh, beam);
-      if (frontier.length > 0 && pool.length >= budget && pool[frontier[0]].prob <= kthBest(pool, budget)) break;
-    }
-    return rerank(source.proposerId, pool, budget, root.drawn);
+    const g: Growth = {
+      distinct: this.childMode(ctx.sampling) === 'distinct',
+      root: { parent: -1, token: -1, prob: 1, depth: 0, row: 0, drawn: null },
+      source,
+      ctx,
+      expanded: new DraftTreeBuilder([source.proposerId]), // only nodes whose candidates were asked for
+      pool: [],
+      budget: ctx.maxNodes,
+      beam: this.opts.beam === 0 ? ctx.maxNodes : this.opts.beam,
+      minProb: Math.max(this.opts.minProb, ctx.minProb ?? 0),
+      levels: Math.min(this.depth, ctx.maxDepth),
+    };
+    if (g.budget > 0 && g.levels > 0) await (this.opts.search === 'best-first' ? this.bestFirst(g) : this.byLevel(g));
+    return rerank(source.proposerId, g.pool, g.budget, g.root.drawn);
   }
+
+  /** Level by level: the newest level's `beam` best nodes are expanded; stops once none can enter the top-M. */
+  private async byLevel(g: Growth): Promise<void> {
+    let frontier: number[] = [-1]; // pool indices to expand (-1 = the root)
+    for (let level = 0; level < g.levels && frontier.length > 0; level++) {
+      frontier = bestOf(g.pool, await this.expand(g, frontier), g.beam);
+      if (frontier.length > 0 && g.pool.length >= g.budget && g.pool[frontier[0]].prob <= kthBest(g.pool, g.budget)) break;
+    }
+  }
+
+  /** Global heap: each round the `beam` best unexpanded nodes above the top-M threshold, any level. */
+  private async bestFirst(g: Growth): Promise<void> {
+    const open = new Set(await this.expand(g, [-1])); // unexpanded pool indices
+    for (;;) {
+      const floor = g.pool.length >= g.budget ? kthBest(g.pool, g.budget) : 0;
+      const eligible = [...open].filter((i) => g.pool[i].prob > floor && g.pool[i].depth < g.levels);
+      const batch = bestOf(g.pool, eligible, g.beam);
+      if (batch.length === 0) return;
+      for (const i of batch) open.delete(i);
+      for (const i of await this.expand(g, batch)) open.add(i);
+    }
+  }
+
+  /** Asks for the candidates of `frontier` (pool indices; -1 = the root) in one call; returns the new pool indices. */
+  private async expand(g: Growth, frontier: readonly number[]): Promise<number[]> {
+    const rows = frontier.map((i) => (i < 0 ? 0 : expandRow(g.expanded, g.pool, i)));
+    const proposals = await g.source.propose(g.expanded.shape(), rows);
+    const fresh: number[] = [];
+    frontier.forEach((parent, j) => {
+      const base = parent < 0 ? g.root : g.pool[parent];
+      const c = childCandidates(proposals[j], this.opts.topK, g.ctx.sampling, g.distinct, g.ctx.rng);
+      if (c.q !== null) base.drawn = c;
+      c.tokens.forEach((token, r) => {
+        const prob = base.prob * c.probs[r];
+        if (prob < g.minProb || prob <= 0) return;
+        fresh.push(g.pool.length);
+        g.pool.push({ parent, token, prob, depth: base.depth + 1, row: -1, drawn: null });
+      });
+    });
+    return fresh;
+  }
+}
+
+/** One grow() call's state. */
+interface Growth {
+  /** Children drawn without replacement (RSD) rather than the deterministic top-k. */
+  readonly distinct: boolean;
+  /** The root as a pool-less candidate (its drawn children are recorded on row 0). */
+  readonly root: Cand;
+  readonly source: CandidateSource;
+  readonly ctx: GrowContext;
+  readonly expanded: DraftTreeBuilder;
+  readonly pool: Cand[];
+  /** Nodes kept (ctx.maxNodes). */
+  readonly budget: number;
+  /** Nodes expanded per round. */
+  readonly beam: number;
+  readonly minProb: number;
+  /** Deepest level. */
+  readonly levels: number;
 }
 
 /** Adds pool node i (its parent is already expanded) to the expansion tree; returns its row. */

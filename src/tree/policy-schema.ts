@@ -35,8 +35,14 @@ export const POLICY_SHAPES = {
     kind: z.literal('dynamic'),
     depth: positiveInt.default(8).describe('Levels to expand at most.'),
     topK: positiveInt.default(4).describe('Candidates below each expanded node.'),
-    beam: z.number().int().min(0).default(8).describe('Best nodes of each level expanded further (0 = the node budget: exact best-first).'),
+    beam: z.number().int().min(0).default(8).describe("Nodes expanded per round: the newest level's best (search 'level'; 0 = the node budget: exact best-first) or the best unexpanded nodes of any level (search 'best-first'; 0 = all that can enter the tree)."),
     minProb: probability.default(0).describe('Drop candidates whose path probability is below this.'),
+    search: z
+      .enum(['level', 'best-first'])
+      .default('level')
+      .describe(
+        "'level': expand the newest level's best `beam` nodes per round (EAGLE-2); 'best-first': a global heap, each round the `beam` best unexpanded nodes of any level that can still enter the top maxNodes (SpecExec).",
+      ),
   },
   'p-split': {
     kind: z.literal('p-split'),

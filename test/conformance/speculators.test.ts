@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import path from 'node:path';
 import type { EngineModel } from '../../src/engine/model.js';
 import { buildRun, type RunSpec } from '../../src/harness/components.js';
+import { workloadsDir } from '../../src/harness/workload.js';
 import { loadModel } from '../../src/model/models.js';
 import { summarize } from '../../src/report/metrics.js';
 import { speculatorConfig, type SpeculatorConfig } from '../../src/speculators/registry.js';
@@ -22,6 +24,8 @@ interface Combo {
 
 const SSM_S = speculatorConfig('draft-model', { models: ['stories260K-ssm-s'] });
 const SSM_M = speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] });
+/** The corpus of the retell workload: stories260K's own stories. */
+const STORIES = path.resolve(workloadsDir(), '../corpora/stories260K-stories.txt');
 /** A latency curve in the shape of results/bench/engine.json (stories260K, 1 thread), inlined. */
 const FORWARD_MS = { 1: 0.35, 2: 0.36, 4: 0.3, 8: 0.38, 16: 0.4, 32: 0.58, 64: 0.94 };
 
@@ -31,6 +35,7 @@ const COMBOS: readonly Combo[] = [
   { name: 'ngram, chain of 6', speculator: speculatorConfig('ngram'), policy: policyConfig('chain', { depth: 6 }), batchSize: 4, above: 1.2 },
   { name: 'suffix, its default tree (best-first by probability)', speculator: speculatorConfig('suffix'), batchSize: 1, above: 1.2 },
   { name: 'suffix, p-split', speculator: speculatorConfig('suffix'), policy: policyConfig('p-split'), batchSize: 1, above: 1.2 },
+  { name: 'retrieval over the stories corpus, its default tree (best-first by probability)', speculator: speculatorConfig('retrieval', { corpus: STORIES }), batchSize: 4, above: 1.2 },
   { name: 'recycle, its default tree (BFS over the table)', speculator: speculatorConfig('recycle'), batchSize: 1, above: 1.2 },
   { name: 'recycle, sequoia', speculator: speculatorConfig('recycle'), policy: policyConfig('sequoia'), batchSize: 4, above: 1.2 },
   { name: 'layer-skip L=2, static <1,1,3,1,1,1,1,1>', speculator: speculatorConfig('layer-skip', { layers: 2 }), batchSize: 1, above: 1 },

@@ -57,7 +57,7 @@ describe('experiment files: validation errors name the file, the line and the ke
 
   it('unknown kinds and enum values, with a suggestion', () => {
     expect(problems(yaml().replace('draft-model', 'draft-modle'))).to.deep.equal([
-      `${FILE}:2: speculator.kind: unknown kind 'draft-modle'; expected one of none, draft-model, layer-skip, ngram, suffix, recycle, hybrid (did you mean 'draft-model'?)`,
+      `${FILE}:2: speculator.kind: unknown kind 'draft-modle'; expected one of none, draft-model, layer-skip, ngram, suffix, retrieval, recycle, hybrid (did you mean 'draft-model'?)`,
     ]);
     expect(problems(yaml('verifier: {kind: msss}'))).to.deep.equal([`${FILE}:5: verifier.kind: 'msss' is not one of greedy, mss, ns, rsd, sequence (did you mean 'mss'?)`]);
   });
@@ -130,7 +130,7 @@ describe('experiment files: validation errors name the file, the line and the ke
   });
 
   it('an unknown workload name: a "did you mean" and the known names', () => {
-    const known = "known workloads: dialogue, instructions, repetitive, story-openings \\(in .*\\), or give a \\.jsonl path";
+    const known = "known workloads: dialogue, instructions, repetitive, retell, story-openings \\(in .*\\), or give a \\.jsonl path";
     expect(problems(yaml().replace('workload: story-openings', 'workload: story-opening'))).to.have.length(1);
     expect(problems(yaml().replace('workload: story-openings', 'workload: story-opening'))[0]).to.match(
       new RegExp(`^exp\\.yaml:3: workload: workload 'story-opening' not found \\(did you mean 'story-openings'\\?\\); ${known}$`),

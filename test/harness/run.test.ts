@@ -166,6 +166,32 @@ sweep:
     expect(untimed(got)).to.deep.equal(untimed(steps(real)));
   });
 
+  it('replay of retrieval on the retell workload: the trace keeps the references, the records equal a real run', async () => {
+    const corpus = path.resolve('experiments/corpora/stories260K-stories.txt');
+    const text = `target: stories260K
+workload: retell
+promptsPerWorkload: 2
+maxTokens: 32
+seeds: [1]
+baseline: false
+warmupTokens: 0
+sweep:
+  speculator:
+    - {kind: retrieval}
+    - {kind: retrieval, corpus: ${corpus}}
+`;
+    const exp = loadExperiment(configFile(text, 'replay-retrieval.yaml'), { replay: true });
+    const real = tmp('real');
+    await runExperiment(exp, { out: real, report: false });
+    const traceFile = path.join(tmp('trace'), 'trace.jsonl');
+    expect(await recordTrace(exp, traceFile)).to.equal(2);
+    expect(readTrace(traceFile).get('stories260K', 'retell', 'retell-00')?.referenceTokens).to.have.length(1);
+    const replayed = tmp('replayed');
+    await runExperiment(exp, { out: replayed, report: false, measure: replayMeasure(readTrace(traceFile)) });
+    expect(untimed(steps(replayed))).to.deep.equal(untimed(steps(real)));
+    expect(steps(real).some((r) => r.accepted > 0)).to.equal(true);
+  });
+
   it('topk-agreement: per request, how often the target token is in the draft top-k (nested in k), with its report', async () => {
     const text = `target: stories260K
 speculator: {kind: draft-model, models: [stories260K-ssm-m]}

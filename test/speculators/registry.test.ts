@@ -19,6 +19,7 @@ function deps(cfg: SpeculatorConfig): SpeculatorDeps {
   const d: SpeculatorDeps = {
     policy: createPolicy(resolvePolicy(cfg, undefined)),
     vocabSize: 16,
+    encode: (text) => Int32Array.from(text, (ch) => ch.charCodeAt(0) % 16),
     draftModels: async (): Promise<Model[]> => {
       throw new Error('no models here');
     },
@@ -37,7 +38,7 @@ describe('speculator registry', () => {
   });
 
   it('builds the model-free kinds and a hybrid of them, with their kind and deterministic children', async () => {
-    for (const kind of ['none', 'ngram', 'suffix', 'recycle'] as const) {
+    for (const kind of ['none', 'ngram', 'suffix', 'retrieval', 'recycle'] as const) {
       const cfg = speculatorConfig(kind);
       const s = await createSpeculator(cfg, deps(cfg));
       expect(s.kind).to.equal(kind);
@@ -47,9 +48,10 @@ describe('speculator registry', () => {
     expect((await createSpeculator(hybrid, deps(hybrid))).treeTraits(GREEDY)).to.deep.equal({ children: 'deterministic', chain: false });
   });
 
-  it('default policies: ngram <maxBranches, 1 x (maxTokens - 1)>, suffix best-first, models static <1,1,3,1,1,1,1,1>', () => {
+  it('default policies: ngram <maxBranches, 1 x (maxTokens - 1)>, suffix and retrieval best-first, models static <1,1,3,1,1,1,1,1>', () => {
     expect(defaultPolicy(speculatorConfig('ngram', { maxBranches: 3, maxTokens: 4 }))).to.deep.equal(policyConfig('static', { expansion: [3, 1, 1, 1] }));
     expect(defaultPolicy(speculatorConfig('suffix', { maxDepth: 16 }))).to.deep.include({ kind: 'dynamic', depth: 16, beam: 0 });
+    expect(defaultPolicy(speculatorConfig('retrieval', { maxDepth: 12 }))).to.deep.include({ kind: 'dynamic', depth: 12, beam: 0 });
     expect(defaultPolicy(speculatorConfig('draft-model'))).to.deep.equal(policyConfig('static'));
   });
 
@@ -67,6 +69,8 @@ describe('speculator registry', () => {
       speculatorConfig('ngram', { maxTokens: 0 }),
       speculatorConfig('suffix', { maxDepth: 0 }),
       speculatorConfig('suffix', { minTokenProb: 2 }),
+      speculatorConfig('retrieval', { maxDepth: 0 }),
+      speculatorConfig('retrieval', { maxSpecFactor: -1 }),
       speculatorConfig('recycle', { k: 0 }),
       speculatorConfig('hybrid', { parts: [] }),
       speculatorConfig('draft-model', { models: [] }),

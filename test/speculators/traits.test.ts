@@ -20,6 +20,7 @@ const CASES: { name: string; speculator: SpeculatorConfig; policy?: PolicyConfig
   { name: 'layer-skip chain', speculator: speculatorConfig('layer-skip', { layers: 2 }), policy: CHAIN },
   { name: 'ngram', speculator: speculatorConfig('ngram') },
   { name: 'suffix chain', speculator: speculatorConfig('suffix'), policy: CHAIN },
+  { name: 'retrieval (references only)', speculator: speculatorConfig('retrieval') },
   { name: 'recycle', speculator: speculatorConfig('recycle') },
   { name: 'hybrid merge of SSM and suffix', speculator: speculatorConfig('hybrid', { parts: [SSM, speculatorConfig('suffix')] }) },
   { name: 'hybrid switch of chains', speculator: speculatorConfig('hybrid', { mode: 'switch', parts: [SSM, speculatorConfig('ngram')] }), policy: CHAIN },

@@ -105,14 +105,34 @@ describe('dynamic policy (EAGLE-2 style: expand the best N per level, keep the b
   for (const c of cases) {
     it(c.name, async () => {
       const src = scriptedSource(SCRIPT);
-      const tree = await new DynamicPolicy({ depth: 8, topK: c.topK, beam: c.beam, minProb: 0 }).grow(src, ctx(c.maxNodes));
+      const tree = await new DynamicPolicy({ depth: 8, topK: c.topK, beam: c.beam, minProb: 0, search: 'level' }).grow(src, ctx(c.maxNodes));
       expect(pairs(tree)).to.deep.equal(c.want);
       expect(src.calls).to.deep.equal(c.calls);
     });
   }
 
+  it('best-first (SpecExec): one global heap; expands only nodes that can enter the top-M, any level', async () => {
+    // budget 4, beam 1: root -> 1 .6, 2 .3, 3 .1; pop 1 -> 4 .3, 5 .3 (floor = 4th best = .3 now);
+    // 2, 4, 5 (.3) cannot beat .3: stop. Level search with beam 0 would also expand 2 and 3.
+    const src = scriptedSource(SCRIPT);
+    const tree = await new DynamicPolicy({ depth: 8, topK: 3, beam: 1, minProb: 0, search: 'best-first' }).grow(src, ctx(4));
+    expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [4, 0], [5, 0]]);
+    expect(src.calls).to.deep.equal([[0], [1]]);
+  });
+
+  it('best-first keeps the same tree as exact level search (beam 0), with fewer expansions', async () => {
+    for (const budget of [1, 3, 5, 6, 7]) {
+      const level = scriptedSource(SCRIPT);
+      const best = scriptedSource(SCRIPT);
+      const a = await new DynamicPolicy({ depth: 8, topK: 3, beam: 0, minProb: 0, search: 'level' }).grow(level, ctx(budget));
+      const b = await new DynamicPolicy({ depth: 8, topK: 3, beam: 2, minProb: 0, search: 'best-first' }).grow(best, ctx(budget));
+      expect(pairs(b), `budget ${budget}`).to.deep.equal(pairs(a));
+      expect(best.calls.flat().length, `budget ${budget}`).to.be.at.most(level.calls.flat().length);
+    }
+  });
+
   it('minProb drops nodes below the path probability floor', async () => {
-    const tree = await new DynamicPolicy({ depth: 8, topK: 3, beam: 0, minProb: 0.3 }).grow(scriptedSource(SCRIPT), ctx(64));
+    const tree = await new DynamicPolicy({ depth: 8, topK: 3, beam: 0, minProb: 0.3, search: 'level' }).grow(scriptedSource(SCRIPT), ctx(64));
     expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [4, 0], [5, 0], [6, 1]]);
   });
 });
