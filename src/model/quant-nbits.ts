@@ -48,12 +48,15 @@ export function nbitsOperands(m: QuantMatrix): NBitsOperands {
 export type NBitsAccuracy = 0 | 4;
 export const DEFAULT_NBITS_ACCURACY: NBitsAccuracy = 4;
 
-/** x [.., K] -> x W^T [.., N] with W quantized, as one MatMulNBits node; `name` prefixes its initializers. */
-export function nbitsLinear(g: GraphBuilder, x: string, w: QuantMatrix, name: string, accuracy: NBitsAccuracy = DEFAULT_NBITS_ACCURACY): string {
+/**
+ * Adds W's MatMulNBits operands to the graph (initializers `<name>.qweight`,
+ * `<name>.scales`); returns x [.., K] -> x W^T [.., N], one MatMulNBits node per call.
+ */
+export function nbitsWeight(g: GraphBuilder, w: QuantMatrix, name: string, accuracy: NBitsAccuracy = DEFAULT_NBITS_ACCURACY): (x: string) => string {
   const o = nbitsOperands(w);
   const blocks = o.k / NBITS_BLOCK;
   const b = g.bytes(`${name}.qweight`, o.b, [o.n, blocks, o.b.length / (o.n * blocks)]);
   const scales = g.weight(`${name}.scales`, o.scales, [o.n * blocks]);
   const attrs = { K: o.k, N: o.n, bits: o.bits, block_size: NBITS_BLOCK, accuracy_level: accuracy };
-  return g.op1('com.microsoft:MatMulNBits', [x, b, scales], attrs);
+  return (x) => g.op1('com.microsoft:MatMulNBits', [x, b, scales], attrs);
 }

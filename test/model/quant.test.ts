@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { floatData, floatTensor, OrtSession } from '../../src/engine/ort.js';
 import { GraphBuilder } from '../../src/model/onnx-graph.js';
 import { BLOCK_BYTES, dequantize, quantize, type QuantType } from '../../src/model/quant.js';
-import { nbitsLinear, type NBitsAccuracy } from '../../src/model/quant-nbits.js';
+import { nbitsWeight, type NBitsAccuracy } from '../../src/model/quant-nbits.js';
 
 const FIXTURE = new URL('../../../test/fixtures/quant-ggml/', import.meta.url);
 
@@ -69,7 +69,7 @@ async function nbitsProduct(type: QuantType, w: Float32Array, n: number, k: numb
   const g = new GraphBuilder('nbits', 21);
   g.input('x', 'float32', ['M', k]);
   g.output('y', 'float32', ['M', n]);
-  g.op1('Identity', [nbitsLinear(g, 'x', q, 'w', accuracy)], {}, 'y');
+  g.op1('Identity', [nbitsWeight(g, q, 'w', accuracy)('x')], {}, 'y');
   const session = await OrtSession.create(g.toBytes());
   const m = x.length / k;
   const y = floatData((await session.run({ x: floatTensor(x, [m, k]) })).y, 'y');
