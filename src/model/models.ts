@@ -26,7 +26,7 @@ import { readLlama2cVocab, type Llama2cVocab } from './llama2c-vocab.js';
 import { Llama2cTokenizer, byteLevelVocab } from './llama2c-tokenizer.js';
 import { loadHfFolder } from './hf.js';
 import { vocabFromHfFolder } from './hf-vocab.js';
-import { readGguf } from './gguf.js';
+import { readGgufModel } from './gguf.js';
 import { CATALOGUE } from './pull-catalogue.js';
 import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG } from './random.js';
 
@@ -126,7 +126,7 @@ async function readModel(ref: string): Promise<LoadedModel<Matrix>> {
     const { weights, tokenizer } = await loadHfFolder(r.path);
     loaded = { id: r.id, path: r.path, format: 'hf', weights, tokenizer };
   } else if (r.format === 'gguf') {
-    const { weights, vocab } = readGguf(r.path);
+    const { weights, vocab } = readGgufModel(r.path);
     loaded = { id: r.id, path: r.path, format: 'gguf', weights, tokenizer: new Llama2cTokenizer(vocab), vocab };
   } else {
     const weights = readLlama2cCheckpoint(r.path);
@@ -157,7 +157,7 @@ function resolveRandom(ref: string): ResolvedModel {
  * (GGUF export, inflation): `m.vocab`, or for a Hugging Face folder the one
  * derived from its tokenizer.json (TokenizerError if it is not SentencePiece-style).
  */
-export function modelVocab(m: LoadedModel): Llama2cVocab {
+export function modelVocab(m: LoadedModel<Matrix>): Llama2cVocab {
   if (m.vocab) return m.vocab;
   if (m.format === 'hf') return vocabFromHfFolder(m.path, m.weights.config.vocabSize);
   throw new TokenizerError(m.tokenizer.source, `model ${m.id} has no SentencePiece-style vocabulary to export`);

@@ -1,8 +1,16 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ModelFileError } from '../../src/core/errors.js';
 import { floatData, floatTensor, OrtSession } from '../../src/engine/ort.js';
 import { GraphBuilder } from '../../src/model/onnx-graph.js';
-import { BLOCK_BYTES, dequantize, quantize, type QuantType } from '../../src/model/quant.js';
+import { readGgufFile, readGgufModel } from '../../src/model/gguf.js';
+import { writeGguf } from '../../src/model/gguf-writer.js';
+import { loadModelAs, modelVocab } from '../../src/model/models.js';
+import { BLOCK_BYTES, dequantize, quantize, type QuantMatrix, type QuantType } from '../../src/model/quant.js';
+import { LAYER_MATRICES, weightsType } from '../../src/model/weights.js';
+import { useTestModelsDir } from '../support/models-dir.js';
 import { nbitsWeight, type NBitsAccuracy } from '../../src/model/quant-nbits.js';
 
 const FIXTURE = new URL('../../../test/fixtures/quant-ggml/', import.meta.url);
@@ -106,4 +114,46 @@ describe('MatMulNBits holds Q8_0 / Q4_0 exactly (onnxruntime CPU kernel)', () =>
       expect(diff).to.be.at.most(tol);
     });
   }
+});
+
+describe('GGUF files with Q8_0 / Q4_0 layer matrices', () => {
+  let tmp: string;
+  before(() => {
+    useTestModelsDir();
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'specinfer-quant-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  for (const type of ['q8_0', 'q4_0'] as const) {
+    it(`${type}: export -> read keeps every block byte for byte, and a re-export is byte-identical`, async () => {
+      const m = await loadModelAs('stories260K', type);
+      const vocab = modelVocab(m);
+      const [first, second] = [path.join(tmp, `a-${type}.gguf`), path.join(tmp, `b-${type}.gguf`)];
+      writeGguf(first, m.weights, vocab, { dtype: type === 'q8_0' ? 'Q8_0' : 'Q4_0', name: 'x' });
+      const back = readGgufModel(first);
+      expect(weightsType(back.weights)).to.equal(type);
+      back.weights.layers.forEach((l, i) => {
+        for (const f of LAYER_MATRICES) {
+          const [got, want] = [l[f], m.weights.layers[i][f]];
+          if (want instanceof Float32Array) expect(got, `layer ${i} ${f} (unquantized: 172 columns)`).to.deep.equal(want);
+          else expect(Buffer.from((got as QuantMatrix).data).equals(Buffer.from(want.data)), `layer ${i} ${f}`).to.equal(true);
+        }
+      });
+      expect(readGgufFile(first).metadata.get('general.file_type')?.value).to.equal(type === 'q8_0' ? 7 : 2);
+      writeGguf(second, back.weights, back.vocab, { dtype: type === 'q8_0' ? 'Q8_0' : 'Q4_0', name: 'x' });
+      expect(readFileSync(second).equals(readFileSync(first))).to.equal(true);
+    });
+  }
+
+  it('other tensor types are refused with the tensor, its type and the supported ones', async () => {
+    const file = path.join(tmp, 'k.gguf');
+    const m = await loadModelAs('stories260K', 'q4_0');
+    writeGguf(file, m.weights, modelVocab(m), { dtype: 'Q4_0' });
+    const bytes = readFileSync(file);
+    const name = Buffer.from('blk.1.attn_q.weight');
+    const typeAt = bytes.indexOf(name) + name.length + 4 + 2 * 8; // n_dims, ne[2], then the type
+    bytes.writeUInt32LE(12, typeAt); // Q4_K
+    writeFileSync(file, bytes);
+    expect(() => readGgufModel(file)).to.throw(ModelFileError, /tensor "blk\.1\.attn_q\.weight" has type Q4_K; supported: F32, F16, and Q8_0 \/ Q4_0/);
+  });
 });
