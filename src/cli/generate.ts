@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
+import { QUANT_TYPES, type WeightsType } from '../model/quant.js';
 import { ConfigError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative } from '../decode/speculative.js';
@@ -10,6 +11,8 @@ import { formatStats, summarize } from '../report/metrics.js';
 import { SPECULATOR_DEFAULTS, SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from '../speculators/registry.js';
 import { POLICY_DEFAULTS, POLICY_KINDS, policyConfig, type PolicyConfig, type PolicyKind } from '../tree/policies.js';
 import { VERIFIER_KINDS, type VerifierKind } from '../verifiers/index.js';
+
+const QUANT_CHOICES: readonly WeightsType[] = ['f32', ...QUANT_TYPES];
 
 interface GenerateArgs {
   target: string;
@@ -49,6 +52,8 @@ interface GenerateArgs {
   executionProvider: string[];
   dumpOnnx?: string;
   graph: GraphKind;
+  weights?: WeightsType;
+  draftWeights?: WeightsType;
 }
 
 const CLI_SPECULATORS = SPECULATOR_KINDS.filter((k) => k !== 'hybrid');
@@ -93,6 +98,8 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads (0 = one per core)' })
     .option('execution-provider', { type: 'string', array: true, default: ['cpu'], describe: 'onnxruntime execution providers, e.g. cuda cpu' })
     .option('graph', { choices: GRAPH_KINDS, default: 'fused' as GraphKind, describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
+    .option('weights', { choices: QUANT_CHOICES, describe: "target's layer matrices: f32, or quantized at load to q8_0 / q4_0 (default: as stored)" })
+    .option('draft-weights', { choices: QUANT_CHOICES, describe: "draft models' layer matrices: f32, q8_0 or q4_0 (default: as stored)" })
     .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' }) as unknown as Argv<GenerateArgs>;
 }
 
@@ -108,7 +115,7 @@ function speculatorFromArgs(kind: SpeculatorKind, args: GenerateArgs): Speculato
   switch (kind) {
     case 'draft-model':
       if (args.draft.length === 0) throw new ConfigError('--speculator draft-model needs --draft MODEL (repeat it for several SSMs)');
-      return speculatorConfig('draft-model', { models: args.draft });
+      return speculatorConfig('draft-model', { models: args.draft, weights: args.draftWeights });
     case 'layer-skip':
       return speculatorConfig('layer-skip', { layers: args.draftLayers });
     case 'ngram':
@@ -158,6 +165,7 @@ export function specFromArgs(args: GenerateArgs): RunSpec {
   const speculator = parts.length === 1 ? parts[0] : speculatorConfig('hybrid', { mode: args.hybrid, minMatch: args.hybridMinMatch, parts });
   return {
     target: args.target,
+    targetWeights: args.weights,
     speculator,
     policy: policyFromArgs(args, args.target),
     verifier: { kind: args.verifier ?? (temperature === 0 ? 'greedy' : 'mss') },

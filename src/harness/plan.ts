@@ -63,6 +63,7 @@ function plan(config: CellConfig, cell: Pick<CellInfo, 'id' | 'index' | 'label' 
 export function runSpec(c: CellConfig): RunSpec {
   return {
     target: c.target,
+    targetWeights: c.targetWeights,
     speculator: cellSpeculator(c),
     policy: c.policy,
     verifier: c.verifier,
