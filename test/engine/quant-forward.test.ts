@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import type { Model } from '../../src/core/model.js';
 import { EngineModel, type EngineOptions } from '../../src/engine/model.js';
+import { buildRun } from '../../src/harness/components.js';
+import { loadExperiment } from '../../src/harness/load.js';
+import { ModelCache } from '../../src/harness/model-cache.js';
 import { loadModel, loadModelAs } from '../../src/model/models.js';
 import type { NBitsAccuracy } from '../../src/model/quant-nbits.js';
 import { dequantizeWeights, weightsType, type ModelWeights } from '../../src/model/weights.js';
@@ -83,4 +86,21 @@ describe('greedy speculative decoding with quantized models (accuracy_level 0) e
       await target.dispose();
     });
   }
+});
+
+describe('experiment files: targetWeights and draft-model weights', () => {
+  it('a cell with targetWeights q4_0 and q8_0 drafts builds a run and has its own baseline', async () => {
+    useTestModelsDir();
+    const text = ['target: stories260K', 'targetWeights: q4_0', 'speculator: {kind: draft-model, models: [stories260K-ssm-m], weights: q8_0}', 'workload: story-openings', 'seeds: [1]'].join('\n');
+    const exp = loadExperiment('exp.yaml', { text });
+    expect(exp.cells.map((c) => c.info.id)).to.deep.equal(['baseline-stories260K-q4_0', 'c000']);
+    const spec = exp.cells[1].spec;
+    expect(spec.targetWeights).to.equal('q4_0');
+    expect(spec.speculator).to.include({ kind: 'draft-model', weights: 'q8_0' });
+    const cache = new ModelCache();
+    expect(weightsType((await cache.load('stories260K', spec.targetWeights)).weights)).to.equal('q4_0');
+    const run = await buildRun(spec, cache);
+    await run.dispose();
+    await cache.dispose();
+  });
 });
