@@ -134,14 +134,14 @@ const T2 = { perm: [1, 0] };
 
 const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
   rows(g, ids) {
-    const timesWT = (x: string, w: Matrix) => ('float' in w ? g.op1('MatMul', [x, w.float]) : w.apply(x));
+    const linear = (x: string, w: Matrix) => timesWT(g, x, w);
     return {
       seqShape: sequenceShape(g, ids),
       embed: (table) => g.op1('Gather', [table, ids]),
-      linear: timesWT,
+      linear,
       mlp(h, gateUp, down, hidden) {
-        const [gate, up] = g.op('Split', [timesWT(h, gateUp), g.int64([hidden, hidden])], { axis: -1 }, 2);
-        return timesWT(swiGlu(g, gate, up), down);
+        const [gate, up] = g.op('Split', [linear(h, gateUp), g.int64([hidden, hidden])], { axis: -1 }, 2);
+        return linear(swiGlu(g, gate, up), down);
       },
       sequences: (x) => x,
       tokens: (x) => x,
@@ -192,8 +192,12 @@ function stackedWeight(g: GraphBuilder, how: StackHow, ws: readonly WeightMatrix
   const runs = sameTypeRuns(ws);
   const weights = runs.map((run, i) => runWeight(g, runs.length === 1 ? how : { ...how, name: `${how.name}.${i}` }, run, inDim));
   if (weights.length === 1) return weights[0];
-  const timesWT = (x: string, w: Matrix) => ('float' in w ? g.op1('MatMul', [x, w.float]) : w.apply(x));
-  return { apply: (x) => g.op1('Concat', weights.map((w) => timesWT(x, w)), { axis: -1 }) };
+  return { apply: (x) => g.op1('Concat', weights.map((w) => timesWT(g, x, w)), { axis: -1 }) };
+}
+
+/** Rows layout: x [.., in] -> x W^T [.., out]. */
+function timesWT(g: GraphBuilder, x: string, w: Matrix): string {
+  return 'float' in w ? g.op1('MatMul', [x, w.float]) : w.apply(x);
 }
 
 /** A stacked weight's initializer name, whether float ones are stored transposed, and MatMulNBits' accuracy_level. */

@@ -66,6 +66,24 @@ for (const type of ['q8_0', 'q4_0'] as const) for (const accuracy of [0, 4] as c
   });
 }
 
+describe('a GGUF-like mix of types in one stacked projection', () => {
+  it('wq q8_0 with wk, wv q4_0 and w1 float: one product per run of a type, within 1e-4 of float math (accuracy_level 0)', async () => {
+    useTestModelsDir();
+    const [q8, q4] = [(await loadModelAs('stories260K', 'q8_0')).weights, (await loadModelAs('stories260K', 'q4_0')).weights];
+    const floats = dequantizeWeights(q8);
+    const layers = q8.layers.map((l, i) => ({ ...l, wk: q4.layers[i].wk, wv: q4.layers[i].wv, w1: floats.layers[i].w1 }));
+    const mixed: ModelWeights = { ...q8, layers };
+    expect(weightsType(mixed)).to.equal('mixed');
+    const quant = await engineOf('stories260K', mixed, { quantAccuracy: 0 });
+    const float = await engineOf('stories260K', dequantizeWeights(mixed), { graph: 'reference' });
+    const trees = PROMPTS.map((_, b) => randomTree(createRng(50 + b), 9 - 3 * b, 8, quant.info.vocabSize));
+    const [a, b] = [await batchRows(quant, trees), await batchRows(float, trees)];
+    expect(Math.max(...a.flatMap((rows, i) => rows.map((row, r) => maxAbsDiff(row, b[i][r]))))).to.be.at.most(1e-4);
+    await quant.dispose();
+    await float.dispose();
+  });
+});
+
 // Exact equality needs accuracy_level 0: with int8 activations (level 4) the ~1e-7 differences
 // between a tree forward and a one-row forward (attention over other columns) can flip an
 // activation's int8 rounding, and near-ties of the greedy choice then differ (docs/quantization.md).
