@@ -210,7 +210,7 @@ function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | 
     );
   }
   const bytes = g.bytes.subarray(start, start + size);
-  if (quant !== undefined) return { type: quant, rows: shape[0], cols: shape[1], data: bytes.slice() };
+  if (quant !== undefined) return { type: quant, rows: shape[0], cols: shape[1], data: bytes }; // a view of the file, as aligned F32 tensors are
   if (t.type === GGML_F16) return decode16(bytes, count, 'F16');
   if ((g.bytes.byteOffset + start) % 4 === 0) return new Float32Array(g.bytes.buffer, g.bytes.byteOffset + start, count);
   const out = new Float32Array(count);
