@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
+import { QUANT_TYPES, type WeightsType } from '../model/quant.js';
 import { ConfigError, EngineError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative, type RequestOutput } from '../decode/speculative.js';
@@ -14,6 +15,8 @@ import { POLICY_DEFAULTS, POLICY_KINDS, policyConfig, type PolicyConfig, type Po
 import { VERIFIER_KINDS, type VerifierKind } from '../verifiers/index.js';
 import { MODELS_EPILOGUE } from './help.js';
 import { numberCheck } from './numbers.js';
+
+const QUANT_CHOICES: readonly WeightsType[] = ['f32', ...QUANT_TYPES];
 
 interface GenerateArgs {
   target: string;
@@ -57,6 +60,8 @@ interface GenerateArgs {
   executionProvider: string[];
   dumpOnnx?: string;
   graph: GraphKind;
+  weights?: WeightsType;
+  draftWeights?: WeightsType;
 }
 
 const CLI_SPECULATORS = SPECULATOR_KINDS.filter((k) => k !== 'hybrid');
@@ -131,6 +136,8 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads (0 = one per core)' })
     .option('execution-provider', { type: 'string', array: true, default: ['cpu'], describe: 'onnxruntime execution providers, e.g. cuda cpu' })
     .option('graph', { choices: GRAPH_KINDS, default: 'fused' as GraphKind, describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
+    .option('weights', { choices: QUANT_CHOICES, describe: "target's layer matrices: f32, or quantized at load to q8_0 / q4_0 (default: as stored)" })
+    .option('draft-weights', { choices: QUANT_CHOICES, describe: "draft models' layer matrices: f32, q8_0 or q4_0 (default: as stored)" })
     .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' })
     .check(numberCheck(NUMBER_OPTIONS))
     .epilogue(MODELS_EPILOGUE) as unknown as Argv<GenerateArgs>;
@@ -148,7 +155,7 @@ function speculatorFromArgs(kind: SpeculatorKind, args: GenerateArgs): Speculato
   switch (kind) {
     case 'draft-model':
       if (args.draft.length === 0) throw new ConfigError('--speculator draft-model needs --draft MODEL (repeat it for several SSMs)');
-      return speculatorConfig('draft-model', { models: args.draft });
+      return speculatorConfig('draft-model', { models: args.draft, weights: args.draftWeights });
     case 'layer-skip':
       return speculatorConfig('layer-skip', { layers: args.draftLayers });
     case 'ngram':
@@ -206,6 +213,7 @@ export function specFromArgs(args: GenerateArgs): RunSpec {
   const speculator = parts.length === 1 ? parts[0] : speculatorConfig('hybrid', { mode: args.hybrid, minMatch: args.hybridMinMatch, parts });
   return {
     target: args.target,
+    targetWeights: args.weights,
     speculator,
     policy: policyFromArgs(args, args.target),
     verifier: { kind: args.verifier ?? (temperature === 0 ? 'greedy' : 'mss') },

@@ -2,7 +2,7 @@ import { EngineError } from '../core/errors.js';
 import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock } from '../core/types.js';
 import type { LayoutKind } from '../model/llama-graph-fused.js';
-import { headDim, type LlamaWeights } from '../model/weights.js';
+import { headDim, type ModelWeights } from '../model/weights.js';
 import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem, type TreeShape } from '../tree/tree.js';
 import { ScoreCoalescer } from './coalesce.js';
 import { forwardBatch, newRows, type ForwardItem } from './forward.js';
@@ -15,7 +15,7 @@ import { ForwardSessions, type ForwardSessionOptions } from './sessions.js';
 /** What the engine needs of a loaded model. */
 export interface EngineSource {
   readonly id: string;
-  readonly weights: LlamaWeights;
+  readonly weights: ModelWeights;
   readonly bosId: number;
   readonly eosIds: readonly number[];
 }

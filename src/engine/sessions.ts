@@ -1,6 +1,6 @@
 import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
 import type { LayoutKind } from '../model/llama-graph-fused.js';
-import type { LlamaWeights } from '../model/weights.js';
+import { LAYER_MATRICES, matrixBytes, weightsType, type ModelWeights } from '../model/weights.js';
 import { EngineError } from '../core/errors.js';
 import { OrtSession, type SessionOptions } from './ort.js';
 
@@ -45,14 +45,17 @@ export class ForwardSessions {
    * `<prefix>_<layout>_<date>.json`; with dumpOnnxPath, the lanes graph goes
    * to `<name>.lanes.onnx` (the rows graph, or the only one, to the path itself).
    */
-  static async create(w: LlamaWeights, layers: number, opts: ForwardSessionOptions): Promise<ForwardSessions> {
+  static async create(w: ModelWeights, layers: number, opts: ForwardSessionOptions): Promise<ForwardSessions> {
     const graph = opts.graph ?? 'fused';
     const lanesFromRows = graph === 'fused' ? (opts.lanesFromRows ?? defaultLanesFromRows(w, layers)) : Infinity;
     if (!(lanesFromRows >= 1)) throw new EngineError(`lanesFromRows must be a row count >= 1 (or Infinity for never), got ${lanesFromRows}`);
+    if (lanesFromRows !== Infinity && weightsType(w) !== 'f32') {
+      throw new EngineError(`quantized weights (${weightsType(w)}) run in the rows layout only (MatMulNBits takes the weights as its B operand): drop lanesFromRows`);
+    }
     const build = async (layout: LayoutKind, fromRows: number, stopSpinningAfterRun = opts.stopSpinningAfterRun) => {
       const profileFilePrefix = opts.profileFilePrefix === undefined ? undefined : `${opts.profileFilePrefix}_${layout}`;
       const dumpOnnxPath = opts.dumpOnnxPath === undefined || layout === 'rows' ? opts.dumpOnnxPath : lanesPath(opts.dumpOnnxPath);
-      const graphBytes = buildLlamaGraph(w, { layers, graph, layout });
+      const graphBytes = buildLlamaGraph(w, { layers, graph, layout, quantAccuracy: opts.quantAccuracy });
       const session = await OrtSession.create(graphBytes, { ...opts, stopSpinningAfterRun, profileFilePrefix, dumpOnnxPath });
       return { fromRows, layout, session };
     };
@@ -91,9 +94,13 @@ function lanesPath(p: string): string {
   return p.endsWith('.onnx') ? `${p.slice(0, -'.onnx'.length)}.lanes.onnx` : `${p}.lanes.onnx`;
 }
 
-/** lanesFromRows when not given: by the bytes of the weight matrices of the first `layers` layers and the classifier. */
-export function defaultLanesFromRows(w: LlamaWeights, layers: number): number {
-  const matrices = w.layers.slice(0, layers).flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.w1, l.w2, l.w3]);
-  const bytes = 4 * [w.classifier, ...matrices].reduce((sum, m) => sum + m.length, 0);
+/**
+ * lanesFromRows when not given: by the bytes of the weight matrices of the first
+ * `layers` layers and the classifier; never for quantized weights (rows layout only).
+ */
+export function defaultLanesFromRows(w: ModelWeights, layers: number): number {
+  if (weightsType(w) !== 'f32') return Infinity;
+  const matrices = w.layers.slice(0, layers).flatMap((l) => LAYER_MATRICES.map((f) => l[f]));
+  const bytes = [w.classifier, ...matrices].reduce((sum, m) => sum + matrixBytes(m), 0);
   return bytes >= LANES_MIN_WEIGHT_BYTES ? LANES_MIN_ROWS : Infinity;
 }

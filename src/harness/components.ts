@@ -1,7 +1,9 @@
 import { ConfigError } from '../core/errors.js';
 import type { Model } from '../core/model.js';
 import { EngineModel, type EngineOptions } from '../engine/model.js';
-import { loadModel, type LoadedModel } from '../model/models.js';
+import { loadModelAs, type LoadedModel } from '../model/models.js';
+import type { WeightsType } from '../model/quant.js';
+import type { Matrix } from '../model/weights.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { createSpeculator, resolvePolicy, type SpeculatorConfig } from '../speculators/registry.js';
 import { configTraits } from '../speculators/traits.js';
@@ -19,6 +21,8 @@ export { createPolicy };
 /** Everything one decoding run needs, by kind tags and options (experiment files give one per cell: src/harness/plan.ts runSpec). */
 export interface RunSpec {
   readonly target: string;
+  /** Storage of the target's layer matrices; absent = as stored. */
+  readonly targetWeights?: WeightsType;
   readonly speculator: SpeculatorConfig;
   /** Tree policy of every speculator that names none of its own; absent = each kind's default. */
   readonly policy?: PolicyConfig;
@@ -47,16 +51,16 @@ export interface Run {
  * disposes none of them).
  */
 export interface ModelProvider {
-  /** Resolves and reads a model reference. */
-  load(ref: string): Promise<LoadedModel>;
+  /** Resolves and reads a model reference, its layer matrices stored as `weights` (absent = as in the file). */
+  load(ref: string, weights?: WeightsType): Promise<LoadedModel<Matrix>>;
   /** An engine model of `m`, or of its first `layers` layers (layer-skip drafts). */
-  engine(m: LoadedModel, opts: EngineOptions, layers?: number): Promise<EngineModel>;
+  engine(m: LoadedModel<Matrix>, opts: EngineOptions, layers?: number): Promise<EngineModel>;
   readonly shared: boolean;
 }
 
 /** Fresh models for every run, owned by it. */
 export const freshModels: ModelProvider = {
-  load: loadModel,
+  load: loadModelAs,
   engine: (m, opts, layers) => engineModel(m, layers === undefined ? opts : { ...opts, layers, dumpOnnxPath: undefined }),
   shared: false,
 };
@@ -98,7 +102,7 @@ export function checkRunSpec(spec: RunSpec): CheckedSpec {
  */
 export async function buildRun(spec: RunSpec, models: ModelProvider = freshModels): Promise<Run> {
   const { verifier, exact } = checkRunSpec(spec);
-  const targetFile = await models.load(spec.target);
+  const targetFile = await models.load(spec.target, spec.targetWeights);
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
@@ -138,7 +142,7 @@ function drawOptions(verifier: Verifier): DrawOptions {
 }
 
 /** The speculator of a spec; engine models it owns are pushed to `created` (disposed on failure). */
-function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedModel, models: ModelProvider, created: Model[]): Promise<Speculator> {
+function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedModel<Matrix>, models: ModelProvider, created: Model[]): Promise<Speculator> {
   const own = (m: EngineModel): Model => {
     if (models.shared) return borrowed(m);
     created.push(m);
@@ -149,8 +153,8 @@ function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedMo
       policy: createPolicy(resolvePolicy(cfg, spec.policy), drawOptions(verifier)),
       vocabSize: targetFile.weights.config.vocabSize,
       encode: (text) => targetFile.tokenizer.encode(text, { bos: false }),
-      draftModels: async (refs) => {
-        const files = await Promise.all(refs.map((r) => models.load(r)));
+      draftModels: async (refs, weights) => {
+        const files = await Promise.all(refs.map((r) => models.load(r, weights)));
         for (const d of files) checkVocabulary(targetFile, d);
         // Draft models are small: one intra-op thread. More would spin against the target's
         // threads on the same cores (measured: 2-thread SSMs made 2-thread speculation slower).
@@ -171,17 +175,17 @@ export function borrowed(m: Model): Model {
   return { info: m.info, open: (p) => m.open(p), scoreBatch: (s, t) => m.scoreBatch(s, t), dispose: async () => {} };
 }
 
-function engineModel(m: LoadedModel, opts: EngineOptions): Promise<EngineModel> {
+function engineModel(m: LoadedModel<Matrix>, opts: EngineOptions): Promise<EngineModel> {
   return EngineModel.create({ id: opts.layers === undefined ? m.id : `${m.id}[:${opts.layers}]`, weights: m.weights, bosId: m.tokenizer.bosId, eosIds: [m.tokenizer.eosId] }, opts);
 }
 
 /** The target's first `layers` layers + final norm + classifier as a draft (the same weight arrays). */
-export function layerSkipModel(target: LoadedModel, layers: number, opts: EngineOptions): Promise<EngineModel> {
+export function layerSkipModel(target: LoadedModel<Matrix>, layers: number, opts: EngineOptions): Promise<EngineModel> {
   checkLayers(target, layers);
   return freshModels.engine(target, opts, layers);
 }
 
-function checkLayers(target: LoadedModel, layers: number): void {
+function checkLayers(target: LoadedModel<Matrix>, layers: number): void {
   const problem = layerSkipProblem(target.id, target.weights.config.nLayers, layers);
   if (problem) throw new ConfigError(problem);
 }
@@ -192,7 +196,7 @@ export function layerSkipProblem(targetId: string, total: number, layers: number
   return `layer-skip: layers must be an integer in 1..${total} (the target ${targetId} has ${total} layers), got ${layers}`;
 }
 
-function checkVocabulary(target: LoadedModel, draft: LoadedModel): void {
+function checkVocabulary(target: LoadedModel<Matrix>, draft: LoadedModel<Matrix>): void {
   const problem = vocabularyProblem(
     { id: draft.id, path: draft.path, vocabSize: draft.weights.config.vocabSize },
     { id: target.id, vocabSize: target.weights.config.vocabSize },

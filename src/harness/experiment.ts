@@ -6,7 +6,7 @@
  * and takes its own options only (strict objects).
  */
 import { z } from 'zod';
-import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, type SpeculatorConfig } from '../speculators/registry.js';
+import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, weightsSchema, type SpeculatorConfig } from '../speculators/registry.js';
 import { policySchema } from '../tree/policies.js';
 import { VERIFIER_KINDS } from '../verifiers/index.js';
 import { GRAPH_KINDS } from '../model/llama-graph.js';
@@ -41,6 +41,12 @@ export const engineSchema = z
       .describe(
         'Fused graph: forwards of at least this many rows (batch x tree rows) run in the lanes layout (weights as the broadcast GEMM operand: 1 to 16 rows cost the same instructions). Default: 8 for models with over 64 MiB of weights, else never (a number above any forward, e.g. 1000000, turns it off).',
       ),
+    quantAccuracy: z
+      .union([z.literal(0), z.literal(4)])
+      .optional()
+      .describe(
+        "Quantized layer matrices: onnxruntime MatMulNBits' accuracy_level. 4 (default): int8 activations, fast, as llama.cpp; 0: float activations, exact float math on the dequantized weights (Q8_0 then takes a slow path). See docs/quantization.md.",
+      ),
   })
   .describe('How models run.');
 
@@ -67,6 +73,7 @@ const cellShape = {
     .describe("The experiment's name (default: the file name); titles the report, names default output folders."),
   description: z.string().optional().describe('What the experiment shows (free text).'),
   target: modelRef.describe('The target model (LLM).'),
+  targetWeights: weightsSchema.optional().describe("Storage of the target's layer matrices (f32, q8_0, q4_0); absent = as stored."),
   speculator: z
     .union([speculatorSchema, z.array(speculatorSchema).min(1)])
     .default({ kind: 'none' })

@@ -27,16 +27,17 @@ export function sweepCell(config: CellConfig, point: SweepPoint, index: number, 
   return plan(config, { id, index, label: label(point.params), baseline: false, params: point.params }, lossy);
 }
 
-/** Baselines (incremental decoding, greedy) per distinct target and batch size of the decode cells, ids from `targetId`. */
+/** Baselines (incremental decoding, greedy) per distinct target (and its weights) and batch size of the decode cells, ids from `targetId`. */
 export function baselineCells(cells: readonly { readonly config: CellConfig }[], targetId: (ref: string) => string): CellPlan[] {
   const seen = new Map<string, CellConfig>();
   for (const { config } of cells) {
-    const key = `${config.target}\u0000${config.batchSize}`;
+    const key = `${config.target}\u0000${config.targetWeights ?? ''}\u0000${config.batchSize}`;
     if (config.baseline && config.measure.kind === 'decode' && !seen.has(key)) seen.set(key, config);
   }
   const used = new Set<string>();
   return [...seen.values()].map((c, index) => {
-    let id = `baseline-${targetId(c.target).replace(/[^\w.-]+/g, '-')}${c.batchSize > 1 ? `-b${c.batchSize}` : ''}`;
+    const weights = c.targetWeights === undefined ? '' : `-${c.targetWeights}`;
+    let id = `baseline-${targetId(c.target).replace(/[^\w.-]+/g, '-')}${weights}${c.batchSize > 1 ? `-b${c.batchSize}` : ''}`;
     while (used.has(id)) id += '_';
     used.add(id);
     const config: CellConfig = { ...c, speculator: { kind: 'none' }, policy: undefined, verifier: { kind: 'greedy' }, sampling: { ...GREEDY } };
@@ -63,6 +64,7 @@ function plan(config: CellConfig, cell: Pick<CellInfo, 'id' | 'index' | 'label' 
 export function runSpec(c: CellConfig): RunSpec {
   return {
     target: c.target,
+    targetWeights: c.targetWeights,
     speculator: cellSpeculator(c),
     policy: c.policy,
     verifier: c.verifier,

@@ -34,9 +34,9 @@ export async function runTopkCell(plan: CellPlan, prompts: CellPrompts, ctx: Cel
   }
   const maxK = c.measure.maxK;
   const engine = c.engine;
-  const targetFile = await ctx.models.load(c.target);
+  const targetFile = await ctx.models.load(c.target, c.targetWeights);
   const target = await ctx.models.engine(targetFile, engine);
-  const draft = await ctx.models.engine(await ctx.models.load(s.models[0]), engine);
+  const draft = await ctx.models.engine(await ctx.models.load(s.models[0], s.weights), engine);
   const out: TopkRecord[] = [];
   for (const { workload, prompts: list } of prompts) {
     for (const seed of c.seeds) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ModelFileError } from '../core/errors.js';
 import { checkedProduct, checkFits } from './bounds.js';
+import type { QuantType } from './quant.js';
 
 /**
  * The GGUF container (llama.cpp's model format, https://github.com/ggml-org/ggml/blob/master/docs/gguf.md),
@@ -28,6 +29,10 @@ export const GgufType = Object.freeze({
 /** ggml tensor types this project reads and writes, and names of the others for error messages. */
 export const GGML_F32 = 0;
 export const GGML_F16 = 1;
+export const GGML_Q4_0 = 2;
+export const GGML_Q8_0 = 8;
+/** The block types read and written (quant.ts), by ggml type. */
+export const GGML_QUANT_TYPES: Readonly<Record<number, QuantType>> = { [GGML_Q4_0]: 'q4_0', [GGML_Q8_0]: 'q8_0' };
 const GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K',
   12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL',

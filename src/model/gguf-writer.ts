@@ -2,15 +2,23 @@ import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { TokenizerError } from '../core/errors.js';
 import { GGUF_LAYER_TENSORS } from './gguf.js';
-import { GGML_F16, GGML_F32, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufType, TokenType } from './gguf-file.js';
+import { GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q8_0, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufType, TokenType } from './gguf-file.js';
 import { LLAMA2C_SPECIALS, type Llama2cVocab } from './llama2c-vocab.js';
 import { f32ToF16Bits } from './safetensors.js';
-import type { LlamaWeights } from './weights.js';
+import type { QuantType } from './quant.js';
+import { convertWeights, dequantizeWeights, type Matrix, type ModelWeights } from './weights.js';
 
-export type GgufDtype = 'F32' | 'F16';
+export type GgufDtype = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
 
 export interface GgufWriteOptions {
-  /** Storage type of the matrices and the embedding (default F32). Norm gains are always F32, as llama.cpp's converters keep them. */
+  /**
+   * Storage type (default F32) of the layer matrices, and for F32 / F16 of the
+   * embedding and classifier too. Q8_0 / Q4_0: layer matrices quantized as
+   * llama.cpp's reference quantizers do (quant.ts; ones already of that type
+   * are written as they are), embedding and classifier F32; a matrix whose rows
+   * are not a multiple of 32 long stays F32 (llama.cpp would write F16).
+   * Norm gains are always F32, as llama.cpp's converters keep them.
+   */
   readonly dtype?: GgufDtype;
   /** general.name (default: the file name without .gguf). */
   readonly name?: string;
@@ -27,12 +35,14 @@ type Kv =
 interface TensorOut {
   readonly name: string;
   readonly ne: readonly number[]; // ggml order (innermost first)
-  readonly data: Float32Array;
+  readonly data: Float32Array | Uint8Array; // values, or the blocks of a quantized type
   readonly type: number;
 }
 
-/** llama.cpp's LLAMA_FTYPE: all F32 = 0, mostly F16 = 1. */
-const FILE_TYPE: Record<GgufDtype, number> = { F32: 0, F16: 1 };
+/** llama.cpp's LLAMA_FTYPE: all F32 = 0, mostly F16 = 1, mostly Q4_0 = 2, mostly Q8_0 = 7. */
+const FILE_TYPE: Record<GgufDtype, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
+const QUANT_DTYPES: Partial<Record<GgufDtype, QuantType>> = { Q8_0: 'q8_0', Q4_0: 'q4_0' };
+const GGML_TYPE_OF: Record<QuantType, number> = { q8_0: GGML_Q8_0, q4_0: GGML_Q4_0 };
 const SPM_SPACE = Buffer.from('\u2581', 'utf8');
 const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
 
@@ -51,7 +61,9 @@ const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
  * as llama.cpp's convert-llama2c-to-ggml does.
  * The file is written to FILE.part and renamed when complete.
  */
-export function writeGguf(file: string, weights: LlamaWeights, vocab: Llama2cVocab, opts: GgufWriteOptions = {}): void {
+export function writeGguf(file: string, model: ModelWeights, vocab: Llama2cVocab, opts: GgufWriteOptions = {}): void {
+  const quant = QUANT_DTYPES[opts.dtype ?? 'F32'];
+  const weights = quant ? convertWeights(model, quant) : dequantizeWeights(model);
   const c = weights.config;
   if (vocab.pieces.length !== c.vocabSize) {
     throw new TokenizerError(vocab.file, `the vocabulary has ${vocab.pieces.length} pieces but the model has vocab size ${c.vocabSize}`);
@@ -71,7 +83,7 @@ export function writeGguf(file: string, weights: LlamaWeights, vocab: Llama2cVoc
   renameSync(part, file);
 }
 
-function modelKvs(w: LlamaWeights, name: string, dtype: GgufDtype): Kv[] {
+function modelKvs(w: ModelWeights, name: string, dtype: GgufDtype): Kv[] {
   const c = w.config;
   const u32 = (key: string, value: number): Kv => ({ key, type: 'u32', value });
   const f32 = (key: string, value: number): Kv => ({ key, type: 'f32', value });
@@ -128,14 +140,15 @@ function tokenizerKvs(vocab: Llama2cVocab): Kv[] {
   return kvs;
 }
 
-function llamaTensors(w: LlamaWeights, dtype: GgufDtype): TensorOut[] {
+function llamaTensors(w: ModelWeights, dtype: GgufDtype): TensorOut[] {
   const c = w.config;
   const hd = c.dim / c.nHeads;
   const matType = dtype === 'F16' ? GGML_F16 : GGML_F32;
-  const t = (name: string, shape: number[], data: Float32Array, type = matType): TensorOut => {
+  const t = (name: string, shape: number[], m: Matrix, type = matType): TensorOut => {
+    if (!(m instanceof Float32Array)) return { name, ne: [m.cols, m.rows], data: m.data, type: GGML_TYPE_OF[m.type] };
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new RangeError(`tensor "${name}": shape [${shape.join(', ')}] needs ${count} values, got ${data.length}`);
-    return { name, ne: [...shape].reverse(), data, type };
+    if (count !== m.length) throw new RangeError(`tensor "${name}": shape [${shape.join(', ')}] needs ${count} values, got ${m.length}`);
+    return { name, ne: [...shape].reverse(), data: m, type };
   };
   const shapes: Record<string, number[]> = {
     attn_norm: [c.dim], attn_q: [c.nHeads * hd, c.dim], attn_k: [c.nKvHeads * hd, c.dim], attn_v: [c.nKvHeads * hd, c.dim],
@@ -221,7 +234,7 @@ function writeKv(s: Sink, kv: Kv): void {
 }
 
 function tensorBytes(t: TensorOut): number {
-  return t.data.length * (t.type === GGML_F16 ? 2 : 4);
+  return t.data instanceof Uint8Array ? t.data.length : t.data.length * (t.type === GGML_F16 ? 2 : 4);
 }
 
 /** Header, metadata, tensor infos, padding, then each tensor padded to the alignment. */
@@ -258,6 +271,7 @@ function writeFully(fd: number, bytes: Uint8Array): void {
 
 function encodeTensor(t: TensorOut): Uint8Array {
   const d = t.data;
+  if (d instanceof Uint8Array) return d;
   if (t.type === GGML_F32) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   const out = Buffer.alloc(d.length * 2);
   for (let i = 0; i < d.length; i++) out.writeUInt16LE(f32ToF16Bits(d[i]), 2 * i);

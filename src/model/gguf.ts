@@ -1,10 +1,11 @@
 import { ModelFileError } from '../core/errors.js';
 import {
-  GGML_F16, GGML_F32, ggmlTypeName, GgufType, readGgufFile, text, TokenType, type GgufEntry, type GgufFile, type GgufValue,
+  GGML_F16, GGML_F32, GGML_QUANT_TYPES, ggmlTypeName, GgufType, readGgufFile, text, TokenType, type GgufEntry, type GgufFile, type GgufValue,
 } from './gguf-file.js';
 import type { Llama2cVocab } from './llama2c-vocab.js';
 import { decode16 } from './safetensors.js';
-import type { LayerWeights, LlamaConfig, LlamaWeights } from './weights.js';
+import { dequantize, quantBytes, QK, type QuantMatrix } from './quant.js';
+import { dequantizeWeights, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix, type ModelWeights } from './weights.js';
 
 export * from './gguf-file.js';
 
@@ -26,11 +27,19 @@ export const GGUF_LAYER_TENSORS: readonly (readonly [keyof LayerWeights, string]
   ['ffnNorm', 'ffn_norm'], ['w1', 'ffn_gate'], ['w2', 'ffn_down'], ['w3', 'ffn_up'],
 ];
 
-/**
- * Reads a Llama-architecture GGUF: weights (F32 or F16 tensors, converted to
- * float32) and the SentencePiece-style vocabulary of its tokenizer.ggml.* metadata.
- */
+/** readGgufModel with every quantized matrix dequantized to float32. */
 export function readGguf(file: string): { weights: LlamaWeights; vocab: Llama2cVocab; name: string | null } {
+  const m = readGgufModel(file);
+  return { ...m, weights: dequantizeWeights(m.weights) };
+}
+
+/**
+ * Reads a Llama-architecture GGUF: weights and the SentencePiece-style
+ * vocabulary of its tokenizer.ggml.* metadata. F32 and F16 tensors become
+ * float32; Q8_0 and Q4_0 layer matrices stay quantized (QuantMatrix), a Q8_0 or
+ * Q4_0 embedding or classifier is dequantized (they stay float in the graph).
+ */
+export function readGgufModel(file: string): { weights: ModelWeights; vocab: Llama2cVocab; name: string | null } {
   const g = readGgufFile(file);
   const meta = new Meta(g);
   const arch = meta.str('general.architecture');
@@ -136,22 +145,27 @@ function llamaConfig(g: GgufFile, m: Meta): LlamaConfig {
   return c;
 }
 
-function llamaWeights(g: GgufFile, c: LlamaConfig): LlamaWeights {
+function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
   const hd = c.dim / c.nHeads;
   const used = new Set<string>();
-  const take = (name: string, shape: number[]): Float32Array => {
+  const matrix = (name: string, shape: number[]): Matrix => {
     used.add(name);
     return tensorData(g, name, shape);
+  };
+  const take = (name: string, shape: number[]): Float32Array => {
+    const m = matrix(name, shape);
+    return m instanceof Float32Array ? m : dequantize(m);
   };
   const shapes: Record<keyof LayerWeights, number[]> = {
     attnNorm: [c.dim], wq: [c.nHeads * hd, c.dim], wk: [c.nKvHeads * hd, c.dim], wv: [c.nKvHeads * hd, c.dim],
     wo: [c.dim, c.nHeads * hd], ffnNorm: [c.dim], w1: [c.hiddenDim, c.dim], w2: [c.dim, c.hiddenDim], w3: [c.hiddenDim, c.dim],
   };
   const tokenEmbedding = take('token_embd.weight', [c.vocabSize, c.dim]);
-  const layers: LayerWeights[] = [];
+  const layers: LayerWeights<Matrix>[] = [];
   for (let l = 0; l < c.nLayers; l++) {
-    const entries = GGUF_LAYER_TENSORS.map(([field, name]) => [field, take(`blk.${l}.${name}.weight`, shapes[field])]);
-    layers.push(Object.fromEntries(entries) as unknown as LayerWeights);
+    // Norm gains are 1-D: tensorData reads them as float32 only.
+    const entries = GGUF_LAYER_TENSORS.map(([field, name]) => [field, matrix(`blk.${l}.${name}.weight`, shapes[field])]);
+    layers.push(Object.fromEntries(entries) as unknown as LayerWeights<Matrix>);
   }
   const finalNorm = take('output_norm.weight', [c.dim]);
   const classifier = g.tensors.has('output.weight') ? take('output.weight', [c.vocabSize, c.dim]) : tokenEmbedding;
@@ -166,23 +180,27 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): LlamaWeights {
   return { config: c, tokenEmbedding, layers, finalNorm, classifier };
 }
 
-/** The float32 values of tensor `name`, checked against `shape` (row-major, outermost first). */
-function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array {
+/**
+ * The values of tensor `name`, checked against `shape` (row-major, outermost
+ * first): float32 for F32 / F16 tensors, a QuantMatrix for Q8_0 / Q4_0 ones.
+ */
+function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | QuantMatrix {
   const t = g.tensors.get(name);
   const want = `[${[...shape].reverse().join(', ')}]`;
   if (!t) throw new ModelFileError(g.file, `tensor "${name}" is missing (expected ggml shape ${want})`);
-  if (t.type !== GGML_F32 && t.type !== GGML_F16) {
+  const quant = GGML_QUANT_TYPES[t.type];
+  if (t.type !== GGML_F32 && t.type !== GGML_F16 && (quant === undefined || shape.length !== 2)) {
     throw new ModelFileError(
       g.file,
-      `tensor "${name}" has type ${ggmlTypeName(t.type)}; only F32 and F16 tensors are read (quantized models are not supported: convert the original with --outtype f32 or f16)`,
+      `tensor "${name}" has type ${ggmlTypeName(t.type)}; supported: F32, F16, and Q8_0 / Q4_0 matrices (re-quantize the original with llama-quantize to Q8_0 or Q4_0, or convert it with --outtype f32 or f16)`,
     );
   }
   const ne = [...shape].reverse();
-  if (t.ne.length !== ne.length || t.ne.some((d, i) => d !== ne[i])) {
+  if (t.ne.length !== ne.length || t.ne.some((d, i) => d !== ne[i]) || (quant !== undefined && ne[0] % QK !== 0)) {
     throw new ModelFileError(g.file, `tensor "${name}" has ggml shape [${t.ne.join(', ')}], expected ${want}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
-  const size = count * (t.type === GGML_F32 ? 4 : 2);
+  const size = quant !== undefined ? quantBytes(quant, shape[0], shape[1]) : count * (t.type === GGML_F32 ? 4 : 2);
   const start = g.dataOffset + t.offset;
   if (t.offset % g.alignment !== 0) throw new ModelFileError(g.file, `tensor "${name}" offset ${t.offset} is not aligned to ${g.alignment}`);
   if (start + size > g.bytes.byteLength) {
@@ -192,6 +210,7 @@ function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array {
     );
   }
   const bytes = g.bytes.subarray(start, start + size);
+  if (quant !== undefined) return { type: quant, rows: shape[0], cols: shape[1], data: bytes }; // a view of the file, as aligned F32 tensors are
   if (t.type === GGML_F16) return decode16(bytes, count, 'F16');
   if ((g.bytes.byteOffset + start) % 4 === 0) return new Float32Array(g.bytes.buffer, g.bytes.byteOffset + start, count);
   const out = new Float32Array(count);

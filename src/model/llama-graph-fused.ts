@@ -1,6 +1,9 @@
 import { GraphBuilder } from './onnx-graph.js';
 import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
-import { headDim, type LlamaConfig, type LlamaWeights } from './weights.js';
+import { EngineError } from '../core/errors.js';
+import type { QuantMatrix } from './quant.js';
+import { DEFAULT_NBITS_ACCURACY, nbitsWeight, type NBitsAccuracy } from './quant-nbits.js';
+import { headDim, type LlamaConfig, type Matrix as WeightMatrix, type ModelWeights } from './weights.js';
 
 /** ONNX opset that has Attention, RotaryEmbedding and RMSNormalization (ONNX 1.18). */
 const FUSED_OPSET = 23;
@@ -11,13 +14,14 @@ const FUSED_OPSET = 23;
  * past/present KV and the tree's additive mask in one kernel), one MatMul for
  * [gate | up], SiLU, and the down projection, in the given layout (see Layout).
  * Same inputs, outputs and function as the reference graph (llama-graph.ts),
- * which the tests compare it with.
+ * which the tests compare it with. Quantized layer matrices become MatMulNBits
+ * nodes (quant-nbits.ts), in the rows layout only (EngineError in the lanes layout).
  */
-export function buildFusedGraph(w: LlamaWeights, nLayers: number, layout: LayoutKind = 'rows'): Uint8Array {
+export function buildFusedGraph(w: ModelWeights, nLayers: number, layout: LayoutKind = 'rows', accuracy = DEFAULT_NBITS_ACCURACY): Uint8Array {
   const c = w.config;
   const g = new GraphBuilder('llama_tree_forward_fused', FUSED_OPSET);
   const io = declareIo(g, c, nLayers);
-  g.op1('Identity', [forward(g, c, declareWeights(g, w, nLayers, layout), io, layout)], {}, GRAPH_IO.logits);
+  g.op1('Identity', [forward(g, c, declareWeights(g, w, nLayers, layout, accuracy), io, layout)], {}, GRAPH_IO.logits);
   return g.toBytes();
 }
 
@@ -27,8 +31,12 @@ interface GraphIo {
   readonly bias: string;
 }
 
-/** A weight matrix initializer: W [out, in] in the lanes layout, W^T [in, out] in the rows layout. */
-type Matrix = string;
+/**
+ * A weight matrix in the graph: a float initializer (W [out, in] in the lanes
+ * layout, W^T [in, out] in the rows layout), or (rows layout) x -> x W^T for
+ * quantized or mixed-type matrices.
+ */
+type Matrix = { readonly float: string } | { readonly apply: (x: string) => string };
 
 /** Initializer names of the forward's weights (matrices stacked as in stackedWeight). */
 interface ForwardWeights {
@@ -40,9 +48,9 @@ interface ForwardWeights {
 }
 
 /** Adds the weights to the graph. */
-function declareWeights(g: GraphBuilder, w: LlamaWeights, nLayers: number, kind: LayoutKind): ForwardWeights {
+function declareWeights(g: GraphBuilder, w: ModelWeights, nLayers: number, kind: LayoutKind, accuracy: NBitsAccuracy): ForwardWeights {
   const c = w.config;
-  const stacked = (name: string, ws: readonly Float32Array[], inDim: number) => stackedWeight(g, name, ws, inDim, kind === 'rows');
+  const stacked = (name: string, ws: readonly WeightMatrix[], inDim: number) => stackedWeight(g, { name, transposed: kind === 'rows', accuracy }, ws, inDim);
   const qDim = c.nHeads * headDim(c);
   return {
     embedding: g.weight('tok_embeddings', w.tokenEmbedding, [c.vocabSize, c.dim]),
@@ -126,14 +134,14 @@ const T2 = { perm: [1, 0] };
 
 const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
   rows(g, ids) {
-    const timesWT = (x: string, w: Matrix) => g.op1('MatMul', [x, w]);
+    const linear = (x: string, w: Matrix) => timesWT(g, x, w);
     return {
       seqShape: sequenceShape(g, ids),
       embed: (table) => g.op1('Gather', [table, ids]),
-      linear: timesWT,
+      linear,
       mlp(h, gateUp, down, hidden) {
-        const [gate, up] = g.op('Split', [timesWT(h, gateUp), g.int64([hidden, hidden])], { axis: -1 }, 2);
-        return timesWT(swiGlu(g, gate, up), down);
+        const [gate, up] = g.op('Split', [linear(h, gateUp), g.int64([hidden, hidden])], { axis: -1 }, 2);
+        return linear(swiGlu(g, gate, up), down);
       },
       sequences: (x) => x,
       tokens: (x) => x,
@@ -145,11 +153,11 @@ const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
     return {
       seqShape,
       embed: (table) => g.op1('Gather', [table, g.op1('Reshape', [ids, g.int64([-1])])]),
-      linear: (x, w) => transpose(g.op1('MatMul', [w, transpose(x)])),
+      linear: (x, w) => transpose(g.op1('MatMul', [floatOf(w), transpose(x)])),
       mlp(h, gateUp, down, hidden) {
         // gate, up and their product stay transposed ([hidden, B*N]): the down projection takes them as they are.
-        const [gate, up] = g.op('Split', [g.op1('MatMul', [gateUp, transpose(h)]), g.int64([hidden, hidden])], { axis: 0 }, 2);
-        return transpose(g.op1('MatMul', [down, swiGlu(g, gate, up)]));
+        const [gate, up] = g.op('Split', [g.op1('MatMul', [floatOf(gateUp), transpose(h)]), g.int64([hidden, hidden])], { axis: 0 }, 2);
+        return transpose(g.op1('MatMul', [floatOf(down), swiGlu(g, gate, up)]));
       },
       sequences: (x) => g.op1('Reshape', [x, seqShape]),
       tokens: (x, f) => g.op1('Reshape', [x, g.int64([-1, f])]),
@@ -167,11 +175,41 @@ function swiGlu(g: GraphBuilder, gate: string, up: string): string {
   return g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
 }
 
+/** The float initializer of a lanes-layout matrix. */
+function floatOf(w: Matrix): string {
+  if ('float' in w) return w.float;
+  throw new EngineError('quantized weights run in the rows layout only (MatMulNBits takes the weights as its B operand)');
+}
+
 /**
  * The row-major matrices W_i [out_i, in] stacked along their output axis as one
- * [sum out_i, in] weight, stored transposed ([in, sum out_i]) when `transposed`.
+ * [sum out_i, in] weight: float32 ones as one initializer, stored transposed
+ * ([in, sum out_i]) when `transposed`; quantized ones of one type as one
+ * MatMulNBits weight (rows layout); a mix as one product per run of the same
+ * type, concatenated along the features.
  */
-function stackedWeight(g: GraphBuilder, name: string, ws: readonly Float32Array[], inDim: number, transposed: boolean): Matrix {
+function stackedWeight(g: GraphBuilder, how: StackHow, ws: readonly WeightMatrix[], inDim: number): Matrix {
+  const runs = sameTypeRuns(ws);
+  const weights = runs.map((run, i) => runWeight(g, runs.length === 1 ? how : { ...how, name: `${how.name}.${i}` }, run, inDim));
+  if (weights.length === 1) return weights[0];
+  return { apply: (x) => g.op1('Concat', weights.map((w) => timesWT(g, x, w)), { axis: -1 }) };
+}
+
+/** Rows layout: x [.., in] -> x W^T [.., out]. */
+function timesWT(g: GraphBuilder, x: string, w: Matrix): string {
+  return 'float' in w ? g.op1('MatMul', [x, w.float]) : w.apply(x);
+}
+
+/** A stacked weight's initializer name, whether float ones are stored transposed, and MatMulNBits' accuracy_level. */
+interface StackHow {
+  readonly name: string;
+  readonly transposed: boolean;
+  readonly accuracy: NBitsAccuracy;
+}
+
+/** One stacked weight of matrices of one type. */
+function runWeight(g: GraphBuilder, { name, transposed, accuracy }: StackHow, ws: readonly WeightMatrix[], inDim: number): Matrix {
+  if (!ws.every((m): m is Float32Array => m instanceof Float32Array)) return { apply: nbitsWeight(g, stackedQuant(ws as QuantMatrix[]), name, accuracy) };
   const out = ws.reduce((s, m) => s + m.length, 0) / inDim;
   const data = new Float32Array(out * inDim);
   let offset = 0;
@@ -179,7 +217,27 @@ function stackedWeight(g: GraphBuilder, name: string, ws: readonly Float32Array[
     data.set(m, offset);
     offset += m.length;
   }
-  return transposed ? g.weight(name, transpose(data, out, inDim), [inDim, out]) : g.weight(name, data, [out, inDim]);
+  return { float: transposed ? g.weight(name, transpose(data, out, inDim), [inDim, out]) : g.weight(name, data, [out, inDim]) };
+}
+
+/** Quantized matrices of one type and width as one [sum rows, cols] matrix (rows are whole blocks). */
+function stackedQuant(ws: readonly QuantMatrix[]): QuantMatrix {
+  if (ws.length === 1) return ws[0];
+  const data = new Uint8Array(ws.reduce((s, m) => s + m.data.length, 0));
+  let offset = 0;
+  for (const m of ws) {
+    data.set(m.data, offset);
+    offset += m.data.length;
+  }
+  return { type: ws[0].type, rows: ws.reduce((s, m) => s + m.rows, 0), cols: ws[0].cols, data };
+}
+
+/** Maximal runs of consecutive matrices of the same type (float32, or one block type). */
+function sameTypeRuns(ws: readonly WeightMatrix[]): WeightMatrix[][] {
+  const typeOf = (m: WeightMatrix) => (m instanceof Float32Array ? 'f32' : m.type);
+  const runs: WeightMatrix[][] = [];
+  ws.forEach((m, i) => (i > 0 && typeOf(m) === typeOf(ws[i - 1]) ? runs[runs.length - 1].push(m) : runs.push([m])));
+  return runs;
 }
 
 interface RopeCache {

@@ -1,7 +1,8 @@
 import { GraphBuilder } from './onnx-graph.js';
 import { buildFusedGraph, type LayoutKind } from './llama-graph-fused.js';
+import type { NBitsAccuracy } from './quant-nbits.js';
 import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
-import { headDim, type LlamaConfig, type LlamaWeights } from './weights.js';
+import { floatWeights, headDim, type LlamaConfig, type LlamaWeights, type ModelWeights } from './weights.js';
 
 export { GRAPH_IO } from './llama-graph-io.js';
 
@@ -23,12 +24,18 @@ export interface LlamaGraphOptions {
   readonly graph?: GraphKind;
   /** Fused graph only: how rows meet the weights (llama-graph-fused.ts); default `rows`. */
   readonly layout?: LayoutKind;
+  /** Fused graph, quantized layer matrices: MatMulNBits' accuracy_level (quant-nbits.ts); default DEFAULT_NBITS_ACCURACY. */
+  readonly quantAccuracy?: NBitsAccuracy;
 }
 
-/** Builds the tree-attention forward graph of a Llama-family model as ONNX bytes. */
-export function buildLlamaGraph(w: LlamaWeights, opts: LlamaGraphOptions = {}): Uint8Array {
+/**
+ * Builds the tree-attention forward graph of a Llama-family model as ONNX bytes.
+ * Quantized layer matrices need the fused graph in the rows layout (ConfigError otherwise).
+ */
+export function buildLlamaGraph(w: ModelWeights, opts: LlamaGraphOptions = {}): Uint8Array {
   const nLayers = opts.layers ?? w.config.nLayers;
-  return (opts.graph ?? 'fused') === 'fused' ? buildFusedGraph(w, nLayers, opts.layout) : buildReferenceGraph(w, nLayers);
+  if ((opts.graph ?? 'fused') === 'fused') return buildFusedGraph(w, nLayers, opts.layout, opts.quantAccuracy);
+  return buildReferenceGraph(floatWeights(w, 'the reference graph (graph: reference)'), nLayers);
 }
 
 function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {

@@ -19,13 +19,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, ModelFileError, TokenizerError } from '../core/errors.js';
 import type { Tokenizer } from './tokenizer.js';
-import type { LlamaConfig, LlamaWeights } from './weights.js';
+import { convertWeights, dequantizeWeights, type LlamaConfig, type LlamaWeights, type Matrix } from './weights.js';
+import type { WeightsType } from './quant.js';
 import { readLlama2cCheckpoint } from './llama2c.js';
 import { readLlama2cVocab, type Llama2cVocab } from './llama2c-vocab.js';
 import { Llama2cTokenizer, byteLevelVocab } from './llama2c-tokenizer.js';
 import { loadHfFolder } from './hf.js';
 import { vocabFromHfFolder } from './hf-vocab.js';
-import { readGguf } from './gguf.js';
+import { readGgufModel } from './gguf.js';
 import { CATALOGUE } from './pull-catalogue.js';
 import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG } from './random.js';
 
@@ -38,13 +39,14 @@ export type ResolvedModel =
   | { readonly format: 'gguf'; readonly id: string; readonly path: string }
   | { readonly format: 'random'; readonly id: string; readonly path: string; readonly config: LlamaConfig; readonly seed: number };
 
-export interface LoadedModel {
+/** A loaded model; `M` = Matrix when its layer matrices may be quantized (loadModelAs). */
+export interface LoadedModel<M extends Matrix = Float32Array> {
   /** Short name: the folder name, the file name without `.bin` / `.gguf`, or `random:<preset>:<seed>`. */
   id: string;
   /** The checkpoint file (llama2.c, GGUF), the folder (HF), or the reference (random). */
   path: string;
   format: ModelFormat;
-  weights: LlamaWeights;
+  weights: LlamaWeights<M>;
   tokenizer: Tokenizer;
   /**
    * The SentencePiece-style vocabulary (pieces, merge scores) behind the
@@ -96,10 +98,27 @@ export function resolveModel(ref: string): ResolvedModel {
   throw new ModelFileError(path.join(modelsDir(), ref), notFoundProblem(ref));
 }
 
-/** Resolves and reads a model: weights plus a tokenizer whose vocabulary matches the model's. */
+/**
+ * Resolves and reads a model: float32 weights (a GGUF's quantized tensors
+ * dequantized) plus a tokenizer whose vocabulary matches the model's.
+ */
 export async function loadModel(ref: string): Promise<LoadedModel> {
+  const m = await loadModelAs(ref);
+  return { ...m, weights: dequantizeWeights(m.weights) };
+}
+
+/**
+ * loadModel with the layer matrices as `weights` says (quant.ts; weights.ts
+ * convertWeights); without it, as stored (a GGUF's Q8_0 / Q4_0 tensors stay quantized).
+ */
+export async function loadModelAs(ref: string, weights?: WeightsType): Promise<LoadedModel<Matrix>> {
+  const m = await readModel(ref);
+  return weights === undefined ? m : { ...m, weights: convertWeights(m.weights, weights) };
+}
+
+async function readModel(ref: string): Promise<LoadedModel<Matrix>> {
   const r = resolveModel(ref);
-  let loaded: LoadedModel;
+  let loaded: LoadedModel<Matrix>;
   if (r.format === 'random') {
     const vocab = byteLevelVocab(r.config.vocabSize, `${r.id} (synthetic byte-level vocabulary)`);
     loaded = { id: r.id, path: r.path, format: 'random', weights: randomWeights(r.config, r.seed), tokenizer: new Llama2cTokenizer(vocab), vocab };
@@ -107,7 +126,7 @@ export async function loadModel(ref: string): Promise<LoadedModel> {
     const { weights, tokenizer } = await loadHfFolder(r.path);
     loaded = { id: r.id, path: r.path, format: 'hf', weights, tokenizer };
   } else if (r.format === 'gguf') {
-    const { weights, vocab } = readGguf(r.path);
+    const { weights, vocab } = readGgufModel(r.path);
     loaded = { id: r.id, path: r.path, format: 'gguf', weights, tokenizer: new Llama2cTokenizer(vocab), vocab };
   } else {
     const weights = readLlama2cCheckpoint(r.path);
@@ -138,7 +157,7 @@ function resolveRandom(ref: string): ResolvedModel {
  * (GGUF export, inflation): `m.vocab`, or for a Hugging Face folder the one
  * derived from its tokenizer.json (TokenizerError if it is not SentencePiece-style).
  */
-export function modelVocab(m: LoadedModel): Llama2cVocab {
+export function modelVocab(m: LoadedModel<Matrix>): Llama2cVocab {
   if (m.vocab) return m.vocab;
   if (m.format === 'hf') return vocabFromHfFolder(m.path, m.weights.config.vocabSize);
   throw new TokenizerError(m.tokenizer.source, `model ${m.id} has no SentencePiece-style vocabulary to export`);
@@ -239,7 +258,7 @@ function readVocabFor(tokenizerFile: string, checkpoint: string, vocabSize: numb
   }
 }
 
-function checkVocabSizes(m: LoadedModel): void {
+function checkVocabSizes(m: LoadedModel<Matrix>): void {
   const model = m.weights.config.vocabSize;
   const tok = m.tokenizer.vocabSize;
   if (model !== tok) {

@@ -6,6 +6,7 @@ type Dim = number | string;
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
+const UINT8 = onnx.TensorProto.DataType.UINT8;
 
 export type ElemType = 'float32' | 'int64';
 
@@ -53,6 +54,12 @@ export class GraphBuilder {
       dims: [...dims],
       rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     });
+    return name;
+  }
+
+  /** A uint8 initializer of the given shape (packed quantized weights). */
+  bytes(name: string, data: Uint8Array, dims: readonly number[]): string {
+    this.initializers.push({ name, dataType: UINT8, dims: [...dims], rawData: data });
     return name;
   }
 

@@ -1,3 +1,6 @@
+import { ConfigError } from '../core/errors.js';
+import { dequantize, quantize, QK, type QuantMatrix, type QuantType, type WeightsType } from './quant.js';
+
 /**
  * Llama-family architecture hyper-parameters, in the llama2.c naming.
  * headDim = dim / nHeads; query head h uses kv head floor(h / (nHeads / nKvHeads)).
@@ -16,29 +19,36 @@ export interface LlamaConfig {
   readonly ropeTheta: number;
 }
 
+/** A weight matrix: float32 row-major [out, in], or GGUF blocks of the same matrix (quant.ts). */
+export type Matrix = Float32Array | QuantMatrix;
+
 /**
  * Weights of one transformer layer. Matrices are row-major [out, in] (y = W x),
- * as in llama2.c and PyTorch. Q/K rows use the *adjacent-pairs* RoPE layout
+ * as in llama2.c and PyTorch; `M` is Float32Array for float models, Matrix
+ * where a layer matrix may be quantized (ModelWeights). Q/K rows use the *adjacent-pairs* RoPE layout
  * (dims 2i and 2i+1 of a head rotate together); loaders of other layouts
  * (Hugging Face rotate-half) convert to this one.
  */
-export interface LayerWeights {
+export interface LayerWeights<M extends Matrix = Float32Array> {
   readonly attnNorm: Float32Array; // [dim]
-  readonly wq: Float32Array; // [nHeads*headDim, dim]
-  readonly wk: Float32Array; // [nKvHeads*headDim, dim]
-  readonly wv: Float32Array; // [nKvHeads*headDim, dim]
-  readonly wo: Float32Array; // [dim, nHeads*headDim]
+  readonly wq: M; // [nHeads*headDim, dim]
+  readonly wk: M; // [nKvHeads*headDim, dim]
+  readonly wv: M; // [nKvHeads*headDim, dim]
+  readonly wo: M; // [dim, nHeads*headDim]
   readonly ffnNorm: Float32Array; // [dim]
-  readonly w1: Float32Array; // [hiddenDim, dim] (gate)
-  readonly w2: Float32Array; // [dim, hiddenDim] (down)
-  readonly w3: Float32Array; // [hiddenDim, dim] (up)
+  readonly w1: M; // [hiddenDim, dim] (gate)
+  readonly w2: M; // [dim, hiddenDim] (down)
+  readonly w3: M; // [hiddenDim, dim] (up)
 }
 
-/** A loaded Llama-family model, independent of its file format. */
-export interface LlamaWeights {
+/**
+ * A loaded Llama-family model, independent of its file format. Only layer
+ * matrices can be quantized; the embedding, classifier and norms stay float32.
+ */
+export interface LlamaWeights<M extends Matrix = Float32Array> {
   readonly config: LlamaConfig;
   readonly tokenEmbedding: Float32Array; // [vocab, dim]
-  readonly layers: readonly LayerWeights[];
+  readonly layers: readonly LayerWeights<M>[];
   readonly finalNorm: Float32Array; // [dim]
   /** [vocab, dim]; the same array as tokenEmbedding when the classifier is tied. */
   readonly classifier: Float32Array;
@@ -48,13 +58,96 @@ export function headDim(c: LlamaConfig): number {
   return c.dim / c.nHeads;
 }
 
-/** Number of float parameters (tied classifier counted once). */
-export function parameterCount(w: LlamaWeights): number {
+/** Weights whose layer matrices may be quantized: what loaders return and the engine takes. */
+export type ModelWeights = LlamaWeights<Matrix>;
+
+/** The layer matrices' fields. */
+export const LAYER_MATRICES = ['wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3'] as const;
+
+/** Elements of a matrix. */
+export function matrixSize(m: Matrix): number {
+  return m instanceof Float32Array ? m.length : m.rows * m.cols;
+}
+
+/** Bytes a matrix holds in memory. */
+export function matrixBytes(m: Matrix): number {
+  return m instanceof Float32Array ? m.byteLength : m.data.byteLength;
+}
+
+/** Number of parameters (tied classifier counted once). */
+export function parameterCount(w: ModelWeights): number {
   let n = w.tokenEmbedding.length + w.finalNorm.length;
   if (w.classifier !== w.tokenEmbedding) n += w.classifier.length;
   for (const l of w.layers) {
-    n += l.attnNorm.length + l.wq.length + l.wk.length + l.wv.length + l.wo.length;
-    n += l.ffnNorm.length + l.w1.length + l.w2.length + l.w3.length;
+    n += l.attnNorm.length + l.ffnNorm.length;
+    for (const f of LAYER_MATRICES) n += matrixSize(l[f]);
   }
   return n;
+}
+
+/** The quantization type of the layer matrices, 'f32' when none is quantized ('mixed' when types differ). */
+export function weightsType(w: ModelWeights): QuantType | 'f32' | 'mixed' {
+  const types = new Set(w.layers.flatMap((l) => LAYER_MATRICES.map((f) => (l[f] instanceof Float32Array ? 'f32' : (l[f] as QuantMatrix).type))));
+  const quant = [...types].filter((t) => t !== 'f32');
+  if (quant.length === 0) return 'f32';
+  return quant.length === 1 ? quant[0] : 'mixed';
+}
+
+/** `w` when no layer matrix is quantized; else a ConfigError saying that `use` needs float weights. */
+export function floatWeights(w: ModelWeights, use: string): LlamaWeights {
+  if (weightsType(w) !== 'f32') throw new ConfigError(`${use} needs float32 weights, but the model's layer matrices are quantized (${weightsType(w)}): use weights: f32 or a float model`);
+  return w as LlamaWeights;
+}
+
+/**
+ * The model with its layer matrices stored as `type`: quantized (float32 ones,
+ * and ones of another block type through their dequantized values, one matrix
+ * at a time) or, for 'f32', dequantized. The embedding, classifier and norms
+ * stay float32. As llama.cpp's quantizer does for a 32-block type, a matrix
+ * whose rows are not a multiple of 32 long stays unquantized (llama.cpp stores
+ * it as F16, we keep float32). Float arrays that are views of a larger buffer
+ * (a whole checkpoint) are copied, so that buffer and the float matrices can be freed.
+ */
+export function convertWeights(w: ModelWeights, type: WeightsType): ModelWeights {
+  if (type === 'f32') return dequantizeWeights(w);
+  const c = w.config;
+  const q = (m: Matrix, f: (typeof LAYER_MATRICES)[number]): Matrix => {
+    if (!(m instanceof Float32Array)) return m.type === type ? m : q(dequantize(m), f);
+    const rows = matrixRows(c)[f];
+    const cols = m.length / rows;
+    return cols % QK === 0 ? quantize(type, m, rows, cols) : own(m);
+  };
+  return mapLayers(w, (m, f) => q(m, f), own);
+}
+
+/** The model with every layer matrix as float32 (`w` itself when none is quantized). */
+export function dequantizeWeights(w: ModelWeights): LlamaWeights {
+  if (weightsType(w) === 'f32') return w as LlamaWeights;
+  return mapLayers(w, (m) => (m instanceof Float32Array ? m : dequantize(m)), (a) => a);
+}
+
+/** Row counts of the layer matrices ([rows, cols] = [out, in]). */
+export function matrixRows(c: LlamaConfig): Record<(typeof LAYER_MATRICES)[number], number> {
+  const hd = headDim(c);
+  return { wq: c.nHeads * hd, wk: c.nKvHeads * hd, wv: c.nKvHeads * hd, wo: c.dim, w1: c.hiddenDim, w2: c.dim, w3: c.hiddenDim };
+}
+
+function mapLayers<M extends Matrix>(
+  w: ModelWeights,
+  matrix: (m: Matrix, field: (typeof LAYER_MATRICES)[number]) => M,
+  vector: (a: Float32Array) => Float32Array,
+): LlamaWeights<M> {
+  const layers = w.layers.map((l) => {
+    const out: Record<string, Matrix> = { attnNorm: vector(l.attnNorm), ffnNorm: vector(l.ffnNorm) };
+    for (const f of LAYER_MATRICES) out[f] = matrix(l[f], f);
+    return out as unknown as LayerWeights<M>;
+  });
+  const tokenEmbedding = vector(w.tokenEmbedding);
+  const classifier = w.classifier === w.tokenEmbedding ? tokenEmbedding : vector(w.classifier);
+  return { config: w.config, tokenEmbedding, layers, finalNorm: vector(w.finalNorm), classifier };
+}
+
+/** `a`, or a copy when it is a view of a larger buffer. */
+function own(a: Float32Array): Float32Array {
+  return a.byteLength === a.buffer.byteLength ? a : a.slice();
 }

@@ -1,3 +1,4 @@
+import type { WeightsType } from '../model/quant.js';
 /**
  * Speculators by kind: their config types (the shape YAML configs take;
  * defined once as zod schemas in schema.ts), defaults (in one place,
@@ -24,6 +25,7 @@ import type { Speculator } from './types.js';
 export {
   modelRef,
   speculatorSchema,
+  weightsSchema,
   type DraftModelConfig,
   type HybridConfig,
   type LayerSkipConfig,
@@ -93,7 +95,7 @@ export interface SpeculatorDeps {
   /** Text as the target's token ids (its tokenizer, no BOS). */
   encode(text: string): Int32Array;
   /** Engine models of draft references (vocabulary already checked). */
-  draftModels(refs: readonly string[]): Promise<Model[]>;
+  draftModels(refs: readonly string[], weights?: WeightsType): Promise<Model[]>;
   /** The target's first `layers` layers as an engine model sharing its weights. */
   layerSkipModel(layers: number): Promise<Model>;
   /** Builds a part of a hybrid (with its own policy resolution). */
@@ -104,7 +106,7 @@ const FACTORIES: { readonly [K in SpeculatorKind]: (cfg: SpeculatorConfigOf<K>, 
   none: async () => new NoSpeculator(),
   'draft-model': async (c, d) => {
     if (c.models.length === 0) throw new ConfigError("speculator 'draft-model' needs at least one draft model (--draft NAME)");
-    return new DraftModelSpeculator(await d.draftModels(c.models), d.policy);
+    return new DraftModelSpeculator(await d.draftModels(c.models, c.weights), d.policy);
   },
   'layer-skip': async (c, d) => new DraftModelSpeculator([await d.layerSkipModel(c.layers)], d.policy, 'layer-skip'),
   ngram: async (c, d) => {

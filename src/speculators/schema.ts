@@ -17,6 +17,13 @@ export const modelRef = z
   .min(1)
   .describe('A model: a name under $SPECINFER_MODELS, a folder, a llama2.c .bin or .gguf path, or random:tiny / random:stories110M[:SEED].');
 
+/** Storage of a model's layer matrices (src/model/quant.ts); absent = as the file stores them. */
+export const weightsSchema = z
+  .enum(['f32', 'q8_0', 'q4_0'])
+  .describe(
+    "Layer matrices as float32, or quantized at load as llama.cpp's Q8_0 / Q4_0 (run by onnxruntime's MatMulNBits); absent = as stored (a GGUF's Q8_0 / Q4_0 tensors stay quantized). Embeddings, classifier and norms stay float32.",
+  );
+
 const policy = policySchema
   .optional()
   .describe("This speculator's own tree policy; without one, the run's `policy`, else the kind's default.");
@@ -29,6 +36,7 @@ export const SPECULATOR_SHAPES = {
   'draft-model': {
     kind: z.literal('draft-model'),
     models: z.array(modelRef).default([]).describe('Draft models (SSMs) by reference; two or more build merge-based trees. At least one.'),
+    weights: weightsSchema.optional().describe('Storage of every draft\'s layer matrices (f32, q8_0, q4_0); absent = as stored.'),
     policy,
   },
   'layer-skip': {

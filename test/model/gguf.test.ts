@@ -295,9 +295,9 @@ describe('GGUF (stories260K written by writeGguf)', function () {
       fails(broken('v1.gguf', (b) => (b.writeUInt32LE(1, 4), b)), /unsupported GGUF version 1 .*re-convert/);
     });
 
-    it('a quantized tensor: only F32 and F16 are read', () => {
-      const f = broken('q4.gguf', (b) => (b.writeUInt32LE(2, tensorTypeOffset(b, 'blk.0.attn_q.weight')), b));
-      fails(f, /tensor "blk\.0\.attn_q\.weight" has type Q4_0; only F32 and F16 tensors are read/);
+    it('a tensor of an unsupported quantized type: the supported ones are named', () => {
+      const f = broken('q4k.gguf', (b) => (b.writeUInt32LE(12, tensorTypeOffset(b, 'blk.0.attn_q.weight')), b));
+      fails(f, /tensor "blk\.0\.attn_q\.weight" has type Q4_K; supported: F32, F16, and Q8_0 \/ Q4_0 matrices/);
     });
 
     it('truncated file: in the tensor data, and in the metadata', () => {
