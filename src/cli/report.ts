@@ -24,7 +24,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const run = readRunDir(args.dir);
     const out = args.out ?? args.dir;
     makeOutDir(out);
-    await writeReport(out, run.cells, run.records, run.meta);
+    await writeReport(out, run.cells, run.records, run.meta, run.outputs);
     process.stdout.write(`${out.replace(/\/+$/, '')}/report.html\n`);
   },
 };

@@ -1,4 +1,4 @@
-import type { StepRecord } from '../decode/records.js';
+import type { StepRecord, StopReason } from '../decode/records.js';
 
 /**
  * One cell of an experiment: one point of the sweep grid (or the
@@ -29,4 +29,23 @@ export interface CellRecord extends StepRecord {
   readonly workload: string;
   readonly prompt: string; // workload prompt id
   readonly seed: number;
+}
+
+/** One request's generated output (a line of outputs.jsonl). */
+export interface OutputRecord {
+  readonly cell: string;
+  readonly workload: string;
+  readonly prompt: string; // workload prompt id
+  readonly seed: number;
+  /** Generated token ids, prompt and stop token excluded. */
+  readonly tokens: readonly number[];
+  /** `tokens` decoded with the target's tokenizer. */
+  readonly text: string;
+  readonly stop: StopReason;
+}
+
+/** What a decode cell measured: its step records and each request's output. */
+export interface DecodeResult {
+  readonly records: CellRecord[];
+  readonly outputs: OutputRecord[];
 }

@@ -6,8 +6,10 @@
  */
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
+import type { StopReason } from '../decode/records.js';
 import { decodeSpeculative } from '../decode/speculative.js';
-import type { CellRecord } from './cell.js';
+import { decodeText, type Tokenizer } from '../model/tokenizer.js';
+import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
 import { buildRun, type ModelProvider, type Run } from './components.js';
 import type { CellPlan } from './plan.js';
 import { referenceTokens, type WorkloadPrompt } from './workload.js';
@@ -27,40 +29,52 @@ export function requestRng(seed: number, workload: string, promptId: string) {
   return createRng(seed).fork(`${workload}/${promptId}`);
 }
 
-export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext): Promise<CellRecord[]> {
+export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext): Promise<DecodeResult> {
   const c = plan.config;
   if (c.warmupTokens > 0 && prompts.length > 0 && prompts[0].prompts.length > 0) await warmUp(plan, prompts[0].prompts[0], ctx);
   const run = await buildRun(plan.spec, ctx.models);
   try {
     const records: CellRecord[] = [];
+    const outputs: OutputRecord[] = [];
     for (const { workload, prompts: list } of prompts) {
       for (const seed of c.seeds) {
         for (let i = 0; i < list.length; i += c.batchSize) {
           const batch = list.slice(i, i + c.batchSize);
           const got = await decodeBatch(run, plan, batch, workload, seed, ctx);
-          records.push(...got);
-          ctx.onBatch?.(batch.length, got.reduce((s, r) => s + r.emitted, 0));
+          records.push(...got.records);
+          outputs.push(...got.outputs);
+          ctx.onBatch?.(batch.length, got.records.reduce((s, r) => s + r.emitted, 0));
         }
       }
     }
-    return records;
+    return { records, outputs };
   } finally {
     await run.dispose();
   }
 }
 
-async function decodeBatch(run: Run, plan: CellPlan, batch: readonly WorkloadPrompt[], workload: string, seed: number, ctx: CellContext): Promise<CellRecord[]> {
+async function decodeBatch(run: Run, plan: CellPlan, batch: readonly WorkloadPrompt[], workload: string, seed: number, ctx: CellContext): Promise<DecodeResult> {
   const c = plan.config;
   const tok = run.tokenizer;
   const requests = batch.map((p) => ({ prompt: tok.encode(p.prompt, { bos: true }), rng: requestRng(seed, workload, p.id), references: referenceTokens(tok, p) }));
-  const { records } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
+  const { records, outputs } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
     maxTokens: c.maxTokens,
     stopTokens: [tok.bosId, tok.eosId],
     sampling: c.sampling,
     maxNodes: c.maxNodes,
     clock: ctx.clock,
   });
-  return records.map((r) => ({ ...r, cell: plan.info.id, workload, prompt: batch[r.request].id, seed }));
+  const at = (i: number) => ({ cell: plan.info.id, workload, prompt: batch[i].id, seed });
+  return {
+    records: records.map((r) => ({ ...r, ...at(r.request) })),
+    outputs: outputs.map((o, i) => outputRecord(at(i), tok, requests[i].prompt, o.tokens, o.stop)),
+  };
+}
+
+/** The output line of a request: its tokens, their text (as printed after `prompt`'s last token), why it stopped. */
+export function outputRecord(at: Pick<OutputRecord, 'cell' | 'workload' | 'prompt' | 'seed'>, tok: Tokenizer, prompt: ArrayLike<number>, tokens: ArrayLike<number>, stop: StopReason): OutputRecord {
+  const generated = Array.from(tokens);
+  return { ...at, tokens: generated, text: decodeText(tok, [prompt[prompt.length - 1], ...generated]), stop };
 }
 
 /** One request of warmupTokens tokens on a run of its own (speculator state such as suffix trees stays clean). */

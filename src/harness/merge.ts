@@ -82,15 +82,11 @@ export async function mergeRuns(out: string, dirs: readonly string[], opts: { re
   const order = new Map(cells.map((c, i) => [c.id, i]));
   const measure = shards[0].measure;
   const file = measure === 'decode' ? RESULT_FILES.steps : RESULT_FILES.topk;
-  const records = shards
-    .flatMap((s) => readJsonl<{ cell: string }>(path.join(s.dir, file)))
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => (order.get(a.r.cell) ?? 0) - (order.get(b.r.cell) ?? 0) || a.i - b.i)
-    .map((x) => x.r);
   makeOutDir(out, 'OUT');
+  mergeJsonl(shards, file, order, out);
+  if (shards.some((s) => existsSync(path.join(s.dir, RESULT_FILES.outputs)))) mergeJsonl(shards, RESULT_FILES.outputs, order, out);
   writeFileSync(path.join(out, RESULT_FILES.resolved), shards[0].resolved);
   writeJson(path.join(out, RESULT_FILES.cells), cells);
-  writeJsonl(path.join(out, file), records);
   writeJson(path.join(out, RESULT_FILES.done), { shard: { index: 1, count: 1 }, total: shards[0].state.total, done: cells.map((c) => c.id) });
   const envs = shards.map((s) => readJson<Record<string, unknown>>(path.join(s.dir, RESULT_FILES.env)));
   writeJson(path.join(out, RESULT_FILES.env), envs.length === 1 ? envs[0] : { shards: envs });
@@ -98,4 +94,14 @@ export async function mergeRuns(out: string, dirs: readonly string[], opts: { re
   if (existsSync(metaFile)) writeJson(path.join(out, RESULT_FILES.meta), readJson(metaFile));
   if (opts.report ?? true) await renderReport(out, measure);
   return cells.length;
+}
+
+/** OUT/file: the shards' lines of `file`, in cell order (`order`), each cell's lines in file order. */
+function mergeJsonl(shards: readonly ShardDir[], file: string, order: ReadonlyMap<string, number>, out: string): void {
+  const lines = shards
+    .flatMap((s) => readJsonl<{ cell: string }>(path.join(s.dir, file)))
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => (order.get(a.r.cell) ?? 0) - (order.get(b.r.cell) ?? 0) || a.i - b.i)
+    .map((x) => x.r);
+  writeJsonl(path.join(out, file), lines);
 }

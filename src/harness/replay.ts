@@ -12,13 +12,13 @@ import { ConfigError } from '../core/errors.js';
 import type { Logits } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
-import { appendEmitted, stepRecord, type StepRecord } from '../decode/records.js';
+import { appendEmitted, stepRecord, type StepRecord, type StopReason } from '../decode/records.js';
 import type { SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import { GREEDY } from '../verifiers/types.js';
-import type { CellRecord } from './cell.js';
+import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
 import { buildSpeculatorOnly } from './components.js';
-import { requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
+import { outputRecord, requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
 import type { CellPlan } from './plan.js';
 import type { CellMeasure } from './run.js';
 import type { Trace, TraceEntry } from './trace.js';
@@ -33,6 +33,7 @@ interface Live {
   readonly out: number[];
   done: boolean;
   steps: number;
+  stop?: StopReason;
 }
 
 /** The measure of decode cells against `trace`. */
@@ -40,11 +41,13 @@ export function replayMeasure(trace: Trace): CellMeasure {
   return async (plan, prompts, ctx) => replayCell(plan, prompts, ctx, trace);
 }
 
-async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext, trace: Trace): Promise<CellRecord[]> {
+async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext, trace: Trace): Promise<DecodeResult> {
   const c = plan.config;
   const speculator = await buildSpeculatorOnly(plan.spec, ctx.models);
+  const tok = (await ctx.models.load(plan.spec.target)).tokenizer;
   try {
     const records: CellRecord[] = [];
+    const outputs: OutputRecord[] = [];
     for (const { workload, prompts: list } of prompts) {
       for (const seed of c.seeds) {
         for (let i = 0; i < list.length; i += c.batchSize) {
@@ -56,12 +59,14 @@ async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext
             live.push({ index, entry: e, session: await speculator.begin(Int32Array.from(e.promptTokens), e.referenceTokens?.map((r) => Int32Array.from(r))), rng, out: [], done: false, steps: 0 });
           }
           const got = await replayBatch(live, plan, ctx.clock);
-          records.push(...got.map((r) => ({ ...r, cell: plan.info.id, workload, prompt: batch[r.request].id, seed })));
+          const at = (i: number) => ({ cell: plan.info.id, workload, prompt: batch[i].id, seed });
+          records.push(...got.map((r) => ({ ...r, ...at(r.request) })));
+          outputs.push(...live.map((l) => outputRecord(at(l.index), tok, l.entry.promptTokens, l.out, l.stop ?? 'max-tokens')));
           ctx.onBatch?.(batch.length, got.reduce((s, r) => s + r.emitted, 0));
         }
       }
     }
-    return records;
+    return { records, outputs };
   } finally {
     await speculator.dispose();
   }
@@ -97,6 +102,7 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<
       await l.session.observe({ tree: trees[b], path: result.path, emitted, target: NO_LOGITS });
       const added = appendEmitted(l.out, emitted, l.entry.stopTokens, c.maxTokens, () => l.entry.promptTokens.length + l.out.length >= l.entry.maxContext);
       l.done = added.stop !== undefined;
+      l.stop = added.stop;
       if (l.done) await l.session.end?.();
       const ms = { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
       records.push(stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop));

@@ -3,6 +3,8 @@
  *   config.resolved.yaml  the experiment with defaults filled in;
  *   cells.json            this folder's cells (CellInfo + each cell's config);
  *   steps.jsonl           one CellRecord per line (decode), or topk.jsonl (topk-agreement);
+ *   outputs.jsonl         decode: one OutputRecord per request (cell, workload, prompt, seed),
+ *                         written with the cell's records and dropped with them;
  *   cells-done.json       { shard, total, done: [cell ids], records: {cell id: lines} },
  *                         rewritten after each cell;
  *   env.json, meta.json   the machine; title/config/env for the report.
@@ -22,6 +24,7 @@ export const RESULT_FILES = {
   cells: 'cells.json',
   steps: 'steps.jsonl',
   topk: 'topk.jsonl',
+  outputs: 'outputs.jsonl',
   done: 'cells-done.json',
   env: 'env.json',
   meta: 'meta.json',
@@ -65,9 +68,14 @@ export function readJsonl<T>(file: string): T[] {
   return out;
 }
 
+/** Objects as JSONL text: one JSON line each, '\n'-terminated. */
+function jsonlText(records: readonly object[]): string {
+  return records.map((r) => JSON.stringify(r) + '\n').join('');
+}
+
 export function writeJsonl(file: string, records: readonly object[]): void {
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  writeFileSync(tmp, jsonlText(records));
   renameSync(tmp, file);
 }
 
@@ -105,10 +113,16 @@ export function openResults(
   const redo = new Set(bad.map(([cell]) => cell));
   const done = new Set(state.done.filter((c) => !redo.has(c)));
   writeJsonl(records, kept.filter((r) => done.has(r.cell)));
+  if (measure === 'decode') keepDone(path.join(dir, RESULT_FILES.outputs), done);
   writeFileSync(path.join(dir, RESULT_FILES.resolved), resolved);
   const counts = Object.fromEntries(Object.entries(state.records ?? {}).filter(([c]) => done.has(c)));
   writeJson(doneFile, { shard, total, done: [...done], records: counts });
   return done;
+}
+
+/** Rewrites a JSONL file of cell lines with only the lines of `done` cells (unreadable lines dropped). */
+function keepDone(file: string, done: ReadonlySet<string>): void {
+  writeJsonl(file, readJsonl<{ cell: string }>(file).filter((r) => done.has(r.cell)));
 }
 
 /** The records of a records file, and the cells named by lines that do not parse. */
@@ -150,9 +164,10 @@ function checkSameRun(dir: string, resolved: string, shard: Shard, state: DoneSt
   }
 }
 
-/** Appends a finished cell's records, then marks it done. */
-export function finishCell(dir: string, measure: 'decode' | 'topk-agreement', cell: string, records: readonly object[]): void {
-  appendFileSync(recordsFile(dir, measure), records.map((r) => JSON.stringify(r) + '\n').join(''));
+/** Appends a finished cell's outputs (decode) and records, then marks it done. */
+export function finishCell(dir: string, measure: 'decode' | 'topk-agreement', cell: string, records: readonly object[], outputs: readonly object[] = []): void {
+  if (measure === 'decode') appendFileSync(path.join(dir, RESULT_FILES.outputs), jsonlText(outputs));
+  appendFileSync(recordsFile(dir, measure), jsonlText(records));
   const file = path.join(dir, RESULT_FILES.done);
   const state = readJson<DoneState>(file);
   writeJson(file, { ...state, done: [...state.done, cell], records: { ...state.records, [cell]: records.length } });

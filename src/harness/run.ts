@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { monotonicClock, type Clock } from '../core/types.js';
-import type { CellInfo } from './cell.js';
+import type { CellInfo, DecodeResult } from './cell.js';
 import { runDecodeCell, type CellContext, type CellPrompts } from './decode-cell.js';
 import { envStrings, runEnv } from './env.js';
 import type { Experiment } from './load.js';
@@ -19,8 +19,11 @@ import { shardCells, WHOLE, type Shard } from './shard.js';
 import { runTopkCell } from './topk.js';
 import { readWorkload } from './workload.js';
 
-/** Measures one cell: its records (one object per line of the records file). */
-export type CellMeasure = (plan: CellPlan, prompts: CellPrompts, ctx: CellContext) => Promise<readonly object[]>;
+/** Measures one decode cell: its step records and request outputs. */
+export type CellMeasure = (plan: CellPlan, prompts: CellPrompts, ctx: CellContext) => Promise<DecodeResult>;
+
+/** What any measure gives: records (one object per line of the records file), outputs (decode only). */
+type Measured = { readonly records: readonly object[]; readonly outputs: readonly object[] };
 
 export interface RunOptions {
   readonly out: string;
@@ -78,8 +81,8 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
       }
       progress.startCell(plan.info.id, plan.info.label, requestCount(plan, list));
       const ctx: CellContext = { models, clock, onBatch: (r, t) => progress.batch(r, t) };
-      const records = await measureCell(exp, opts)(plan, list, ctx);
-      finishCell(opts.out, exp.measure, plan.info.id, records);
+      const { records, outputs } = await measureCell(exp, opts)(plan, list, ctx);
+      finishCell(opts.out, exp.measure, plan.info.id, records, outputs);
       progress.endCell(await cellDetail(exp, records));
       ran.push(plan.info.id);
       opts.afterCell?.(plan.info.id);
@@ -92,8 +95,8 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
   return { dir: opts.out, cells: cells.map((c) => c.info), ran, skipped: cells.filter((c) => done.has(c.info.id)).map((c) => c.info.id) };
 }
 
-function measureCell(exp: Experiment, opts: RunOptions): CellMeasure {
-  if (exp.measure === 'topk-agreement') return runTopkCell;
+function measureCell(exp: Experiment, opts: RunOptions): (plan: CellPlan, prompts: CellPrompts, ctx: CellContext) => Promise<Measured> {
+  if (exp.measure === 'topk-agreement') return async (plan, prompts, ctx) => ({ records: await runTopkCell(plan, prompts, ctx), outputs: [] });
   return opts.measure ?? runDecodeCell;
 }
 
@@ -141,5 +144,5 @@ export async function renderReport(dir: string, measure: 'decode' | 'topk-agreem
   }
   const { readRunDir, writeReport } = await import('../report/report.js');
   const run = readRunDir(dir);
-  await writeReport(dir, run.cells, run.records, run.meta);
+  await writeReport(dir, run.cells, run.records, run.meta, run.outputs);
 }

@@ -27,6 +27,8 @@ export interface ReportDocument {
   readonly charts: readonly ChartFigure[];
   /** When the report was rendered (ISO text); omitted from the page when absent. */
   readonly generated?: string;
+  /** One line per greedy cell: whether its outputs equal its baseline's (none: no section). */
+  readonly lossless?: readonly string[];
 }
 
 export function escapeHtml(s: string): string {
@@ -82,6 +84,7 @@ function metaHtml(doc: ReportDocument): string {
 export function reportHtml(doc: ReportDocument): string {
   const title = doc.meta?.title ?? 'specinfer report';
   const tables = doc.tables.map((t) => `<section>\n<h2>${escapeHtml(t.title)}</h2>\n${tableHtml(t)}\n</section>`);
+  const lossless = doc.lossless?.length ? [`<section id="lossless">\n<h2>Outputs equal to the baseline's (greedy)</h2>\n<ul>\n${doc.lossless.map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}\n</ul>\n</section>`] : [];
   const charts = doc.charts.length > 0 ? [`<section>\n<h2>Charts</h2>\n${doc.charts.map(chartHtml).join('\n')}\n</section>`] : [];
   return [
     '<!DOCTYPE html>',
@@ -91,6 +94,7 @@ export function reportHtml(doc: ReportDocument): string {
     `<h1>${escapeHtml(title)}</h1>`,
     metaHtml(doc),
     ...tables,
+    ...lossless,
     ...charts,
     '</body>',
     '</html>',

@@ -47,7 +47,7 @@ export interface NotebookView {
 /** Reads a results folder (cells.json + steps.jsonl [+ meta.json]) and renders its tables and charts. */
 export async function loadNotebookView(dir: string): Promise<NotebookView> {
   const run = readRunDir(dir);
-  const content = await reportContent(run.cells, run.records);
+  const content = await reportContent(run.cells, run.records, run.outputs);
   const about = [...(run.meta?.config ? [`config: ${run.meta.config}`] : []), ...Object.entries(run.meta?.env ?? {}).map(([k, v]) => `${k}: ${v}`)];
   return {
     dir,

@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { CellInfo, CellRecord } from '../harness/cell.js';
+import type { CellInfo, CellRecord, OutputRecord } from '../harness/cell.js';
 import { reportCharts, type Chart } from './charts.js';
 import { reportHtml, type ChartFigure, type ReportMeta } from './html.js';
 import { chartSvg, svgToPng } from './render.js';
@@ -47,8 +47,8 @@ export async function renderCharts(charts: readonly Chart[]): Promise<RenderedCh
 }
 
 /** Tables and rendered charts of a run. */
-export async function reportContent(cells: readonly CellInfo[], records: readonly CellRecord[]): Promise<ReportContent> {
-  const rows = summaryRows(cells, records);
+export async function reportContent(cells: readonly CellInfo[], records: readonly CellRecord[], outputs: readonly OutputRecord[] = []): Promise<ReportContent> {
+  const rows = summaryRows(cells, records, outputs);
   const rowsByWorkload = summaryRowsByWorkload(cells, records);
   return { rows, rowsByWorkload, tables: reportTables(rows, rowsByWorkload), charts: await renderCharts(reportCharts(rows)) };
 }
@@ -56,7 +56,8 @@ export async function reportContent(cells: readonly CellInfo[], records: readonl
 /** The report page of rendered content. */
 export function contentHtml(content: ReportContent, meta?: ReportMeta, generated?: string): string {
   const charts: ChartFigure[] = content.charts.map((c) => ({ name: c.chart.name, title: c.chart.title, svg: c.svg }));
-  return reportHtml({ meta, tables: content.tables, charts, generated });
+  const lossless = content.rows.filter((r) => r.lossless !== '').map((r) => `${r.cell} (${r.label}): ${r.lossless}`);
+  return reportHtml({ meta, tables: content.tables, charts, generated, lossless });
 }
 
 const CHART_FILE = /\.(svg|png|vl\.json|data\.json)$/;
@@ -80,8 +81,8 @@ function writeCharts(chartsDir: string, charts: readonly RenderedChart[]): void 
  * of charts no longer drawn are removed) and DIR/report.html. Leaves
  * cells.json and steps.jsonl alone.
  */
-export async function writeReport(dir: string, cells: readonly CellInfo[], records: readonly CellRecord[], meta?: ReportMeta): Promise<void> {
-  const content = await reportContent(cells, records);
+export async function writeReport(dir: string, cells: readonly CellInfo[], records: readonly CellRecord[], meta?: ReportMeta, outputs: readonly OutputRecord[] = []): Promise<void> {
+  const content = await reportContent(cells, records, outputs);
   mkdirSync(dir, { recursive: true });
   for (const t of content.tables) writeFileSync(path.join(dir, `${t.name}.csv`), toCsv(t));
   writeCharts(path.join(dir, 'charts'), content.charts);

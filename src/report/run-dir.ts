@@ -3,7 +3,8 @@
  *   cells.json   a JSON array of CellInfo (src/harness/cell.ts), one per cell;
  *   steps.jsonl  one CellRecord per line (blank lines allowed), each decode
  *                call's records contiguous (see summary.ts forwardKeys);
- *   meta.json    optional: { config?, env?: { [name]: string }, title? }.
+ *   meta.json    optional: { config?, env?: { [name]: string }, title? };
+ *   outputs.jsonl optional: one OutputRecord per line (absent in older runs).
  * Unknown keys are ignored; a missing or malformed file is a ReportError
  * naming the file, the line and the key.
  */
@@ -11,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { STOP_REASONS } from '../decode/records.js';
-import type { CellInfo, CellRecord } from '../harness/cell.js';
+import type { CellInfo, CellRecord, OutputRecord } from '../harness/cell.js';
 import { ReportError } from './errors.js';
 import type { ReportMeta } from './html.js';
 
@@ -20,6 +21,8 @@ export interface RunDir {
   readonly cells: CellInfo[];
   readonly records: CellRecord[];
   readonly meta?: ReportMeta;
+  /** Request outputs (empty when the folder has no outputs.jsonl). */
+  readonly outputs: OutputRecord[];
 }
 
 const count = z.number().int().nonnegative();
@@ -57,6 +60,16 @@ const recordSchema = z.object({
   verifyMs: ms,
   commitMs: ms,
   stop: z.enum(STOP_REASONS).optional(),
+});
+
+const outputSchema = z.object({
+  cell: z.string(),
+  workload: z.string(),
+  prompt: z.string(),
+  seed: z.number(),
+  tokens: z.array(count),
+  text: z.string(),
+  stop: z.enum(STOP_REASONS),
 });
 
 const metaSchema = z.object({
@@ -99,13 +112,18 @@ export function readCells(file: string): CellInfo[] {
 
 /** steps.jsonl: one CellRecord per non-blank line. */
 export function readRecords(file: string): CellRecord[] {
-  const out: CellRecord[] = [];
+  return readLines(file, recordSchema);
+}
+
+/** Checked objects of a JSONL file, one per non-blank line. */
+function readLines<T>(file: string, schema: z.ZodType<T>): T[] {
+  const out: T[] = [];
   readText(file)
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;
       const where = `${file}:${i + 1}`;
-      out.push(check(recordSchema, parseJson(line, where), where));
+      out.push(check(schema, parseJson(line, where), where));
     });
   return out;
 }
@@ -122,5 +140,7 @@ export function readRunDir(dir: string): RunDir {
   const known = new Set(cells.map((c) => c.id));
   const stray = records.find((r) => !known.has(r.cell));
   if (stray) throw new ReportError(`${path.join(dir, 'steps.jsonl')}: a record names cell '${stray.cell}', which cells.json does not have`);
-  return { dir, cells, records, meta: readMeta(path.join(dir, 'meta.json')) };
+  const outputsFile = path.join(dir, 'outputs.jsonl');
+  const outputs = existsSync(outputsFile) ? readLines(outputsFile, outputSchema) : [];
+  return { dir, cells, records, meta: readMeta(path.join(dir, 'meta.json')), outputs };
 }

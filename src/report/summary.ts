@@ -3,9 +3,10 @@
  * cells and their step records. Every metric comes from metrics.ts
  * (summarize, timeShares, speedup); this module only groups and pairs.
  */
-import type { CellInfo, CellRecord } from '../harness/cell.js';
+import type { CellInfo, CellRecord, OutputRecord } from '../harness/cell.js';
 import { ReportError } from './errors.js';
 import { compositeKey, groupRows } from './frame.js';
+import { losslessByCell } from './lossless.js';
 import { speedup, summarize, timeShares, type Summary } from './metrics.js';
 
 /** One row of summary.csv (workload '*') or summary-by-workload.csv. */
@@ -49,6 +50,8 @@ export interface SummaryRow {
   readonly p90StepMs: number;
   /** Requests ended per reason: a stop token, the token limit, the context. */
   readonly stops: Summary['stops'];
+  /** Greedy cells: outputs equal the baseline's ('yes', 'no (...)'); '' otherwise (see lossless.ts). */
+  readonly lossless: string;
 }
 
 /** The workload value of per-cell rows. */
@@ -119,7 +122,7 @@ function paramText(v: unknown): string {
   return String(v);
 }
 
-function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { cell: string; summary: Summary } | undefined): SummaryRow {
+function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { cell: string; summary: Summary } | undefined, lossless = ''): SummaryRow {
   const s = summarizeKeyed(keyed);
   const t = timeShares(s);
   const requests = new Set(keyed.map((k) => compositeKey(k.record.workload, k.record.prompt, String(k.record.seed)))).size;
@@ -157,16 +160,18 @@ function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { 
     p50StepMs: s.p50StepMs,
     p90StepMs: s.p90StepMs,
     stops: s.stops,
+    lossless,
   };
 }
 
-/** One row per cell, in cells order, over all its workloads (cells without records give NaN metrics). */
-export function summaryRows(cells: readonly CellInfo[], records: readonly CellRecord[]): SummaryRow[] {
+/** One row per cell, in cells order, over all its workloads (cells without records give NaN metrics); `outputs` give `lossless`. */
+export function summaryRows(cells: readonly CellInfo[], records: readonly CellRecord[], outputs: readonly OutputRecord[] = []): SummaryRow[] {
   const keyed = keyedByCell(cells, records);
+  const lossless = losslessByCell(cells, outputs);
   const summaries = new Map(cells.map((c) => [c.id, summarizeKeyed(keyed.get(c.id) ?? [])]));
   return cells.map((c) => {
     const b = baselineOf(c, cells);
-    return row(c, ALL_WORKLOADS, keyed.get(c.id) ?? [], b && { cell: b.id, summary: summaries.get(b.id) as Summary });
+    return row(c, ALL_WORKLOADS, keyed.get(c.id) ?? [], b && { cell: b.id, summary: summaries.get(b.id) as Summary }, lossless.get(c.id));
   });
 }
 

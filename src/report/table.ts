@@ -62,6 +62,7 @@ const SETTINGS: readonly Column[] = [
   { name: 'batch_size', value: (r) => r.batchSize },
   { name: 'temperature', value: (r) => r.temperature },
   { name: 'baseline_cell', value: (r) => r.baselineCell },
+  { name: 'lossless', value: (r) => r.lossless },
 ];
 
 /** Sweep keys of the rows, in order of first appearance. */
@@ -73,7 +74,7 @@ function paramKeys(rows: readonly SummaryRow[]): string[] {
  * Columns: cell, label, [workload]; tokens_per_step, acceptance, speedup,
  * ms_per_token, tokens_per_s, bonus_share; acc_d1..acc_dK (K = the deepest
  * tree); shares of step time and step-latency percentiles; counts; settings
- * (kinds, batch size, temperature, baseline_cell); param.<key> per sweep key.
+ * (kinds, batch size, temperature, baseline_cell, lossless); param.<key> per sweep key.
  * A value that does not apply (e.g. acceptance of a baseline) is NaN.
  */
 function columns(rows: readonly SummaryRow[], byWorkload: boolean): Column[] {

@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CellRecord } from '../../src/harness/cell.js';
+import type { CellRecord, OutputRecord } from '../../src/harness/cell.js';
 import { loadExperiment } from '../../src/harness/load.js';
+import { ModelCache } from '../../src/harness/model-cache.js';
+import { decodeText } from '../../src/model/tokenizer.js';
 import { mergeRuns } from '../../src/harness/merge.js';
 import { replayMeasure } from '../../src/harness/replay.js';
 import { readJsonl } from '../../src/harness/results.js';
@@ -46,6 +48,10 @@ function untimed(records: readonly CellRecord[]): object[] {
   });
 }
 
+function outputs(dir: string): OutputRecord[] {
+  return readJsonl<OutputRecord>(path.join(dir, 'outputs.jsonl'));
+}
+
 function steps(dir: string): CellRecord[] {
   return readJsonl<CellRecord>(path.join(dir, 'steps.jsonl'));
 }
@@ -77,6 +83,23 @@ describe('specinfer run: experiments end to end', () => {
     expect(csv.filter((l) => l !== '')).to.have.length(7);
   });
 
+  it('outputs.jsonl: one line per cell and request, tokens decoding to the text; every greedy cell is lossless', async () => {
+    const got = outputs(full);
+    expect(got).to.have.length(6 * 2 * 2);
+    expect(new Set(got.map((o) => `${o.cell}/${o.workload}/${o.prompt}/${o.seed}`)).size).to.equal(got.length);
+    const tok = (await new ModelCache().load('stories260K')).tokenizer;
+    const prompts = new Map(got.map((o) => [o.prompt, o]));
+    expect(prompts.size).to.equal(4);
+    for (const o of got) {
+      expect(o.tokens.length).to.be.within(1, 16);
+      expect(decodeText(tok, [tok.bosId, ...o.tokens])).to.equal(o.text.replace(/^ /, '')); // after BOS a leading space is dropped
+    }
+    const csv = readFileSync(path.join(full, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = csv[0].indexOf('lossless');
+    expect(csv.slice(1).map((r) => r[col])).to.deep.equal(['', '', 'yes', 'yes', 'yes', 'yes']);
+    expect(readFileSync(path.join(full, 'report.html'), 'utf8')).to.match(/<li>c003 \([^)]*\): yes<\/li>/);
+  });
+
   it('config.resolved.yaml (defaults filled in) runs the same cells', () => {
     const again = loadExperiment(path.join(full, 'config.resolved.yaml'));
     const first = loadExperiment(file);
@@ -96,6 +119,8 @@ describe('specinfer run: experiments end to end', () => {
     const merged = tmp('merged');
     await mergeRuns(merged, dirs, { report: false });
     expect(untimed(steps(merged))).to.deep.equal(untimed(steps(full)));
+    expect(outputs(dirs[0]).length).to.be.above(0).and.below(outputs(full).length);
+    expect(outputs(merged)).to.deep.equal(outputs(full));
     expect(JSON.parse(readFileSync(path.join(merged, 'cells.json'), 'utf8'))).to.deep.equal(JSON.parse(readFileSync(path.join(full, 'cells.json'), 'utf8')));
     await mergeRuns(tmp('m2'), dirs.slice(0, 2), { report: false }).then(
       () => expect.fail('a missing shard is an error'),
@@ -103,7 +128,7 @@ describe('specinfer run: experiments end to end', () => {
     );
   });
 
-  it('--resume skips the cells an interrupted run finished and redoes the interrupted one', async () => {
+  it('--resume skips the cells an interrupted run finished, redoes the interrupted one and a damaged one, outputs not duplicated', async () => {
     const exp = loadExperiment(file);
     const dir = tmp('resume');
     let error: unknown;
@@ -122,6 +147,9 @@ describe('specinfer run: experiments end to end', () => {
     // As if the process had died while appending c001's records: a stray record and a torn line.
     const stray = { ...steps(dir)[0], cell: 'c001' };
     writeFileSync(path.join(dir, 'steps.jsonl'), readFileSync(path.join(dir, 'steps.jsonl'), 'utf8') + JSON.stringify(stray) + '\n{"cell": "c0');
+    writeFileSync(path.join(dir, 'outputs.jsonl'), readFileSync(path.join(dir, 'outputs.jsonl'), 'utf8') + JSON.stringify({ ...outputs(dir)[0], cell: 'c001' }) + '\n');
+    // c000 (done) gets a damaged record line: it is run again, its outputs written once.
+    writeFileSync(path.join(dir, 'steps.jsonl'), readFileSync(path.join(dir, 'steps.jsonl'), 'utf8').replace(/\n[^\n]*"cell":"c000"[^\n]*/, '\n{"cell":"c000","request":'));
     await runExperiment(exp, { out: dir, report: false }).then(
       () => expect.fail('a folder with a run needs --resume'),
       (e: Error) => expect(e.message).to.match(/already holds results of a run; pass --resume/),
@@ -132,9 +160,10 @@ describe('specinfer run: experiments end to end', () => {
       (e: Error) => expect(e.message).to.match(/holds a run of a different config/),
     );
     const resumed = await runExperiment(exp, { out: dir, resume: true, report: false });
-    expect(resumed.skipped).to.deep.equal(['baseline-stories260K', 'baseline-stories260K-b2', 'c000']);
-    expect(resumed.ran).to.deep.equal(['c001', 'c002', 'c003']);
+    expect(resumed.skipped).to.deep.equal(['baseline-stories260K', 'baseline-stories260K-b2']);
+    expect(resumed.ran).to.deep.equal(['c000', 'c001', 'c002', 'c003']);
     expect(untimed(steps(dir))).to.deep.equal(untimed(steps(full)));
+    expect(outputs(dir)).to.deep.equal(outputs(full));
   });
 
   it('replay against a greedy trace gives the records of a real greedy run (batches of 1 and 3; timings aside)', async () => {
@@ -164,6 +193,7 @@ sweep:
     const got = steps(replayed);
     expect(got.every((r) => r.scoreMs === 0)).to.equal(true);
     expect(untimed(got)).to.deep.equal(untimed(steps(real)));
+    expect(outputs(replayed)).to.deep.equal(outputs(real));
   });
 
   it('replay of retrieval on the retell workload: the trace keeps the references, the records equal a real run', async () => {

@@ -4,6 +4,7 @@ import { ReportError } from '../../src/report/errors.js';
 import { groupRows } from '../../src/report/frame.js';
 import { ALL_WORKLOADS, baselineOf, forwardKeys, summaryRows, summaryRowsByWorkload, type SummaryRow } from '../../src/report/summary.js';
 import { summaryTable, toCsv } from '../../src/report/table.js';
+import type { OutputRecord } from '../../src/harness/cell.js';
 import { cell, CELLS, rec, RECORDS } from './hand.js';
 
 const EPS = 1e-12;
@@ -167,5 +168,17 @@ describe('report summary CSV', () => {
     const t = summaryTable(summaryRowsByWorkload(CELLS, RECORDS), { name: 'w', title: 'W', byWorkload: true });
     expect(t.columns.slice(0, 3)).to.deep.equal(['cell', 'label', 'workload']);
     expect(t.rows).to.have.length(6);
+  });
+
+  it('lossless: yes when a greedy cell\'s outputs equal its baseline\'s, else how many differ and where first', () => {
+    const out = (c: string, prompt: string, tokens: number[]): OutputRecord => ({ cell: c, workload: 'w1', prompt, seed: 0, tokens, text: '', stop: 'max-tokens' });
+    const outputs = [out('B1', 'p1', [5, 6, 7]), out('B1', 'p2', [8, 9]), out('S1', 'p1', [5, 6, 7]), out('S1', 'p2', [8, 9]), out('S2', 'p1', [5, 6, 7]), out('S2', 'p2', [8, 4])];
+    const cells = [...CELLS, cell('H', { index: 4, temperature: 1 })];
+    const rows = summaryRows(cells, RECORDS, outputs);
+    expect(rows.map((r) => r.lossless)).to.deep.equal(['', 'yes', 'no (1 of 2 differ; first: w1/p2 at token 1)', '', '']);
+    const csv = toCsv(summaryTable(rows, { name: 'summary', title: '', byWorkload: false })).split('\n');
+    expect(csv[0].split(',')).to.include('lossless');
+    expect(csv[3]).to.include(',no (1 of 2 differ; first: w1/p2 at token 1)');
+    expect(summaryRows(CELLS, RECORDS).map((r) => r.lossless)).to.deep.equal(['', '', '', '']);
   });
 });
