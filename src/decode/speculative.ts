@@ -28,9 +28,8 @@ interface Live {
   readonly draft: SpeculatorSession;
   readonly rng: { readonly draft: Rng; readonly verify: Rng };
   readonly out: number[];
-  done: boolean;
   steps: number;
-  /** Why the request ended (set with `done`). */
+  /** Why the request ended; undefined while it runs. */
   stop?: StopReason;
 }
 
@@ -54,13 +53,18 @@ export async function decodeSpeculative(
   const live: Live[] = [];
   for (const [index, r] of requests.entries()) {
     const rng = { draft: r.rng.fork('draft'), verify: r.rng.fork('verify') };
-    live.push({ index, target: await target.open(r.prompt), draft: await speculator.begin(r.prompt, r.references), rng, out: [], done: false, steps: 0 });
+    live.push({ index, target: await target.open(r.prompt), draft: await speculator.begin(r.prompt, r.references), rng, out: [], steps: 0 });
   }
   const records: StepRecord[] = [];
-  for (let active = live.filter((l) => !l.done); active.length > 0; active = live.filter((l) => !l.done)) {
+  for (let active = live.filter(running); active.length > 0; active = live.filter(running)) {
     records.push(...(await step(target, verifier, active, opts, clock)));
   }
   return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' })), records };
+}
+
+/** A request that has not stopped yet. */
+function running(l: Live): boolean {
+  return l.stop === undefined;
 }
 
 /** One step of every active request. */
@@ -85,8 +89,7 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
       l.target.commit(result.path, result.next);
       const added = appendEmitted(l.out, emitted, opts.stopTokens, opts.maxTokens, () => l.target.length >= target.info.maxContext);
       l.stop = added.stop;
-      l.done = added.stop !== undefined;
-      if (l.done) await l.draft.end?.();
+      if (!running(l)) await l.draft.end?.();
       opts.onTokens?.(l.index, added.kept);
       return stepRecord(l.index, l.steps++, trees[b], result, added.produced, { proposeMs, scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 }, added.stop);
     }),

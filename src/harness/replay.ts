@@ -31,8 +31,8 @@ interface Live {
   readonly session: SpeculatorSession;
   readonly rng: ReturnType<typeof createRng>;
   readonly out: number[];
-  done: boolean;
   steps: number;
+  /** Why the request ended; undefined while it runs. */
   stop?: StopReason;
 }
 
@@ -56,7 +56,7 @@ async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext
           const live: Live[] = [];
           for (const [index, e] of entries.entries()) {
             const rng = requestRng(seed, workload, batch[index].id).fork('draft');
-            live.push({ index, entry: e, session: await speculator.begin(Int32Array.from(e.promptTokens), e.referenceTokens?.map((r) => Int32Array.from(r))), rng, out: [], done: false, steps: 0 });
+            live.push({ index, entry: e, session: await speculator.begin(Int32Array.from(e.promptTokens), e.referenceTokens?.map((r) => Int32Array.from(r))), rng, out: [], steps: 0 });
           }
           const got = await replayBatch(live, plan, ctx.clock);
           const at = (i: number) => ({ cell: plan.info.id, workload, prompt: batch[i].id, seed });
@@ -85,7 +85,7 @@ function entryOf(trace: Trace, target: string, workload: string, prompt: string,
 async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<StepRecord[]> {
   const records: StepRecord[] = [];
   const c = plan.config;
-  for (let active = live; active.length > 0; active = live.filter((l) => !l.done)) {
+  for (let active = live; active.length > 0; active = live.filter((l) => l.stop === undefined)) {
     const trees: DraftTree[] = [];
     const proposeMs: number[] = [];
     for (const l of active) {
@@ -101,9 +101,8 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<
       const emitted = [...Array.from(result.path, (node) => trees[b].tokens[node]), result.next];
       await l.session.observe({ tree: trees[b], path: result.path, emitted, target: NO_LOGITS });
       const added = appendEmitted(l.out, emitted, l.entry.stopTokens, c.maxTokens, () => l.entry.promptTokens.length + l.out.length >= l.entry.maxContext);
-      l.done = added.stop !== undefined;
       l.stop = added.stop;
-      if (l.done) await l.session.end?.();
+      if (added.stop !== undefined) await l.session.end?.();
       const ms = { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
       records.push(stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop));
     }
