@@ -1,5 +1,5 @@
 /**
- * The raw record of one decoding step of one request (SPEC section 2).
+ * The raw record of one decoding step of one request (docs/design.md#terms-and-metrics).
  * Metrics (tokens/step, acceptance, per-depth acceptance, shares of time)
  * are computed from these in src/report only.
  */

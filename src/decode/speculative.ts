@@ -34,7 +34,7 @@ interface Live {
 }
 
 /**
- * The speculative decoding loop (SPEC section 2, SpecInfer Algorithm 1), for
+ * The speculative decoding loop (docs/design.md#terms-and-metrics, SpecInfer Algorithm 1), for
  * a batch of requests stepping together:
  *   propose (speculator + tree policy) -> score (one batched target forward
  *   over every tree) -> verify -> observe (speculators follow and learn, while

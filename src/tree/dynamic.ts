@@ -36,7 +36,7 @@ interface Cand {
 }
 
 /**
- * Dynamic tree (EAGLE-2 style, SPEC section 4). Expansion (search 'level'):
+ * Dynamic tree (EAGLE-2 style, docs/design.md#building-trees). Expansion (search 'level'):
  * level by level, the `beam` best nodes of the newest level (by path
  * probability = product of the candidates' probabilities from the root)
  * each get their `topK` candidates. Search 'best-first' (SpecExec): rounds

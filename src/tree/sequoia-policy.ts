@@ -16,7 +16,7 @@ export interface SequoiaOptions extends DrawOptions {
 
 /**
  * Grows the DP-optimal tree template for the step's node budget and depth
- * (SPEC section 4, Sequoia): a template node of rank r becomes the parent
+ * (docs/design.md#building-trees, Sequoia): a template node of rank r becomes the parent
  * row's rank-r candidate. A proposer with fewer candidates than a template
  * asks for leaves that subtree out. Children are deterministic (q = null),
  * or with withoutReplacement at temperature > 0 the rank-r child is the

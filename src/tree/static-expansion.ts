@@ -20,7 +20,7 @@ interface Open {
 }
 
 /**
- * SpecInfer's expansion-based tree (SPEC section 4), grown breadth-first: m
+ * SpecInfer's expansion-based tree (docs/design.md#building-trees), grown breadth-first: m
  * levels; at level i each frontier node gets its top-k_i candidates
  * (deterministic) or k_i draws with replacement from the draft distribution
  * q (stochastic, draft logits only; duplicate draws share a node).

@@ -1,4 +1,4 @@
-/** The verifier registry (SPEC section 5) and the sampling transform they share. */
+/** The verifier registry (docs/design.md#verification) and the sampling transform they share. */
 import { ConfigError } from '../core/errors.js';
 import { GreedyVerifier } from './greedy.js';
 import { MssVerifier } from './mss.js';

@@ -1,6 +1,6 @@
 /**
  * VerifyStochastic: multi-step speculative sampling (MSS), SpecInfer
- * Algorithm 2, run over the MULTISET of draws at each node (SPEC section 5).
+ * Algorithm 2, run over the MULTISET of draws at each node (docs/design.md#verification).
  *
  *     u = root
  *     while u has draws:

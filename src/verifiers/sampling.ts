@@ -1,5 +1,5 @@
 /**
- * The sampling transform (SPEC section 5): temperature, then top-k, then
+ * The sampling transform (docs/design.md#verification): temperature, then top-k, then
  * top-p (nucleus), applied the same way to the target's and the drafts'
  * logits. Verifiers use it to get P_llm(. | u); draft-model speculators use
  * it to get the q they sample from and record in their Draws.

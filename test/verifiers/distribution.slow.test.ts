@@ -1,5 +1,5 @@
 /**
- * SPEC section 5's statistical proofs: over many seeded trials on a small
+ * The statistical tests of docs/design.md#verification: over many seeded trials on a small
  * synthetic vocabulary, the first emitted token and the first two emitted
  * tokens of speculative decoding follow the target's distribution exactly
  * (chi-square, pass iff p > 0.001) for every stochastic verifier declared
