@@ -15,7 +15,7 @@ import { summarize, type Summary } from './report/metrics.js';
 import { speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from './speculators/registry.js';
 import type { PolicyConfig } from './tree/policies.js';
 import type { VerifierKind } from './verifiers/index.js';
-import { GREEDY, type SamplingParams } from './verifiers/types.js';
+import { GREEDY, type SamplingParams } from './sampling/params.js';
 
 export type { Logits, Model, ModelInfo, Sequence } from './core/model.js';
 export { createRng } from './core/rng.js';

@@ -2,7 +2,8 @@ import type { Logits, Model, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock, type Rng } from '../core/types.js';
 import type { References, Speculator, SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
-import type { SamplingParams, Verifier } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier } from '../verifiers/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from './records.js';
 
 export interface DecodeOptions {

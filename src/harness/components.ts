@@ -12,7 +12,8 @@ import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
 import type { DrawOptions } from '../tree/policy.js';
 import { checkSampling, createVerifier, type VerifierKind } from '../verifiers/index.js';
-import type { SamplingParams, Verifier } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier } from '../verifiers/types.js';
 
 export type { SpeculatorConfig } from '../speculators/registry.js';
 export type { PolicyConfig } from '../tree/policies.js';

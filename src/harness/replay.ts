@@ -15,7 +15,7 @@ import type { Clock } from '../core/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from '../decode/records.js';
 import type { SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
-import { GREEDY } from '../verifiers/types.js';
+import { GREEDY } from '../sampling/params.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
 import { buildSpeculatorOnly } from './components.js';
 import { outputRecord, requestRng, type CellContext, type CellPrompts } from './decode-cell.js';

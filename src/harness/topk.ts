@@ -8,7 +8,7 @@
 import { argmax } from '../core/math.js';
 import type { Model, Sequence } from '../core/model.js';
 import { EMPTY_TREE } from '../tree/tree.js';
-import { probabilities, sampleFrom } from '../verifiers/sampling.js';
+import { probabilities, sampleFrom } from '../sampling/transform.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { cellSpeculator } from './experiment.js';
 import { requestRng, type CellContext, type CellPrompts } from './decode-cell.js';

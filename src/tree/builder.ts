@@ -1,5 +1,5 @@
 import type { DistinctDraws, DraftTree, Draw } from './draft-tree.js';
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * Builds a DraftTree node by node. Drawing a token that already is a child of

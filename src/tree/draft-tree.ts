@@ -1,4 +1,4 @@
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * One draw of a child token at an expanded node. Two draws of the same token

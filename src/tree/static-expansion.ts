@@ -1,5 +1,5 @@
-import { probabilities, sampleFrom } from '../verifiers/sampling.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import { probabilities, sampleFrom } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { DraftTreeBuilder } from './builder.js';
 import { topCandidates, topTokens } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';

@@ -31,6 +31,7 @@ export function createVerifier(kind: VerifierKind): Verifier {
 }
 
 export { GreedyVerifier, MssVerifier, NsVerifier, RsdVerifier, SequenceVerifier };
-export { checkSampling, probabilities, sampleFrom } from './sampling.js';
+export { checkSampling, probabilities, sampleFrom } from '../sampling/transform.js';
 export { treeTraits } from './traits.js';
-export { GREEDY, type SamplingParams, type Verifier, type VerifyResult } from './types.js';
+export { GREEDY, type SamplingParams } from '../sampling/params.js';
+export { type Verifier, type VerifyResult } from './types.js';

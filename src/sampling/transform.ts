@@ -12,7 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import { argmax } from '../core/math.js';
 import type { Rng } from '../core/types.js';
 import { nucleusBySelect, prefixReaching, topK } from './rank.js';
-import type { SamplingParams } from './types.js';
+import type { SamplingParams } from './params.js';
 
 /** Throws a ConfigError naming the field when `s` is not valid; returns `s`. */
 export function checkSampling(s: SamplingParams): SamplingParams {
