@@ -26,7 +26,8 @@ export { decodeSpeculative, type DecodeOptions, type RequestOutput } from './dec
 export { generateIncremental, type GenerationResult, type IncrementalOptions } from './decode/incremental.js';
 export { buildRun, type Run, type RunSpec } from './harness/components.js';
 export { loadExperiment, type Experiment } from './harness/load.js';
-export { renderReport, runExperiment, type RunOptions, type RunResult } from './harness/run.js';
+export { runExperiment, type RunOptions, type RunResult } from './harness/run.js';
+export { cellDetail, renderReport } from './report/run-report.js';
 export { summarize, formatStats, type Summary } from './report/metrics.js';
 export { SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from './speculators/registry.js';
 export type { Speculator, SpeculatorSession, StepOutcome } from './speculators/types.js';

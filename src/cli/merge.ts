@@ -16,8 +16,10 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
       .positional('out', { type: 'string', demandOption: true, describe: 'merged results folder' })
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results folders' }) as unknown as Argv<MergeArgs>,
   handler: async (args: ArgumentsCamelCase<MergeArgs>) => {
-    const n = await mergeRuns(args.out, args.dirs);
-    process.stderr.write(`merged ${args.dirs.length} shard(s), ${n} cells\n`);
+    const { cells, measure } = await mergeRuns(args.out, args.dirs);
+    const { renderReport } = await import('../report/run-report.js');
+    await renderReport(args.out, measure);
+    process.stderr.write(`merged ${args.dirs.length} shard(s), ${cells} cells\n`);
     process.stdout.write(`${path.join(args.out, 'report.html')}\n`);
   },
 };

@@ -48,6 +48,7 @@ export async function runFromArgs(exp: Experiment, args: RunArgs, t: RunTarget):
   const resume = [...t.command, '--out', t.out, ...(args.shard === undefined ? [] : ['--shard', args.shard]), '--resume'];
   const onInterrupt = () => interrupted(t.out, shardCells(exp.cells, shard ?? WHOLE).length, resume);
   process.on('SIGINT', onInterrupt);
+  const { cellDetail, renderReport } = await import('../report/run-report.js');
   try {
     await runExperiment(exp, {
       out: t.out,
@@ -57,10 +58,12 @@ export async function runFromArgs(exp: Experiment, args: RunArgs, t: RunTarget):
       metaNotes: t.notes,
       warn: (w) => process.stderr.write(`warning: ${w}\n`),
       progress: (cells, requests) => createProgress({ stream: process.stderr, tty, cells, requests, clock: monotonicClock }),
+      cellDetail,
     });
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+  await renderReport(t.out, exp.measure);
   process.stdout.write(`${path.join(t.out, 'report.html')}\n`);
 }
 

@@ -1,8 +1,7 @@
 /**
  * `specinfer merge OUT DIR...`: the shards of one experiment (same
  * config.resolved.yaml, every shard k/N present once and finished) as one
- * results folder, cells and records in the order of the unsharded run; then
- * the report.
+ * results folder, cells and records in the order of the unsharded run.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +10,6 @@ import type { CellInfo } from './cell.js';
 import { describeHolder, lockHolder } from './lock.js';
 import { makeOutDir } from './out-dir.js';
 import { readJson, readJsonl, RESULT_FILES, writeJson, writeJsonl, type DoneState } from './results.js';
-import { renderReport } from './run.js';
 
 interface ShardDir {
   readonly dir: string;
@@ -74,8 +72,8 @@ function checkShards(dirs: readonly string[]): ShardDir[] {
   return shards;
 }
 
-/** Merges shard folders into `out` and renders its report; returns the number of cells. */
-export async function mergeRuns(out: string, dirs: readonly string[], opts: { readonly report?: boolean } = {}): Promise<number> {
+/** Merges shard folders into `out` (its report is rendered by src/report: renderReport); returns the number of cells and the measure. */
+export async function mergeRuns(out: string, dirs: readonly string[]): Promise<{ readonly cells: number; readonly measure: ShardDir['measure'] }> {
   if (dirs.length === 0) throw new ConfigError('merge needs at least one results folder');
   const shards = checkShards(dirs);
   const cells = shards.flatMap((s) => s.cells).sort((a, b) => a.index - b.index);
@@ -92,8 +90,7 @@ export async function mergeRuns(out: string, dirs: readonly string[], opts: { re
   writeJson(path.join(out, RESULT_FILES.env), envs.length === 1 ? envs[0] : { shards: envs });
   const metaFile = path.join(shards[0].dir, RESULT_FILES.meta);
   if (existsSync(metaFile)) writeJson(path.join(out, RESULT_FILES.meta), readJson(metaFile));
-  if (opts.report ?? true) await renderReport(out, measure);
-  return cells.length;
+  return { cells: cells.length, measure };
 }
 
 /** OUT/file: the shards' lines of `file`, in cell order (`order`), each cell's lines in file order. */

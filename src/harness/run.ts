@@ -1,8 +1,9 @@
 /**
  * Running an experiment (`specinfer run`): every cell of the shard, each
  * cell's records appended to the results folder as it ends (so --resume
- * skips finished cells), then the report (summary tables, charts,
- * report.html) from the records. Models are shared across cells.
+ * skips finished cells). Models are shared across cells. The report (summary
+ * tables, charts, report.html) is rendered from the folder by src/report
+ * (renderReport), the layer above.
  */
 import path from 'node:path';
 import { monotonicClock, type Clock } from '../core/types.js';
@@ -14,7 +15,7 @@ import { lockResults } from './lock.js';
 import { ModelCache } from './model-cache.js';
 import type { CellPlan } from './plan.js';
 import { SILENT, type Progress } from './progress.js';
-import { finishCell, openResults, readJson, readJsonl, recordsFile, RESULT_FILES, writeJson } from './results.js';
+import { finishCell, openResults, RESULT_FILES, writeJson } from './results.js';
 import { shardCells, WHOLE, type Shard } from './shard.js';
 import { runTopkCell } from './topk.js';
 import { readWorkload } from './workload.js';
@@ -32,8 +33,8 @@ export interface RunOptions {
   readonly clock?: Clock;
   /** The progress display for `cells` cells and `requests` requests (default: none). */
   readonly progress?: (cells: number, requests: number) => Progress;
-  /** Render the report at the end (default true). */
-  readonly report?: boolean;
+  /** The detail appended to a finished cell's progress line (the CLI gives tokens/step, from src/report); default none. */
+  readonly cellDetail?: (measure: Experiment['measure'], records: readonly object[]) => string;
   /** Measures decode cells instead of decoding (replay). */
   readonly measure?: CellMeasure;
   /** After each cell is written (tests interrupt runs here). */
@@ -83,7 +84,7 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
       const ctx: CellContext = { models, clock, onBatch: (r, t, ms) => progress.batch(r, t, ms) };
       const { records, outputs } = await measureCell(exp, opts)(plan, list, ctx);
       finishCell(opts.out, exp.measure, plan.info.id, records, outputs);
-      progress.endCell(await cellDetail(exp, records));
+      progress.endCell(opts.cellDetail?.(exp.measure, records) ?? '');
       ran.push(plan.info.id);
       opts.afterCell?.(plan.info.id);
     }
@@ -91,7 +92,6 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
     progress.stop();
     await models.dispose();
   }
-  if (opts.report ?? true) await renderReport(opts.out, exp.measure);
   return { dir: opts.out, cells: cells.map((c) => c.info), ran, skipped: cells.filter((c) => done.has(c.info.id)).map((c) => c.info.id) };
 }
 
@@ -115,13 +115,6 @@ function promptsOf(): (plan: CellPlan) => CellPrompts {
     });
 }
 
-/** tokens/step of a decode cell for its log line (from src/report, where metrics live). */
-async function cellDetail(exp: Experiment, records: readonly object[]): Promise<string> {
-  if (exp.measure !== 'decode' || records.length === 0) return '';
-  const { summarize } = await import('../report/metrics.js');
-  return `${summarize(records as Parameters<typeof summarize>[0]).tokensPerStep.toFixed(2)} tokens/step`;
-}
-
 /** cells.json, env.json and meta.json of a run. */
 async function writeRunFiles(dir: string, exp: Experiment, cells: readonly CellPlan[], notes: Readonly<Record<string, string>> = {}): Promise<void> {
   const { ORT_VERSION } = await import('../engine/ort.js');
@@ -131,18 +124,4 @@ async function writeRunFiles(dir: string, exp: Experiment, cells: readonly CellP
   const warnings = Object.fromEntries(exp.warnings.map((w, i) => [`warning ${i + 1}`, w]));
   const title = exp.description ? `${exp.name}: ${exp.description}` : exp.name;
   writeJson(path.join(dir, RESULT_FILES.meta), { config: exp.file, title, env: { ...envStrings(env), ...notes, ...warnings } });
-}
-
-/** Renders summary tables, charts and report.html of a results folder from its files. */
-export async function renderReport(dir: string, measure: 'decode' | 'topk-agreement'): Promise<void> {
-  if (measure === 'topk-agreement') {
-    const { writeTopkReport } = await import('../report/topk.js');
-    const cells = readJson<CellInfo[]>(path.join(dir, RESULT_FILES.cells));
-    const meta = readJson<{ config?: string; title?: string; env?: Record<string, string> }>(path.join(dir, RESULT_FILES.meta));
-    await writeTopkReport(dir, cells, readJsonl(recordsFile(dir, measure)), meta);
-    return;
-  }
-  const { readRunDir, writeReport } = await import('../report/report.js');
-  const run = readRunDir(dir);
-  await writeReport(dir, run.cells, run.records, run.meta, run.outputs);
 }

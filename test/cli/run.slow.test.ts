@@ -53,7 +53,7 @@ describe('specinfer validate / run / merge / trace / replay (CLI)', () => {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal(`${path.join(out, 'report.html')}\n`);
     expect(r.stderr.split('\n').filter((l) => l !== '')).to.have.length(3);
-    expect(r.stderr).to.match(/^\[1\/3\] baseline-stories260K: 2 prompts, \d+ tokens, \d+ tokens\/s, [\d.]+ s, 1\.00 tokens\/step$/m);
+    expect(r.stderr).to.match(/^\[1\/3\] baseline-stories260K: 2 prompts, \d+ tokens, \d+ tokens\/s decoding, [\d.]+ s \([\d.]+ s loading and warm-up\), 1\.00 tokens\/step$/m);
     for (const f of ['steps.jsonl', 'summary.csv', 'config.resolved.yaml', 'env.json', 'report.html', 'charts/tokens-per-step.svg', 'charts/tokens-per-step.png']) {
       expect(existsSync(path.join(out, f)), f).to.equal(true);
     }

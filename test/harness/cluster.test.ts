@@ -113,8 +113,8 @@ describe('one writer per results folder (run.lock)', () => {
   it('two runs of the same shard into one folder: the second fails at once, the first finishes untouched', async () => {
     const exp = loadExperiment(writeConfig(SMALL));
     const dir = tmp('twice');
-    const first = runExperiment(exp, { out: dir, report: false });
-    const second = await runExperiment(exp, { out: dir, report: false, resume: true }).then(
+    const first = runExperiment(exp, { out: dir });
+    const second = await runExperiment(exp, { out: dir, resume: true }).then(
       () => expect.fail('the second writer must fail'),
       (e: Error) => e.message,
     );
@@ -137,12 +137,12 @@ describe('merge before every shard finished', () => {
     const exp = loadExperiment(writeConfig(SMALL));
     const root = tmp('merge-early');
     const [s1, s2, s3] = [1, 2, 3].map((k) => path.join(root, `shard-${k}`));
-    await runExperiment(exp, { out: s2, shard: { index: 2, count: 3 }, report: false });
+    await runExperiment(exp, { out: s2, shard: { index: 2, count: 3 } });
     const stop = (): void => {
       throw new Error('cancelled');
     };
-    await runExperiment(exp, { out: s1, shard: { index: 1, count: 3 }, report: false, afterCell: stop }).catch(() => undefined);
-    const text = await mergeRuns(path.join(root, 'merged'), [s1, s2, s3], { report: false }).then(
+    await runExperiment(exp, { out: s1, shard: { index: 1, count: 3 }, afterCell: stop }).catch(() => undefined);
+    const text = await mergeRuns(path.join(root, 'merged'), [s1, s2, s3]).then(
       () => expect.fail('merge of unfinished shards must fail'),
       (e: Error) => e.message,
     );

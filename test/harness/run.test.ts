@@ -7,6 +7,7 @@ import { loadExperiment } from '../../src/harness/load.js';
 import { ModelCache } from '../../src/harness/model-cache.js';
 import { decodeText } from '../../src/model/tokenizer.js';
 import { mergeRuns } from '../../src/harness/merge.js';
+import { renderReport } from '../../src/report/run-report.js';
 import { replayMeasure } from '../../src/harness/replay.js';
 import { readJsonl } from '../../src/harness/results.js';
 import { runExperiment } from '../../src/harness/run.js';
@@ -65,6 +66,7 @@ describe('specinfer run: experiments end to end', () => {
     full = tmp('run');
     const exp = loadExperiment(file);
     const result = await runExperiment(exp, { out: full });
+    await renderReport(full, exp.measure);
     expect(result.ran).to.deep.equal(['baseline-stories260K', 'baseline-stories260K-b2', 'c000', 'c001', 'c002', 'c003']);
     for (const f of ['steps.jsonl', 'summary.csv', 'summary-by-workload.csv', 'config.resolved.yaml', 'env.json', 'cells.json', 'cells-done.json', 'meta.json', 'report.html']) {
       expect(existsSync(path.join(full, f)), f).to.equal(true);
@@ -112,17 +114,17 @@ describe('specinfer run: experiments end to end', () => {
     const dirs = [];
     for (const k of [1, 2, 3]) {
       const dir = tmp(`shard${k}`);
-      await runExperiment(exp, { out: dir, shard: parseShard(`${k}/3`), report: false });
+      await runExperiment(exp, { out: dir, shard: parseShard(`${k}/3`) });
       dirs.push(dir);
     }
     expect(steps(dirs[0]).map((r) => r.cell)).to.include('c001').and.not.include('c000');
     const merged = tmp('merged');
-    await mergeRuns(merged, dirs, { report: false });
+    await mergeRuns(merged, dirs);
     expect(untimed(steps(merged))).to.deep.equal(untimed(steps(full)));
     expect(outputs(dirs[0]).length).to.be.above(0).and.below(outputs(full).length);
     expect(outputs(merged)).to.deep.equal(outputs(full));
     expect(JSON.parse(readFileSync(path.join(merged, 'cells.json'), 'utf8'))).to.deep.equal(JSON.parse(readFileSync(path.join(full, 'cells.json'), 'utf8')));
-    await mergeRuns(tmp('m2'), dirs.slice(0, 2), { report: false }).then(
+    await mergeRuns(tmp('m2'), dirs.slice(0, 2)).then(
       () => expect.fail('a missing shard is an error'),
       (e: Error) => expect(e.message).to.equal('shard 3/3 missing'),
     );
@@ -135,7 +137,6 @@ describe('specinfer run: experiments end to end', () => {
     try {
       await runExperiment(exp, {
         out: dir,
-        report: false,
         afterCell: (id) => {
           if (id === 'c000') throw new Error('interrupted');
         },
@@ -150,16 +151,16 @@ describe('specinfer run: experiments end to end', () => {
     writeFileSync(path.join(dir, 'outputs.jsonl'), readFileSync(path.join(dir, 'outputs.jsonl'), 'utf8') + JSON.stringify({ ...outputs(dir)[0], cell: 'c001' }) + '\n');
     // c000 (done) gets a damaged record line: it is run again, its outputs written once.
     writeFileSync(path.join(dir, 'steps.jsonl'), readFileSync(path.join(dir, 'steps.jsonl'), 'utf8').replace(/\n[^\n]*"cell":"c000"[^\n]*/, '\n{"cell":"c000","request":'));
-    await runExperiment(exp, { out: dir, report: false }).then(
+    await runExperiment(exp, { out: dir }).then(
       () => expect.fail('a folder with a run needs --resume'),
       (e: Error) => expect(e.message).to.match(/already holds results of a run; pass --resume/),
     );
     const changed = loadExperiment(configFile(TINY.replace('maxTokens: 16', 'maxTokens: 17')));
-    await runExperiment(changed, { out: dir, resume: true, report: false }).then(
+    await runExperiment(changed, { out: dir, resume: true }).then(
       () => expect.fail('resuming with another config is an error'),
       (e: Error) => expect(e.message).to.match(/holds a run of a different config/),
     );
-    const resumed = await runExperiment(exp, { out: dir, resume: true, report: false });
+    const resumed = await runExperiment(exp, { out: dir, resume: true });
     expect(resumed.skipped).to.deep.equal(['baseline-stories260K', 'baseline-stories260K-b2']);
     expect(resumed.ran).to.deep.equal(['c000', 'c001', 'c002', 'c003']);
     expect(untimed(steps(dir))).to.deep.equal(untimed(steps(full)));
@@ -185,11 +186,11 @@ sweep:
 `;
     const exp = loadExperiment(configFile(text, 'replay.yaml'), { replay: true });
     const real = tmp('real');
-    await runExperiment(exp, { out: real, report: false });
+    await runExperiment(exp, { out: real });
     const traceFile = path.join(tmp('trace'), 'trace.jsonl');
     expect(await recordTrace(exp, traceFile)).to.equal(6);
     const replayed = tmp('replayed');
-    await runExperiment(exp, { out: replayed, report: false, measure: replayMeasure(readTrace(traceFile)) });
+    await runExperiment(exp, { out: replayed, measure: replayMeasure(readTrace(traceFile)) });
     const got = steps(replayed);
     expect(got.every((r) => r.scoreMs === 0)).to.equal(true);
     expect(untimed(got)).to.deep.equal(untimed(steps(real)));
@@ -212,12 +213,12 @@ sweep:
 `;
     const exp = loadExperiment(configFile(text, 'replay-retrieval.yaml'), { replay: true });
     const real = tmp('real');
-    await runExperiment(exp, { out: real, report: false });
+    await runExperiment(exp, { out: real });
     const traceFile = path.join(tmp('trace'), 'trace.jsonl');
     expect(await recordTrace(exp, traceFile)).to.equal(2);
     expect(readTrace(traceFile).get('stories260K', 'retell', 'retell-00')?.referenceTokens).to.have.length(1);
     const replayed = tmp('replayed');
-    await runExperiment(exp, { out: replayed, report: false, measure: replayMeasure(readTrace(traceFile)) });
+    await runExperiment(exp, { out: replayed, measure: replayMeasure(readTrace(traceFile)) });
     expect(untimed(steps(replayed))).to.deep.equal(untimed(steps(real)));
     expect(steps(real).some((r) => r.accepted > 0)).to.equal(true);
   });
@@ -237,6 +238,7 @@ sweep:
     expect(exp.cells.map((c) => c.info.id)).to.deep.equal(['c000', 'c001']); // no baseline: nothing is decoded
     const dir = tmp('topk');
     await runExperiment(exp, { out: dir });
+    await renderReport(dir, exp.measure);
     const records = readJsonl<TopkRecord>(path.join(dir, 'topk.jsonl'));
     expect(records).to.have.length(4);
     for (const r of records) {
