@@ -5,9 +5,11 @@
  * swept key path that varies, the sweep value's `name` where it has one,
  * else 'key=value' with the key cut to its last meaningful segment
  * (verifier.kind -> verifier, temperature -> T, batchSize -> batch), the
- * value without the options that every value of its axis shares, runs of 3
- * or more equal list items as 'x×n' (1,1,3,1,1,1,1,1 -> 1,1,3,1×5) and at
- * most MAX_VALUE characters. Shortening never merges cells: a column whose
+ * value without the options that every value of its axis shares (a
+ * component whose kind they share too and of which one component option is
+ * left is written as that option: draft-model(policy=chain(depth=4)) ->
+ * chain(depth=4)), runs of 3 or more equal list items as 'x×n'
+ * (1,1,3,1,1,1,1,1 -> 1,1,3,1×5) and at most MAX_VALUE characters. Shortening never merges cells: a column whose
  * short texts would collide keeps its full texts, and if labels still
  * collide every cell gets its full label.
  */
@@ -23,7 +25,7 @@ export interface LabelAxis {
 }
 
 /** Longest value text in a short label (longer ones are cut in the middle with '…'). */
-export const MAX_VALUE = 40;
+export const MAX_VALUE = 56;
 
 const KEY_WORDS: Readonly<Record<string, string>> = { temperature: 'T', batchSize: 'batch' };
 
@@ -91,8 +93,11 @@ function columnTexts(values: readonly unknown[]): string[] {
 function cut(s: string): string {
   if (s.length <= MAX_VALUE) return s;
   const open = s.indexOf('(') + 1;
+  let depth = 0;
   for (let i = open; open > 0 && i < s.length; i++) {
-    if (s[i - 1] === ',' && open + 1 + s.length - i <= MAX_VALUE) return `${s.slice(0, open)}…${s.slice(i)}`;
+    const c = s[i - 1];
+    depth += c === '(' || c === '[' || c === '{' ? 1 : c === ')' || c === ']' || c === '}' ? -1 : 0;
+    if (c === ',' && depth === 1 && open + 1 + s.length - i <= MAX_VALUE) return `${s.slice(0, open)}…${s.slice(i)}`;
   }
   const half = Math.floor((MAX_VALUE - 1) / 2);
   return `${s.slice(0, half)}…${s.slice(s.length - (MAX_VALUE - 1 - half))}`;
@@ -125,7 +130,14 @@ function text(v: unknown, peers: readonly unknown[], short: boolean): string {
       return `${k}=${Array.isArray(x) && x.every(isScalar) ? `[${t}]` : t}`;
     });
   if (kind === undefined) return `{${inner.join(',')}}`;
+  const only = inner.length === 1 ? Object.keys(rest).find((k) => inner[0].startsWith(`${k}=`)) : undefined;
+  if (short && only !== undefined && isComponent(rest[only]) && peers.every((p) => field(p, 'kind') === kind)) return inner[0].slice(only.length + 1);
   return inner.length > 0 ? `${String(kind)}(${inner.join(',')})` : String(kind);
+}
+
+/** A mapping with a `kind` (a speculator, policy, verifier, ...). */
+function isComponent(v: unknown): boolean {
+  return field(v, 'kind') !== undefined && !Array.isArray(v);
 }
 
 /** Scalars joined by ',', runs of 3 or more equal ones as 'x×n'. */

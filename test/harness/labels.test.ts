@@ -36,7 +36,10 @@ describe('cell labels: short, and distinct where the cells differ', () => {
   it('options every value shares are left out; kinds stay, so a tree and a chain differ', () => {
     const tree = { kind: 'draft-model', models: ['stories260K-ssm-m'], policy: { kind: 'static', expansion: TREE } };
     const chain = { kind: 'draft-model', models: ['stories260K-ssm-m'], policy: { kind: 'chain', depth: 8 } };
-    expect(labels(axis('speculator', [tree, chain]))).to.deep.equal(['speculator=draft-model(policy=static(expansion=[1,1,3,1×5]))', 'speculator=draft-model(policy=chain(depth=8))'].map(cutText));
+    expect(labels(axis('speculator', [tree, chain]))).to.deep.equal(['speculator=static(expansion=[1,1,3,1×5])', 'speculator=chain(depth=8)']);
+    const suffix = { kind: 'suffix' };
+    expect(labels(axis('speculator', [tree, chain, suffix]))).to.deep.equal(['speculator=draft-model(…policy=static(expansion=[1,1,3,1×5]))', 'speculator=draft-model(…policy=chain(depth=8))', 'speculator=suffix']);
+    expect(labels(axis('speculator', [{ kind: 'suffix', maxDepth: 8 }, { kind: 'suffix', maxDepth: 16 }]))).to.deep.equal(['speculator=suffix(maxDepth=8)', 'speculator=suffix(maxDepth=16)']);
     expect(labels(axis('policy', [{ kind: 'static', expansion: TREE }, { kind: 'static', expansion: CHAIN }]))).to.deep.equal(['policy=static(expansion=[1,1,3,1×5])', 'policy=static(expansion=[1×8])']);
   });
 
@@ -76,9 +79,3 @@ describe('cell labels: short, and distinct where the cells differ', () => {
     expect(cellLabels(named, [[0, 0], [1, 0]], [{ p: 1, q: 3 }, { p: 2, q: 3 }])).to.deep.equal(['same same', 'p=2 same']);
   });
 });
-
-/** A value text as a label shows it (cut to MAX_VALUE after the key). */
-function cutText(l: string): string {
-  const [key, value] = [l.slice(0, l.indexOf('=') + 1), l.slice(l.indexOf('=') + 1)];
-  return value.length <= MAX_VALUE ? l : `${key}${value.slice(0, value.indexOf('(') + 1)}…${value.slice(value.indexOf(',') + 1)}`;
-}

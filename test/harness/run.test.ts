@@ -84,7 +84,7 @@ describe('specinfer run: experiments end to end', () => {
     expect(meta.timed).to.equal(true);
     expect(meta.env.loadAvgEnd).to.match(/^[\d.]+ \/ [\d.]+ \/ [\d.]+ \(1 \/ 5 \/ 15 min\)$/);
     const html = readFileSync(path.join(full, 'report.html'), 'utf8');
-    expect(html).to.contain('<section id="config">').and.contain('- {kind: draft-model, models: [stories260K-ssm-m]}');
+    expect(html).to.contain('<section id="config">').and.contain('models: [ stories260K-ssm-m ]');
     expect(html).to.contain('<dt>loadAvgStart</dt>').and.contain('<dt>threads</dt><dd>1</dd>');
     const csv = readFileSync(path.join(full, 'summary.csv'), 'utf8').split('\n');
     expect(csv[0].startsWith('cell,label,tokens_per_step')).to.equal(true);
