@@ -4,6 +4,7 @@
  * skips finished cells), then the report (summary tables, charts,
  * report.html) from the records. Models are shared across cells.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { monotonicClock, type Clock } from '../core/types.js';
 import type { CellInfo, DecodeResult } from './cell.js';
@@ -158,7 +159,8 @@ export async function renderReport(dir: string, measure: 'decode' | 'topk-agreem
     const { writeTopkReport } = await import('../report/topk.js');
     const cells = readJson<CellInfo[]>(path.join(dir, RESULT_FILES.cells));
     const meta = readJson<{ config?: string; title?: string; env?: Record<string, string> }>(path.join(dir, RESULT_FILES.meta));
-    await writeTopkReport(dir, cells, readJsonl(recordsFile(dir, measure)), meta);
+    const configYaml = readFileSync(path.join(dir, RESULT_FILES.resolved), 'utf8');
+    await writeTopkReport(dir, cells, readJsonl(recordsFile(dir, measure)), { ...meta, configYaml });
     return;
   }
   const { readRunDir, writeReport } = await import('../report/report.js');

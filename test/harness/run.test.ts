@@ -258,6 +258,6 @@ sweep:
     const csv = readFileSync(path.join(dir, 'summary.csv'), 'utf8');
     expect(csv.split('\n')[0]).to.equal('cell,label,workload,temperature,requests,positions,top1,top2,top3');
     expect(existsSync(path.join(dir, 'charts', 'topk-agreement.svg'))).to.equal(true);
-    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).to.include('top-k');
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).to.include('top-k').and.include('<section id="config">');
   });
 });
