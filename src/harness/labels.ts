@@ -5,10 +5,10 @@
  * swept key path that varies, the sweep value's `name` where it has one,
  * else 'key=value' with the key cut to its last meaningful segment
  * (verifier.kind -> verifier, temperature -> T, batchSize -> batch), the
- * value without the options that every value of its axis shares (a
- * component whose kind they share too and of which one component option is
- * left is written as that option: draft-model(policy=chain(depth=4)) ->
- * chain(depth=4)), runs of 3 or more equal list items as 'x×n'
+ * value without the options that every value of its kind on that axis
+ * shares (a component whose kind every value shares and of which one
+ * component option is left is written as that option:
+ * draft-model(policy=chain(depth=4)) -> chain(depth=4)), runs of 3 or more equal list items as 'x×n'
  * (1,1,3,1,1,1,1,1 -> 1,1,3,1×5) and at most MAX_VALUE characters. Shortening never merges cells: a column whose
  * short texts would collide keeps its full texts, and if labels still
  * collide every cell gets its full label.
@@ -112,9 +112,10 @@ function field(v: unknown, key: string | number): unknown {
 }
 
 /**
- * A value's text; `peers` are the values at the same place in the other
- * cells of its axis. Short: options equal in every peer are left out and
- * runs of equal scalars are written 'x×n'.
+ * A value's text; `peers` are the values at the same place in the cells of
+ * its axis (itself included). Short: options equal in every peer of the
+ * same kind (two or more) are left out and runs of equal scalars are
+ * written 'x×n'.
  */
 function text(v: unknown, peers: readonly unknown[], short: boolean): string {
   if (Array.isArray(v)) {
@@ -123,10 +124,12 @@ function text(v: unknown, peers: readonly unknown[], short: boolean): string {
   }
   if (isScalar(v)) return String(v);
   const { kind, ...rest } = v as Record<string, unknown>;
+  const kin = peers.filter((p) => !isScalar(p) && !Array.isArray(p) && field(p, 'kind') === kind);
+  const shared = (k: string, x: unknown) => kin.length >= 2 && kin.every((p) => JSON.stringify(field(p, k)) === JSON.stringify(x));
   const inner = Object.entries(rest)
-    .filter(([k, x]) => !short || !peers.every((p) => JSON.stringify(field(p, k)) === JSON.stringify(x)))
+    .filter(([k, x]) => !short || !shared(k, x))
     .map(([k, x]) => {
-      const t = text(x, peers.map((p) => field(p, k)), short);
+      const t = text(x, kin.map((p) => field(p, k)), short);
       return `${k}=${Array.isArray(x) && x.every(isScalar) ? `[${t}]` : t}`;
     });
   if (kind === undefined) return `{${inner.join(',')}}`;

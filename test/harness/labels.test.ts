@@ -33,12 +33,12 @@ describe('cell labels: short, and distinct where the cells differ', () => {
     for (const [axes, want] of table) expect(labels(...axes)).to.deep.equal(want);
   });
 
-  it('options every value shares are left out; kinds stay, so a tree and a chain differ', () => {
+  it('options every value of the same kind shares are left out; kinds stay, so a tree and a chain differ', () => {
     const tree = { kind: 'draft-model', models: ['stories260K-ssm-m'], policy: { kind: 'static', expansion: TREE } };
     const chain = { kind: 'draft-model', models: ['stories260K-ssm-m'], policy: { kind: 'chain', depth: 8 } };
     expect(labels(axis('speculator', [tree, chain]))).to.deep.equal(['speculator=static(expansion=[1,1,3,1×5])', 'speculator=chain(depth=8)']);
     const suffix = { kind: 'suffix' };
-    expect(labels(axis('speculator', [tree, chain, suffix]))).to.deep.equal(['speculator=draft-model(…policy=static(expansion=[1,1,3,1×5]))', 'speculator=draft-model(…policy=chain(depth=8))', 'speculator=suffix']);
+    expect(labels(axis('speculator', [tree, chain, suffix]))).to.deep.equal(['speculator=draft-model(policy=static(expansion=[1,1,3,1×5]))', 'speculator=draft-model(policy=chain(depth=8))', 'speculator=suffix']);
     expect(labels(axis('speculator', [{ kind: 'suffix', maxDepth: 8 }, { kind: 'suffix', maxDepth: 16 }]))).to.deep.equal(['speculator=suffix(maxDepth=8)', 'speculator=suffix(maxDepth=16)']);
     expect(labels(axis('policy', [{ kind: 'static', expansion: TREE }, { kind: 'static', expansion: CHAIN }]))).to.deep.equal(['policy=static(expansion=[1,1,3,1×5])', 'policy=static(expansion=[1×8])']);
   });
