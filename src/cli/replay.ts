@@ -32,7 +32,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       out: args.out ?? path.join('results', `${exp.name}-replay`),
       command: ['replay', args.file, ...(args.trace === undefined ? [] : ['--trace', args.trace])],
       measure: replayMeasure(trace),
-      notes: { replay: `against the target trace ${file} (timings: no target forward)` },
+      notes: { replay: `against the target trace ${file} (the target did not run: nothing was timed)` },
+      timed: false,
     });
   },
 };

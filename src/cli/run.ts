@@ -34,6 +34,8 @@ export interface RunTarget {
   readonly command: readonly string[];
   readonly measure?: CellMeasure;
   readonly notes?: Record<string, string>;
+  /** Whether the records' times measure the run (false for replay). */
+  readonly timed?: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runFromArgs(exp: Experiment, args: RunArgs, t: RunTarget):
       resume: args.resume,
       measure: t.measure,
       metaNotes: t.notes,
+      timed: t.timed,
       warn: (w) => process.stderr.write(`warning: ${w}\n`),
       progress: (cells, requests) => createProgress({ stream: process.stderr, tty, cells, requests, clock: monotonicClock }),
       cellDetail,

@@ -99,11 +99,20 @@ const cellShape = {
 /** One cell's config: the file without `sweep`, with a sweep point applied. */
 export const cellConfigSchema = z.strictObject(cellShape);
 
+/** A sweep value with a short name for tables and charts. */
+export const namedSweepValueSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('The label of the cells with this value, e.g. tree-8.'),
+    value: z.unknown().describe('The value the key path takes.'),
+  })
+  .describe('A sweep value with a name: {name: tree-8, value: {...}}.');
+
 export const sweepSchema = z
-  .record(z.string(), z.array(z.unknown()).min(1))
+  .record(z.string(), z.array(z.union([namedSweepValueSchema, z.unknown()])).min(1))
   .describe(
     'A grid: each key is a key path (e.g. policy.expansion, verifier.kind, batchSize), each value the list of values it takes; every combination is one cell (first key slowest). ' +
-      'A key of several paths joined by "," (e.g. "verifier.kind,sampling.temperature") takes lists of one value per path, varied together.',
+      'A key of several paths joined by "," (e.g. "verifier.kind,sampling.temperature") takes lists of one value per path, varied together. ' +
+      'A value may be given a name, {name: NAME, value: VALUE}, which labels its cells in tables and charts (else labels are made from the values).',
   );
 
 /** The whole file. */

@@ -10,6 +10,7 @@ import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue, type KeyP
 import { CheckContext, checkCell } from './checks.js';
 import { cellConfigSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
+import { cellLabels } from './labels.js';
 import { baselineCells, sweepCell, type CellPlan } from './plan.js';
 import { applyPoint, locate, MAX_CELLS, sweepAxes, sweepPoints, type SweepAxis, type SweepPoint } from './sweep.js';
 
@@ -72,7 +73,8 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
   }
   if (found.length > 0 || issues.length > 0) throw new ConfigFileError(file, [...issues, ...merged(found, points.length)].sort((a, b) => a.line - b.line));
   const name = cells[0].config.name ?? path.basename(file).replace(/\.ya?ml$/, '');
-  const swept = cells.map((c, i) => sweepCell(c.config, c.point, i, idWidth, c.lossy));
+  const labels = cellLabels(axes, cells.map((c) => c.point.choice), cells.map((c) => c.point.params));
+  const swept = cells.map((c, i) => sweepCell(c.config, c.point, i, idWidth, c.lossy, labels[i]));
   const baselines = baselineCells(swept, (ref) => ctx.probe(ref).id);
   const all = [...baselines, ...swept].map((c, index) => ({ ...c, info: { ...c.info, index } }));
   return {

@@ -9,6 +9,7 @@ import { GREEDY } from '../sampling/params.js';
 import type { CellInfo } from './cell.js';
 import type { RunSpec } from './components.js';
 import { cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';
+import { label } from './labels.js';
 import type { SweepPoint } from './sweep.js';
 
 export interface CellPlan {
@@ -21,10 +22,10 @@ export interface CellPlan {
   readonly lossy: string;
 }
 
-/** A swept (or the only) cell. */
-export function sweepCell(config: CellConfig, point: SweepPoint, index: number, idWidth: number, lossy: string): CellPlan {
+/** A swept (or the only) cell, labelled `label` (see labels.ts). */
+export function sweepCell(config: CellConfig, point: SweepPoint, index: number, idWidth: number, lossy: string, label: string): CellPlan {
   const id = `c${String(point.index).padStart(idWidth, '0')}`;
-  return plan(config, { id, index, label: label(point.params), baseline: false, params: point.params }, lossy);
+  return plan(config, { id, index, label, baseline: false, params: point.params }, lossy);
 }
 
 /** Baselines (incremental decoding, greedy) per distinct target (and its weights) and batch size of the decode cells, ids from `targetId`. */
@@ -84,21 +85,4 @@ function policyName(s: SpeculatorConfig, spec: RunSpec): string {
   if (s.kind === 'none') return 'none';
   if (s.kind === 'hybrid') return [...new Set(s.parts.map((p) => policyName(p, spec)))].join('+');
   return resolvePolicy(s, spec.policy).kind;
-}
-
-/** 'policy.expansion=1,1,3,1 verifier.kind=mss' from a point's values. */
-export function label(params: Readonly<Record<string, unknown>>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${valueText(v)}`)
-    .join(' ');
-}
-
-/** A value, short: lists joined by ',', components as kind(option=value,...). */
-export function valueText(v: unknown): string {
-  if (Array.isArray(v)) return v.map(valueText).join(v.some((x) => typeof x === 'object' && x !== null) ? '+' : ',');
-  if (v === null || typeof v !== 'object') return String(v);
-  const { kind, ...rest } = v as Record<string, unknown>;
-  const inner = Object.entries(rest).map(([k, x]) => `${k}=${Array.isArray(x) && x.every((y) => typeof y !== 'object') ? `[${valueText(x)}]` : valueText(x)}`);
-  if (kind === undefined) return `{${inner.join(',')}}`;
-  return inner.length > 0 ? `${String(kind)}(${inner.join(',')})` : String(kind);
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { monotonicClock, type Clock } from '../core/types.js';
 import type { CellInfo, DecodeResult } from './cell.js';
 import { runDecodeCell, type CellContext, type CellPrompts } from './decode-cell.js';
-import { envStrings, runEnv } from './env.js';
+import { endedEnv, envStrings, runEnv, type RunEnv } from './env.js';
 import type { Experiment } from './load.js';
 import { lockResults } from './lock.js';
 import { ModelCache } from './model-cache.js';
@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly warn?: (message: string) => void;
   /** Extra entries for the report's environment list (e.g. the trace replayed). */
   readonly metaNotes?: Readonly<Record<string, string>>;
+  /** Whether the records' times measure the run (default true; false for replay: the report then shows no timings). */
+  readonly timed?: boolean;
 }
 
 export interface RunResult {
@@ -68,7 +70,7 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
   const clock = opts.clock ?? monotonicClock;
   const cells = shardCells(exp.cells, shard);
   const done = openResults(opts.out, exp.resolvedYaml, shard, exp.cells.length, exp.measure, opts.resume ?? false, opts.warn);
-  await writeRunFiles(opts.out, exp, cells, opts.metaNotes);
+  const files = await writeRunFiles(opts.out, exp, cells, opts);
   const prompts = promptsOf();
   const progress = opts.progress?.(cells.length, cells.reduce((n, c) => n + requestCount(c, prompts(c)), 0)) ?? SILENT;
   const models = new ModelCache();
@@ -92,6 +94,7 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
     progress.stop();
     await models.dispose();
   }
+  writeEnvFiles(opts.out, endedEnv(files.env), files.meta);
   return { dir: opts.out, cells: cells.map((c) => c.info), ran, skipped: cells.filter((c) => done.has(c.info.id)).map((c) => c.info.id) };
 }
 
@@ -115,13 +118,29 @@ function promptsOf(): (plan: CellPlan) => CellPrompts {
     });
 }
 
-/** cells.json, env.json and meta.json of a run. */
-async function writeRunFiles(dir: string, exp: Experiment, cells: readonly CellPlan[], notes: Readonly<Record<string, string>> = {}): Promise<void> {
+/** meta.json without its env entries: what the report shows besides env.json. */
+interface MetaBase {
+  readonly config: string;
+  readonly title: string;
+  readonly timed: boolean;
+  readonly notes: Readonly<Record<string, string>>;
+}
+
+/** cells.json, env.json and meta.json at the start of a run; the env and meta to rewrite at its end. */
+async function writeRunFiles(dir: string, exp: Experiment, cells: readonly CellPlan[], opts: RunOptions): Promise<{ env: RunEnv; meta: MetaBase }> {
   const { ORT_VERSION } = await import('../engine/ort.js');
-  const env = runEnv(ORT_VERSION);
+  const env = runEnv(ORT_VERSION, cells.map((c) => c.config.engine.threads));
   writeJson(path.join(dir, RESULT_FILES.cells), cells.map((c) => ({ ...c.info, ...(c.lossy ? { lossy: c.lossy } : {}), config: c.config })));
-  writeJson(path.join(dir, RESULT_FILES.env), env);
   const warnings = Object.fromEntries(exp.warnings.map((w, i) => [`warning ${i + 1}`, w]));
   const title = exp.description ? `${exp.name}: ${exp.description}` : exp.name;
-  writeJson(path.join(dir, RESULT_FILES.meta), { config: exp.file, title, env: { ...envStrings(env), ...notes, ...warnings } });
+  const meta: MetaBase = { config: exp.file, title, timed: opts.timed ?? true, notes: { ...opts.metaNotes, ...warnings } };
+  writeEnvFiles(dir, env, meta);
+  return { env, meta };
+}
+
+/** env.json and meta.json (its env list: the env as text, then the notes). */
+function writeEnvFiles(dir: string, env: RunEnv, meta: MetaBase): void {
+  writeJson(path.join(dir, RESULT_FILES.env), env);
+  const { notes, ...rest } = meta;
+  writeJson(path.join(dir, RESULT_FILES.meta), { ...rest, env: { ...envStrings(env), ...notes } });
 }

@@ -2,7 +2,8 @@
  * The `sweep:` grid of an experiment file: axes (a key path, or several
  * joined by "," varied together, and their values), the cartesian product
  * in a fixed order (first axis slowest) and each point applied to the
- * file's other keys.
+ * file's other keys. A sweep value written as a mapping of exactly `name`
+ * and `value` is `value`, labelled `name` in tables and charts.
  */
 import type { ConfigIssue, ConfigSource, KeyPath } from './config-source.js';
 import { formatPath } from './config-source.js';
@@ -14,6 +15,8 @@ export interface SweepAxis {
   readonly paths: readonly KeyPath[];
   /** Its values; for several paths, each value is a list of one value per path. */
   readonly values: readonly unknown[];
+  /** The name of each value (`{name, value}` in the file), or undefined. */
+  readonly names: readonly (string | undefined)[];
 }
 
 export interface SweepPoint {
@@ -43,10 +46,11 @@ export function sweepAxes(sweep: unknown, src: ConfigSource): { axes: SweepAxis[
   }
   const axes: SweepAxis[] = [];
   const issues: ConfigIssue[] = [];
-  for (const [key, values] of Object.entries(sweep as Record<string, unknown>)) {
-    const problem = axisProblem(key, values);
+  for (const [key, written] of Object.entries(sweep as Record<string, unknown>)) {
+    const values = Array.isArray(written) ? written.map(unnamed) : written;
+    const problem = axisProblem(key, values) ?? nameProblem(written as unknown[]);
     if (problem) issues.push(src.issue(['sweep', key], problem));
-    else axes.push({ key, paths: key.split(',').map((k) => splitKeyPath(k.trim())), values: values as unknown[] });
+    else axes.push({ key, paths: key.split(',').map((k) => splitKeyPath(k.trim())), values: values as unknown[], names: (written as unknown[]).map(nameOf) });
   }
   const cells = axes.reduce((n, a) => n * a.values.length, 1);
   if (cells > MAX_CELLS) issues.push(src.issue(['sweep'], `the grid has ${cells} cells; at most ${MAX_CELLS}`));
@@ -66,6 +70,29 @@ function axisProblem(key: string, values: unknown): string | undefined {
     if (wrong >= 0) return `value ${wrong + 1} must be a list of ${paths.length} values, one per key path (${paths.join(', ')})`;
   }
   return undefined;
+}
+
+/** Whether `v` is a named sweep value: a mapping of exactly `name` and `value`. */
+function isNamed(v: unknown): v is { name: unknown; value: unknown } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).sort().join(',') === 'name,value';
+}
+
+/** A sweep value without its name. */
+function unnamed(v: unknown): unknown {
+  return isNamed(v) ? v.value : v;
+}
+
+function nameOf(v: unknown): string | undefined {
+  return isNamed(v) ? String(v.name) : undefined;
+}
+
+/** Names must be non-empty text, distinct within the axis. */
+function nameProblem(written: readonly unknown[]): string | undefined {
+  const bad = written.findIndex((v) => isNamed(v) && (typeof v.name !== 'string' || v.name.trim() === ''));
+  if (bad >= 0) return `value ${bad + 1}: name must be a non-empty text`;
+  const names = written.map(nameOf).filter((n) => n !== undefined);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  return twice === undefined ? undefined : `the name '${twice}' is given to two values; names label cells, so each must differ`;
 }
 
 /** Two axes setting the same path, or one inside the other, would fight. */
@@ -141,7 +168,8 @@ export function setPath(root: Record<string, unknown>, path: KeyPath, value: unk
 export function locate(path: KeyPath, axes: readonly SweepAxis[], point: SweepPoint, src: ConfigSource): { docPath: KeyPath; note: string } {
   for (const [i, a] of axes.entries()) {
     for (const [j, p] of a.paths.entries()) {
-      const value: (string | number)[] = ['sweep', a.key, point.choice[i], ...(a.paths.length > 1 ? [j] : [])];
+      const named = a.names[point.choice[i]] !== undefined ? ['value'] : [];
+      const value: (string | number)[] = ['sweep', a.key, point.choice[i], ...named, ...(a.paths.length > 1 ? [j] : [])];
       if (isPrefix(p, path)) return { docPath: [...value, ...path.slice(p.length)], note: ` (sweep value ${point.choice[i] + 1} of '${a.key}')` };
       if (isPrefix(path, p) && !src.has(path)) return { docPath: value, note: ` (sweep value ${point.choice[i] + 1} of '${a.key}')` };
     }

@@ -12,6 +12,10 @@ export interface ReportMeta {
   readonly env?: Readonly<Record<string, string>>;
   /** Page title; default 'specinfer report'. */
   readonly title?: string;
+  /** Whether the records' times measure the run (false: replay; the page says so and shows no timings). */
+  readonly timed?: boolean;
+  /** The config text the run was made from (config.resolved.yaml), shown at the end of the page. */
+  readonly configYaml?: string;
 }
 
 /** A rendered chart for the page. */
@@ -61,7 +65,7 @@ export function chartHtml(c: ChartFigure): string {
 const STYLE = `
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2em; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
-.table-wrap { overflow-x: auto; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.8em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; white-space: nowrap; }
 th { background: #f0f0f0; position: sticky; top: 0; }
@@ -69,6 +73,11 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1.5em 0; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; font-size: 0.9em; }
 dt { font-weight: bold; }
+td:first-child, th:first-child { position: sticky; left: 0; background: #fff; }
+th:first-child { background: #f0f0f0; z-index: 1; }
+figure svg { max-width: 100%; height: auto; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f7f7f7; padding: 0.8em; font-size: 0.8em; }
+.note { background: #fff8e0; padding: 0.5em 0.8em; }
 `;
 
 function metaHtml(doc: ReportDocument): string {
@@ -93,11 +102,25 @@ export function reportHtml(doc: ReportDocument): string {
     '<body>',
     `<h1>${escapeHtml(title)}</h1>`,
     metaHtml(doc),
+    untimedHtml(doc.meta),
     ...tables,
     ...lossless,
     ...charts,
+    configHtml(doc.meta),
     '</body>',
     '</html>',
     '',
   ].join('\n');
+}
+
+/** A note that nothing was timed ('' for timed runs). */
+export function untimedHtml(meta?: ReportMeta): string {
+  if (meta?.timed !== false) return '';
+  return '<p id="untimed" class="note">Nothing in this run was timed (a replay against a recorded target trace): the report shows no ms/token, speedup or latency.</p>';
+}
+
+/** The config text as a section ('' without one). */
+export function configHtml(meta?: ReportMeta): string {
+  if (meta?.configYaml === undefined) return '';
+  return `<section id="config">\n<h2>Config</h2>\n<pre>${escapeHtml(meta.configYaml)}</pre>\n</section>`;
 }

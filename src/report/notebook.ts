@@ -12,6 +12,7 @@ import { contentHtml, reportContent } from './report.js';
 import { readRunDir } from './run-dir.js';
 import type { SummaryRow } from './summary.js';
 import { toCsv } from './table.js';
+import { shownContent } from './untimed.js';
 
 export interface NotebookTable {
   readonly name: string;
@@ -47,7 +48,7 @@ export interface NotebookView {
 /** Reads a results folder (cells.json + steps.jsonl [+ meta.json]) and renders its tables and charts. */
 export async function loadNotebookView(dir: string): Promise<NotebookView> {
   const run = readRunDir(dir);
-  const content = await reportContent(run.cells, run.records, run.outputs);
+  const content = shownContent(await reportContent(run.cells, run.records, run.outputs), run.meta?.timed !== false);
   const about = [...(run.meta?.config ? [`config: ${run.meta.config}`] : []), ...Object.entries(run.meta?.env ?? {}).map(([k, v]) => `${k}: ${v}`)];
   return {
     dir,

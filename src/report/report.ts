@@ -13,6 +13,7 @@ import { reportHtml, type ChartFigure, type ReportMeta } from './html.js';
 import { chartSvg, svgToPng } from './render.js';
 import { summaryRows, summaryRowsByWorkload, type SummaryRow } from './summary.js';
 import { summaryTable, toCsv, type Table } from './table.js';
+import { shownContent } from './untimed.js';
 
 export { readRunDir, type RunDir } from './run-dir.js';
 export type { ReportMeta } from './html.js';
@@ -78,11 +79,12 @@ function writeCharts(chartsDir: string, charts: readonly RenderedChart[]): void 
 
 /**
  * Writes DIR/summary.csv, DIR/summary-by-workload.csv, DIR/charts/* (files
- * of charts no longer drawn are removed) and DIR/report.html. Leaves
- * cells.json and steps.jsonl alone.
+ * of charts no longer drawn are removed) and DIR/report.html, without
+ * timings when `meta.timed` is false (see untimed.ts). Leaves cells.json and
+ * steps.jsonl alone.
  */
 export async function writeReport(dir: string, cells: readonly CellInfo[], records: readonly CellRecord[], meta?: ReportMeta, outputs: readonly OutputRecord[] = []): Promise<void> {
-  const content = await reportContent(cells, records, outputs);
+  const content = shownContent(await reportContent(cells, records, outputs), meta?.timed !== false);
   mkdirSync(dir, { recursive: true });
   for (const t of content.tables) writeFileSync(path.join(dir, `${t.name}.csv`), toCsv(t));
   writeCharts(path.join(dir, 'charts'), content.charts);

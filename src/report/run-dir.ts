@@ -3,7 +3,8 @@
  *   cells.json   a JSON array of CellInfo (src/harness/cell.ts), one per cell;
  *   steps.jsonl  one CellRecord per line (blank lines allowed), each decode
  *                call's records contiguous (see summary.ts forwardKeys);
- *   meta.json    optional: { config?, env?: { [name]: string }, title? };
+ *   meta.json    optional: { config?, env?: { [name]: string }, title?, timed? };
+ *   config.resolved.yaml optional: the config text, shown in the report;
  *   outputs.jsonl optional: one OutputRecord per line (absent in older runs).
  * Unknown keys are ignored; a missing or malformed file is a ReportError
  * naming the file, the line and the key.
@@ -77,6 +78,7 @@ const metaSchema = z.object({
   config: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),
   title: z.string().optional(),
+  timed: z.boolean().optional(),
 });
 
 function parseJson(text: string, where: string): unknown {
@@ -129,8 +131,13 @@ function readLines<T>(file: string, schema: z.ZodType<T>): T[] {
   return out;
 }
 
-function readMeta(file: string): ReportMeta | undefined {
-  return existsSync(file) ? check(metaSchema, parseJson(readText(file), file), file) : undefined;
+/** meta.json and the config text (config.resolved.yaml) of a folder; undefined when it has neither. */
+function readMeta(dir: string): ReportMeta | undefined {
+  const file = path.join(dir, 'meta.json');
+  const meta = existsSync(file) ? check(metaSchema, parseJson(readText(file), file), file) : undefined;
+  const configFile = path.join(dir, 'config.resolved.yaml');
+  if (!existsSync(configFile)) return meta;
+  return { ...meta, configYaml: readFileSync(configFile, 'utf8') };
 }
 
 /** Loads a results folder (for re-rendering its report or for notebooks). */
@@ -143,5 +150,5 @@ export function readRunDir(dir: string): RunDir {
   if (stray) throw new ReportError(`${path.join(dir, 'steps.jsonl')}: a record names cell '${stray.cell}', which cells.json does not have`);
   const outputsFile = path.join(dir, 'outputs.jsonl');
   const outputs = existsSync(outputsFile) ? readLines(outputsFile, outputSchema) : [];
-  return { dir, cells, records, meta: readMeta(path.join(dir, 'meta.json')), outputs };
+  return { dir, cells, records, meta: readMeta(dir), outputs };
 }

@@ -4,6 +4,7 @@
  * tokens/step detail of a run's progress lines. The CLI imports this module
  * lazily: its dependencies (danfo, vega) take a while to load.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CellInfo } from '../harness/cell.js';
 import type { Experiment } from '../harness/load.js';
@@ -18,7 +19,8 @@ export async function renderReport(dir: string, measure: Experiment['measure']):
   if (measure === 'topk-agreement') {
     const cells = readJson<CellInfo[]>(path.join(dir, RESULT_FILES.cells));
     const meta = readJson<{ config?: string; title?: string; env?: Record<string, string> }>(path.join(dir, RESULT_FILES.meta));
-    await writeTopkReport(dir, cells, readJsonl(recordsFile(dir, measure)), meta);
+    const configYaml = readFileSync(path.join(dir, RESULT_FILES.resolved), 'utf8');
+    await writeTopkReport(dir, cells, readJsonl(recordsFile(dir, measure)), { ...meta, configYaml });
     return;
   }
   const run = readRunDir(dir);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ConfigFileError, formatIssue } from '../../src/harness/config-source.js';
 import { loadExperiment } from '../../src/harness/load.js';
-import { label, valueText } from '../../src/harness/plan.js';
+import { label, valueText } from '../../src/harness/labels.js';
 import { parseShard, shardCells } from '../../src/harness/shard.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 
@@ -30,7 +30,7 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
     expect(cells.map((c) => c.info.id)).to.deep.equal(['c000', 'c001', 'c002', 'c003', 'c004', 'c005']);
     expect(cells.map((c) => c.info.index)).to.deep.equal([1, 2, 3, 4, 5, 6]);
     expect(cells[4].info.params).to.deep.equal({ 'policy.expansion': [1, 3, 1], 'verifier.kind': 'mss', 'sampling.temperature': 1 });
-    expect(cells[4].info.label).to.equal('policy.expansion=1,3,1 verifier.kind=mss sampling.temperature=1');
+    expect(cells[4].info.label).to.equal('expansion=1,3,1 verifier=mss T=1');
     expect(cells.map((c) => `${c.spec.policy?.kind}:${c.info.verifier}:${c.info.temperature}`)).to.deep.equal([
       'static:greedy:0',
       'static:mss:1',
@@ -59,9 +59,26 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
     const exp = load('baseline: false', 'sweep:', '  speculator:', '    - {kind: suffix}', '    - {kind: draft-model, models: [stories260K-ssm-m], policy: {kind: chain, depth: 4}}');
     expect(exp.cells.map((c) => c.info.speculator)).to.deep.equal(['suffix', 'draft-model']);
     expect(exp.cells.map((c) => c.info.policy)).to.deep.equal(['static', 'chain']); // the file's policy, then the speculator's own
-    expect(exp.cells[1].info.label).to.equal('speculator=draft-model(models=[stories260K-ssm-m],policy=chain(depth=4))');
+    expect(exp.cells.map((c) => c.info.label)).to.deep.equal(['speculator=suffix', 'speculator=draft-model(…policy=chain(depth=4))']);
     expect(valueText([{ kind: 'ngram' }, { kind: 'suffix', maxDepth: 8 }])).to.equal('ngram+suffix(maxDepth=8)');
     expect(label({ 'policy.expansion': [1, 2, 1] })).to.equal('policy.expansion=1,2,1');
+  });
+
+  it('named sweep values label their cells; the config gets the value', () => {
+    const exp = load('baseline: false', 'sweep:', '  policy:', '    - {name: tree-3, value: {kind: static, expansion: [1, 3, 1]}}', '    - {kind: chain, depth: 4}', '  verifier.kind: [greedy]');
+    expect(exp.cells.map((c) => c.info.label)).to.deep.equal(['tree-3', 'policy=chain(depth=4)']);
+    expect(exp.cells[0].spec.policy).to.deep.include({ kind: 'static', expansion: [1, 3, 1] });
+    expect(exp.cells[0].info.params).to.deep.equal({ policy: { kind: 'static', expansion: [1, 3, 1] }, 'verifier.kind': 'greedy' });
+  });
+
+  it('problems of named sweep values: empty or repeated names, bad values located inside `value`', () => {
+    expect(problems('sweep:', '  policy.expansion: [{name: "", value: [1]}]')).to.deep.equal(['sweep.yaml:7: sweep["policy.expansion"]: value 1: name must be a non-empty text']);
+    expect(problems('sweep:', '  policy.expansion: [{name: a, value: [1]}, {name: a, value: [2]}]')).to.deep.equal([
+      `sweep.yaml:7: sweep["policy.expansion"]: the name 'a' is given to two values; names label cells, so each must differ`,
+    ]);
+    expect(problems('sweep:', '  policy.expansion:', '    - {name: ok, value: [1, 2]}', '    - name: bad', '      value: [0]')).to.deep.equal([
+      "sweep.yaml:10: policy.expansion[0]: must be >= 1, got 0 (sweep value 2 of 'policy.expansion') [cell c001]",
+    ]);
   });
 
   it('a list of speculators is a hybrid merge of them', () => {

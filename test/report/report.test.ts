@@ -11,6 +11,7 @@ import { chartSvg } from '../../src/report/render.js';
 import { readRunDir, writeReport } from '../../src/report/report.js';
 import { summaryRows } from '../../src/report/summary.js';
 import { summaryTable, toCsv } from '../../src/report/table.js';
+import { isTimedColumn } from '../../src/report/untimed.js';
 import { CELLS, RECORDS } from './hand.js';
 
 const run = promisify(execFile);
@@ -55,6 +56,36 @@ describe('report: results folder and report.html', () => {
     for (const c of r.cells) expect(html, c.id).to.contain(`<td>${c.id}</td>`);
     expect(html).to.contain('experiments/x.yaml');
     expect(html, 'no scripts, stylesheets, images or links to fetch').to.not.match(/<script|<link|<img|<iframe|\bsrc=|href="https?:/i);
+  });
+
+  it('an untimed run (replay) is reported without timing columns and charts, and says so', async function () {
+    this.timeout(60000);
+    const r = readRunDir(FIXTURE);
+    const dir = path.join(tmp, 'untimed');
+    await writeReport(dir, r.cells, r.records, { title: 'replayed', timed: false });
+    const header = readFileSync(path.join(dir, 'summary.csv'), 'utf8').split('\n')[0].split(',');
+    expect(header).to.include.members(['tokens_per_step', 'acceptance', 'acc_d1', 'steps']);
+    for (const timed of ['speedup', 'ms_per_token', 'tokens_per_s', 'propose_share', 'commit_share', 'p50_step_ms', 'p90_step_ms']) expect(header).to.not.include(timed);
+    const charts = new Set(readdirSync(path.join(dir, 'charts')).map((f) => f.split('.')[0]));
+    expect([...charts].sort()).to.deep.equal(['mss-vs-ns', 'per-depth-acceptance', 'tokens-per-step', 'tokens-per-step-vs-width']);
+    const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).to.contain('id="untimed"').and.not.contain('<th>speedup</th>').and.not.contain('chart-time-breakdown');
+    expect(isTimedColumn('speedup_lo') && isTimedColumn('ms_per_token_hi') && !isTimedColumn('tokens_per_step_lo')).to.equal(true);
+  });
+
+  it('the config text of the folder (config.resolved.yaml) is shown, escaped; meta.json timed is read', async function () {
+    this.timeout(60000);
+    const dir = path.join(tmp, 'with-config');
+    cpSync(FIXTURE, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'config.resolved.yaml'), 'name: x\ndescription: "a <b> & c"\n');
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as object;
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, timed: true }));
+    const r = readRunDir(dir);
+    expect(r.meta).to.deep.include({ timed: true, configYaml: 'name: x\ndescription: "a <b> & c"\n' });
+    await writeReport(dir, r.cells, r.records, r.meta);
+    const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).to.contain('<section id="config">\n<h2>Config</h2>\n<pre>name: x\ndescription: &quot;a &lt;b&gt; &amp; c&quot;\n</pre>');
+    expect(html).to.not.contain('id="untimed"');
   });
 
   it('a saved chart spec renders from its data file next to it', async () => {
