@@ -12,6 +12,7 @@ import { decodeSpeculative } from '../decode/speculative.js';
 import { decodeText, type Tokenizer } from '../model/tokenizer.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
 import { buildRun, type ModelProvider, type Run } from './components.js';
+import { cellSeeds } from './experiment.js';
 import type { CellPlan } from './plan.js';
 import { referenceTokens, type WorkloadPrompt } from './workload.js';
 
@@ -39,7 +40,7 @@ export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: C
     const outputs: OutputRecord[] = [];
     let forwards = 0;
     for (const { workload, prompts: list } of prompts) {
-      for (const seed of c.seeds) {
+      for (const seed of cellSeeds(c)) {
         for (let i = 0; i < list.length; i += c.batchSize) {
           const batch = list.slice(i, i + c.batchSize);
           const t0 = ctx.clock.nowMs();

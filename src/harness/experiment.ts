@@ -86,7 +86,13 @@ const cellShape = {
     .describe('Prompt set(s): a name from experiments/workloads (without .jsonl) or a path to a JSONL file; a list runs each.'),
   promptsPerWorkload: positiveInt.optional().describe('Use only the first N prompts of each workload.'),
   maxTokens: positiveInt.default(128).describe('Tokens generated per prompt at most.'),
-  seeds: z.array(count).min(1).describe('Seeds (explicit): every prompt runs once per seed; request streams derive from (seed, workload, prompt id).'),
+  seeds: z
+    .array(count)
+    .min(1)
+    .optional()
+    .describe(
+      'Seeds: every prompt runs once per seed; request streams derive from (seed, workload, prompt id). Absent: [0, 1, 2, 3] for a sampled cell (temperature > 0), [0] for a greedy one.',
+    ),
   batchSize: positiveInt.default(1).describe('Requests decoded together.'),
   maxNodes: count.default(64).describe('Node budget of every tree.'),
   engine: engineSchema.prefault({}),
@@ -128,6 +134,16 @@ export type MeasureConfig = z.output<typeof measureSchema>;
 export function cellSpeculator(c: Pick<CellConfig, 'speculator'>): SpeculatorConfig {
   if (!Array.isArray(c.speculator)) return c.speculator;
   return c.speculator.length === 1 ? c.speculator[0] : { ...SPECULATOR_DEFAULTS.hybrid, parts: c.speculator };
+}
+
+/** Seeds of a cell whose config names none: several when it samples (intervals then cover the sampling), one when greedy. */
+export const DEFAULT_SAMPLED_SEEDS: readonly number[] = [0, 1, 2, 3];
+export const DEFAULT_GREEDY_SEEDS: readonly number[] = [0];
+
+/** The seeds a cell runs: its own, else the default for its temperature. */
+export function cellSeeds(c: Pick<CellConfig, 'seeds' | 'sampling'>): number[] {
+  if (c.seeds) return c.seeds;
+  return [...(c.sampling.temperature > 0 ? DEFAULT_SAMPLED_SEEDS : DEFAULT_GREEDY_SEEDS)];
 }
 
 /** The workloads of a cell, as a list. */

@@ -8,7 +8,7 @@ import { resolvePolicy, type SpeculatorConfig } from '../speculators/registry.js
 import { GREEDY } from '../sampling/params.js';
 import type { CellInfo } from './cell.js';
 import type { RunSpec } from './components.js';
-import { cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';
+import { cellSeeds, cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';
 import { label } from './labels.js';
 import type { SweepPoint } from './sweep.js';
 
@@ -31,17 +31,20 @@ export function sweepCell(config: CellConfig, point: SweepPoint, index: number, 
 /** Baselines (incremental decoding, greedy) per distinct target (and its weights) and batch size of the decode cells, ids from `targetId`. */
 export function baselineCells(cells: readonly { readonly config: CellConfig }[], targetId: (ref: string) => string): CellPlan[] {
   const seen = new Map<string, CellConfig>();
+  const seeds = new Map<string, Set<number>>();
   for (const { config } of cells) {
     const key = `${config.target}\u0000${config.targetWeights ?? ''}\u0000${config.batchSize}`;
-    if (config.baseline && config.measure.kind === 'decode' && !seen.has(key)) seen.set(key, config);
+    if (!config.baseline || config.measure.kind !== 'decode') continue;
+    if (!seen.has(key)) seen.set(key, config);
+    seeds.set(key, new Set([...(seeds.get(key) ?? []), ...cellSeeds(config)]));
   }
   const used = new Set<string>();
-  return [...seen.values()].map((c, index) => {
+  return [...seen].map(([key, c], index) => {
     const weights = c.targetWeights === undefined ? '' : `-${c.targetWeights}`;
     let id = `baseline-${targetId(c.target).replace(/[^\w.-]+/g, '-')}${weights}${c.batchSize > 1 ? `-b${c.batchSize}` : ''}`;
     while (used.has(id)) id += '_';
     used.add(id);
-    const config: CellConfig = { ...c, speculator: { kind: 'none' }, policy: undefined, verifier: { kind: 'greedy' }, sampling: { ...GREEDY } };
+    const config: CellConfig = { ...c, seeds: [...(seeds.get(key) as Set<number>)], speculator: { kind: 'none' }, policy: undefined, verifier: { kind: 'greedy' }, sampling: { ...GREEDY } };
     const params = c.batchSize > 1 ? { batchSize: c.batchSize } : {};
     return plan(config, { id, index, label: label(params), baseline: true, params }, '');
   });

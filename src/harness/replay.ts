@@ -19,6 +19,7 @@ import { GREEDY } from '../sampling/params.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
 import { buildSpeculatorOnly } from './components.js';
 import { outputRecord, requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
+import { cellSeeds } from './experiment.js';
 import type { CellPlan } from './plan.js';
 import type { CellMeasure } from './run.js';
 import type { Trace, TraceEntry } from './trace.js';
@@ -50,7 +51,7 @@ async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext
     const outputs: OutputRecord[] = [];
     let forwards = 0;
     for (const { workload, prompts: list } of prompts) {
-      for (const seed of c.seeds) {
+      for (const seed of cellSeeds(c)) {
         for (let i = 0; i < list.length; i += c.batchSize) {
           const batch = list.slice(i, i + c.batchSize);
           const entries = batch.map((p) => entryOf(trace, c.target, workload, p.id, c.maxTokens));

@@ -10,6 +10,7 @@ import { monotonicClock, type Clock } from '../core/types.js';
 import type { CellInfo, DecodeResult } from './cell.js';
 import { runDecodeCell, type CellContext, type CellPrompts } from './decode-cell.js';
 import { endedEnv, envStrings, runEnv, type RunEnv } from './env.js';
+import { cellSeeds } from './experiment.js';
 import type { Experiment } from './load.js';
 import { lockResults } from './lock.js';
 import { ModelCache } from './model-cache.js';
@@ -104,7 +105,7 @@ function measureCell(exp: Experiment, opts: RunOptions): (plan: CellPlan, prompt
 }
 
 function requestCount(plan: CellPlan, prompts: CellPrompts): number {
-  return prompts.reduce((n, w) => n + w.prompts.length, 0) * plan.config.seeds.length;
+  return prompts.reduce((n, w) => n + w.prompts.length, 0) * cellSeeds(plan.config).length;
 }
 
 /** Each cell's prompts (workload files read once). */

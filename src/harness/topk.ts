@@ -10,7 +10,7 @@ import type { Model, Sequence } from '../core/model.js';
 import { EMPTY_TREE } from '../tree/tree.js';
 import { probabilities, sampleFrom } from '../sampling/transform.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import { cellSpeculator } from './experiment.js';
+import { cellSeeds, cellSpeculator } from './experiment.js';
 import { requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
 import type { CellPlan } from './plan.js';
 
@@ -39,7 +39,7 @@ export async function runTopkCell(plan: CellPlan, prompts: CellPrompts, ctx: Cel
   const draft = await ctx.models.engine(await ctx.models.load(s.models[0], s.weights), engine);
   const out: TopkRecord[] = [];
   for (const { workload, prompts: list } of prompts) {
-    for (const seed of c.seeds) {
+    for (const seed of cellSeeds(c)) {
       for (const p of list) {
         const t0 = ctx.clock.nowMs();
         const hits = await compare(target, draft, targetFile.tokenizer, p.prompt, { ...c, rng: requestRng(seed, workload, p.id), maxK });

@@ -49,23 +49,50 @@ function chart<D extends object>(name: string, title: string, data: readonly D[]
 /** Cells go down the y axis (horizontal bars), so long labels stay readable. */
 const cellAxis = { field: 'cell', type: 'nominal', sort: null, title: null };
 
-export interface CellValueDatum {
+/** A 95% interval in chart data (NaN bounds: no whisker drawn). */
+export interface Bounds {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A bar's value axis: starts at zero, so bar lengths compare. */
+function barAxis(field: string, title: string): Record<string, unknown> {
+  return { field, type: 'quantitative', title, scale: { zero: true } };
+}
+
+/**
+ * A layer of whiskers from each datum's `lo` to `hi` along `axis` (the
+ * value axis, titled as the value's layer), placed by `position`'s encodings.
+ */
+function errorBars(axis: 'x' | 'y', title: string, position: Record<string, unknown>): Record<string, unknown> {
+  return {
+    transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi) && isFinite(datum.lo) && isFinite(datum.hi)' }],
+    mark: { type: 'errorbar', ticks: true, color: '#222' },
+    encoding: { ...position, [axis]: { field: 'lo', type: 'quantitative', title }, [`${axis}2`]: { field: 'hi' } },
+  };
+}
+
+export interface CellValueDatum extends Bounds {
   readonly cell: string;
   readonly verifier: string;
   readonly value: number;
 }
 
-/** Tokens/step of every cell (bars, colored by verifier). */
+/** Tokens/step of every cell (bars, colored by verifier, with 95% intervals). */
 export function tokensPerStepChart(rows: readonly SummaryRow[]): Chart<CellValueDatum> | undefined {
-  const data = rows.filter((r) => Number.isFinite(r.tokensPerStep)).map((r) => ({ cell: cellName(r), verifier: r.baseline ? 'baseline' : r.verifier, value: r.tokensPerStep }));
+  const data = rows
+    .filter((r) => Number.isFinite(r.tokensPerStep))
+    .map((r) => ({ cell: cellName(r), verifier: r.baseline ? 'baseline' : r.verifier, value: r.tokensPerStep, ...r.ci.tokensPerStep }));
   if (data.length === 0) return undefined;
-  return chart('tokens-per-step', 'Tokens per step (incl. bonus/recovered token)', data, {
-    mark: { type: 'bar', tooltip: true },
-    encoding: { y: cellAxis, x: { field: 'value', type: 'quantitative', title: 'tokens / step' }, color: { field: 'verifier', type: 'nominal' } },
+  return chart('tokens-per-step', 'Tokens per step (incl. bonus/recovered token), 95% intervals', data, {
+    layer: [
+      { mark: { type: 'bar', tooltip: true }, encoding: { y: cellAxis, x: barAxis('value', 'tokens / step'), color: { field: 'verifier', type: 'nominal' } } },
+      errorBars('x', 'tokens / step', { y: cellAxis }),
+    ],
   });
 }
 
-export interface WidthDatum {
+export interface WidthDatum extends Bounds {
   readonly series: string;
   readonly width: number;
   readonly tokensPerStep: number;
@@ -76,39 +103,41 @@ export function widthChart(rows: readonly SummaryRow[]): Chart<WidthDatum> | und
   const data = rows.flatMap((r) => {
     const width = treeWidth(r);
     if (r.baseline || width === undefined || !Number.isFinite(r.tokensPerStep)) return [];
-    return [{ series: `${r.verifier} · ${r.speculator} · T=${r.temperature} · batch ${r.batchSize}`, width, tokensPerStep: r.tokensPerStep }];
+    return [{ series: `${r.verifier} · ${r.speculator} · T=${r.temperature} · batch ${r.batchSize}`, width, tokensPerStep: r.tokensPerStep, ...r.ci.tokensPerStep }];
   });
   if (new Set(data.map((d) => d.width)).size < 2) return undefined;
-  return chart('tokens-per-step-vs-width', 'Tokens per step vs tree width', data, {
-    mark: { type: 'line', point: true, tooltip: true },
-    encoding: {
-      x: { field: 'width', type: 'quantitative', title: 'tree width', axis: { tickMinStep: 1 } },
-      y: { field: 'tokensPerStep', type: 'quantitative', title: 'tokens / step', scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: 'verifier · speculator' },
-    },
+  const x = { field: 'width', type: 'quantitative', title: 'tree width', axis: { tickMinStep: 1 } };
+  const color = { field: 'series', type: 'nominal', title: 'verifier · speculator' };
+  return chart('tokens-per-step-vs-width', 'Tokens per step vs tree width, 95% intervals', data, {
+    layer: [
+      {
+        mark: { type: 'line', point: true, tooltip: true },
+        encoding: { x, y: { field: 'tokensPerStep', type: 'quantitative', title: 'tokens / step', scale: { zero: false } }, color },
+      },
+      errorBars('y', 'tokens / step', { x, color }),
+    ],
   });
 }
 
-export interface SpeedupDatum {
+export interface SpeedupDatum extends Bounds {
   readonly cell: string;
   readonly batch: string;
   readonly speedup: number;
 }
 
-/** Speedup over incremental decoding per cell, colored by batch size, with a rule at 1. */
+/** Speedup over incremental decoding per cell, colored by batch size, with paired 95% intervals and a rule at 1. */
 export function speedupChart(rows: readonly SummaryRow[]): Chart<SpeedupDatum> | undefined {
-  const data = rows.filter((r) => !r.baseline && Number.isFinite(r.speedup)).map((r) => ({ cell: cellName(r), batch: `batch ${r.batchSize}`, speedup: r.speedup }));
+  const data = rows
+    .filter((r) => !r.baseline && Number.isFinite(r.speedup))
+    .map((r) => ({ cell: cellName(r), batch: `batch ${r.batchSize}`, speedup: r.speedup, ...r.ci.speedup }));
   if (data.length === 0) return undefined;
-  return chart('speedup', 'Speedup vs incremental decoding (baseline ms/token ÷ ms/token)', data, {
+  return chart('speedup', 'Speedup vs incremental decoding (baseline ms/token ÷ ms/token), paired 95% intervals', data, {
     layer: [
       {
         mark: { type: 'bar', tooltip: true },
-        encoding: {
-          y: cellAxis,
-          x: { field: 'speedup', type: 'quantitative', title: 'speedup' },
-          color: { field: 'batch', type: 'nominal', title: 'batch size' },
-        },
+        encoding: { y: cellAxis, x: barAxis('speedup', 'speedup'), color: { field: 'batch', type: 'nominal', title: 'batch size' } },
       },
+      errorBars('x', 'speedup', { y: cellAxis }),
       { mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x: { datum: 1 } } },
     ],
   });
@@ -162,14 +191,14 @@ export function timeBreakdownChart(rows: readonly SummaryRow[]): Chart<PhaseDatu
     mark: { type: 'bar', tooltip: true },
     encoding: {
       y: cellAxis,
-      x: { field: 'msPerToken', type: 'quantitative', title: 'ms / token', stack: 'zero' },
+      x: { ...barAxis('msPerToken', 'ms / token'), stack: 'zero' },
       color: { field: 'phase', type: 'nominal', sort: PHASES.map(([p]) => p) },
       order: { field: 'order', type: 'quantitative' },
     },
   });
 }
 
-export interface VerifierDatum {
+export interface VerifierDatum extends Bounds {
   readonly setting: string;
   readonly verifier: string;
   readonly tokensPerStep: number;
@@ -186,18 +215,16 @@ function settingWithoutVerifier(r: SummaryRow): string {
 export function mssVsNsChart(rows: readonly SummaryRow[]): Chart<VerifierDatum> | undefined {
   const all = rows
     .filter((r) => (r.verifier === 'mss' || r.verifier === 'ns') && Number.isFinite(r.tokensPerStep))
-    .map((r) => ({ setting: settingWithoutVerifier(r), verifier: r.verifier, tokensPerStep: r.tokensPerStep }));
+    .map((r) => ({ setting: settingWithoutVerifier(r), verifier: r.verifier, tokensPerStep: r.tokensPerStep, ...r.ci.tokensPerStep }));
   const paired = (s: string) => new Set(all.filter((d) => d.setting === s).map((d) => d.verifier)).size === 2;
   const data = all.filter((d) => paired(d.setting));
   if (data.length === 0) return undefined;
-  return chart('mss-vs-ns', 'Multi-step speculative sampling (MSS) vs naive sampling (NS)', data, {
-    mark: { type: 'bar', tooltip: true },
-    encoding: {
-      y: { field: 'setting', type: 'nominal', sort: null, title: null },
-      yOffset: { field: 'verifier', type: 'nominal' },
-      x: { field: 'tokensPerStep', type: 'quantitative', title: 'tokens / step' },
-      color: { field: 'verifier', type: 'nominal' },
-    },
+  const position = { y: { field: 'setting', type: 'nominal', sort: null, title: null }, yOffset: { field: 'verifier', type: 'nominal' } };
+  return chart('mss-vs-ns', 'Multi-step speculative sampling (MSS) vs naive sampling (NS), 95% intervals', data, {
+    layer: [
+      { mark: { type: 'bar', tooltip: true }, encoding: { ...position, x: barAxis('tokensPerStep', 'tokens / step'), color: { field: 'verifier', type: 'nominal' } } },
+      errorBars('x', 'tokens / step', position),
+    ],
   });
 }
 

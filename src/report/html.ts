@@ -33,6 +33,8 @@ export interface ReportDocument {
   readonly generated?: string;
   /** One line per greedy cell: whether its outputs equal its baseline's (none: no section). */
   readonly lossless?: readonly string[];
+  /** The opening conclusion, one paragraph per line (none: no section). */
+  readonly conclusion?: readonly string[];
 }
 
 export function escapeHtml(s: string): string {
@@ -101,6 +103,7 @@ export function reportHtml(doc: ReportDocument): string {
     `<head>\n<meta charset="utf-8">\n<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>`,
     '<body>',
     `<h1>${escapeHtml(title)}</h1>`,
+    ...(doc.conclusion?.length ? [`<section id="conclusion">\n<h2>Conclusion</h2>\n${doc.conclusion.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}\n</section>`] : []),
     metaHtml(doc),
     untimedHtml(doc.meta),
     ...tables,

@@ -55,12 +55,12 @@ export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey 
   const proposeMs = sum((r) => r.proposeMs);
   const verifyMs = sum((r) => r.verifyMs);
   const commitMs = sum((r) => r.commitMs);
-  const msPerToken = tokens > 0 ? (proposeMs + scoreMs + verifyMs + commitMs) / tokens : NaN;
+  const { tokensPerStep, acceptance, msPerToken } = ratios({ steps: records.length, tokens, proposed, accepted, ms: proposeMs + scoreMs + verifyMs + commitMs });
   return {
     steps: records.length,
     tokens,
-    tokensPerStep: records.length > 0 ? tokens / records.length : NaN,
-    acceptance: proposed > 0 ? accepted / proposed : NaN,
+    tokensPerStep,
+    acceptance,
     proposed,
     accepted,
     perDepthAcceptance: perDepthAcceptance(records),
@@ -76,6 +76,52 @@ export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey 
     p90StepMs: percentile(stepMs, 0.9),
     stops: Object.fromEntries(STOP_REASONS.map((why) => [why, records.filter((r) => r.stop === why).length])) as Record<StopReason, number>,
   };
+}
+
+/** Additive counts of a set of records: the headline metrics are ratios of these (see `ratios`). */
+export interface Totals {
+  readonly steps: number;
+  readonly tokens: number;
+  readonly proposed: number;
+  readonly accepted: number;
+  /** Wall milliseconds (propose + score + verify + commit; a batched forward's score time once). */
+  readonly ms: number;
+}
+
+/** The headline metrics of totals: tokens/step, acceptance, ms/token (NaN where the denominator is 0). */
+export function ratios(t: Totals): Pick<Summary, 'tokensPerStep' | 'acceptance' | 'msPerToken'> {
+  return {
+    tokensPerStep: t.steps > 0 ? t.tokens / t.steps : NaN,
+    acceptance: t.proposed > 0 ? t.accepted / t.proposed : NaN,
+    msPerToken: t.tokens > 0 ? t.ms / t.tokens : NaN,
+  };
+}
+
+export const ZERO_TOTALS: Totals = { steps: 0, tokens: 0, proposed: 0, accepted: 0, ms: 0 };
+
+export function addTotals(a: Totals, b: Totals): Totals {
+  return { steps: a.steps + b.steps, tokens: a.tokens + b.tokens, proposed: a.proposed + b.proposed, accepted: a.accepted + b.accepted, ms: a.ms + b.ms };
+}
+
+/**
+ * Totals per unit (e.g. per request: workload, prompt, seed), keys in
+ * first-seen order. A batched forward's score time is split equally among
+ * the records that shared it, so the units' ms add up to summarize's total.
+ */
+export function unitTotals<R extends StepRecord>(records: readonly R[], unitOf: (r: R) => string, forwardOf: ForwardKey = forwardOfStep): Map<string, Totals> {
+  const shareOf = new Map<StepRecord, number>();
+  for (const g of byForward(records, forwardOf)) {
+    const share = Math.max(...g.map((r) => r.scoreMs)) / g.length;
+    for (const r of g) shareOf.set(r, share);
+  }
+  const out = new Map<string, Totals>();
+  for (const r of records) {
+    const ms = r.proposeMs + r.verifyMs + r.commitMs + (shareOf.get(r) ?? 0);
+    const one: Totals = { steps: 1, tokens: r.emitted, proposed: r.treeSize, accepted: r.accepted, ms };
+    const k = unitOf(r);
+    out.set(k, addTotals(out.get(k) ?? ZERO_TOTALS, one));
+  }
+  return out;
 }
 
 function perDepthAcceptance(records: readonly StepRecord[]): number[] {
@@ -142,7 +188,7 @@ export function timeShares(s: Summary): TimeShares {
  * Speedup of a method over incremental decoding of the same target measured
  * in the same run: baseline ms/token / method ms/token (= ratio of tokens/s).
  */
-export function speedup(baseline: Summary, method: Summary): number {
+export function speedup(baseline: Pick<Summary, 'msPerToken'>, method: Pick<Summary, 'msPerToken'>): number {
   return baseline.msPerToken / method.msPerToken;
 }
 

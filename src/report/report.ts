@@ -9,9 +9,11 @@ import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellInfo, CellRecord, OutputRecord } from '../harness/cell.js';
 import { reportCharts, type Chart } from './charts.js';
+import { conclusion, conclusionLines } from './conclusion.js';
 import { reportHtml, type ChartFigure, type ReportMeta } from './html.js';
 import { chartSvg, svgToPng } from './render.js';
-import { summaryRows, summaryRowsByWorkload, type SummaryRow } from './summary.js';
+import { bootstrapOptions, type BootstrapOptions } from './intervals.js';
+import { summaryRows, summaryRowsByWorkload, unitsByCell, type SummaryRow } from './summary.js';
 import { summaryTable, toCsv, type Table } from './table.js';
 import { shownContent } from './untimed.js';
 
@@ -30,6 +32,8 @@ export interface ReportContent {
   /** [per-cell table 'summary', per cell x workload table 'summary-by-workload']. */
   readonly tables: readonly Table[];
   readonly charts: readonly RenderedChart[];
+  /** The report's opening sentences (see conclusion.ts). */
+  readonly conclusion: readonly string[];
 }
 
 /** Summary tables of a run: 'summary' (one row per cell) and 'summary-by-workload'. */
@@ -47,18 +51,25 @@ export async function renderCharts(charts: readonly Chart[]): Promise<RenderedCh
   return out;
 }
 
-/** Tables and rendered charts of a run. */
-export async function reportContent(cells: readonly CellInfo[], records: readonly CellRecord[], outputs: readonly OutputRecord[] = []): Promise<ReportContent> {
-  const rows = summaryRows(cells, records, outputs);
-  const rowsByWorkload = summaryRowsByWorkload(cells, records);
-  return { rows, rowsByWorkload, tables: reportTables(rows, rowsByWorkload), charts: await renderCharts(reportCharts(rows)) };
+/** Tables, rendered charts and the conclusion of a run; `bootstrap` draws every interval (same options, same report). */
+export async function reportContent(
+  cells: readonly CellInfo[],
+  records: readonly CellRecord[],
+  outputs: readonly OutputRecord[] = [],
+  bootstrap: BootstrapOptions = bootstrapOptions(),
+): Promise<ReportContent> {
+  const rows = summaryRows(cells, records, outputs, bootstrap);
+  const rowsByWorkload = summaryRowsByWorkload(cells, records, bootstrap);
+  const found = conclusion(rows, unitsByCell(cells, records), bootstrap);
+  const charts = await renderCharts(reportCharts(rows));
+  return { rows, rowsByWorkload, tables: reportTables(rows, rowsByWorkload), charts, conclusion: conclusionLines(found, bootstrap.resamples) };
 }
 
 /** The report page of rendered content. */
 export function contentHtml(content: ReportContent, meta?: ReportMeta, generated?: string): string {
   const charts: ChartFigure[] = content.charts.map((c) => ({ name: c.chart.name, title: c.chart.title, svg: c.svg }));
   const lossless = content.rows.filter((r) => r.lossless !== '').map((r) => `${r.cell} (${r.label}): ${r.lossless}`);
-  return reportHtml({ meta, tables: content.tables, charts, generated, lossless });
+  return reportHtml({ meta, tables: content.tables, charts, generated, lossless, conclusion: content.conclusion });
 }
 
 const CHART_FILE = /\.(svg|png|vl\.json|data\.json)$/;

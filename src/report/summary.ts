@@ -7,7 +7,9 @@ import type { CellInfo, CellRecord, OutputRecord } from '../harness/cell.js';
 import { ReportError } from './errors.js';
 import { compositeKey, groupRows } from './frame.js';
 import { losslessByCell } from './lossless.js';
+import { bootstrapOptions, type BootstrapOptions } from './intervals.js';
 import { speedup, summarize, timeShares, type Summary } from './metrics.js';
+import { cellIntervals, cellUnits, type Intervals, type Units } from './units.js';
 
 /** One row of summary.csv (workload '*') or summary-by-workload.csv. */
 export interface SummaryRow {
@@ -27,6 +29,10 @@ export interface SummaryRow {
   readonly params: Readonly<Record<string, string>>;
   /** Distinct (workload, prompt, seed) requests. */
   readonly requests: number;
+  /** Bootstrap units behind the intervals: the requests (so n = requests). */
+  readonly n: number;
+  /** 95% bootstrap intervals (see units.ts); speedup's over the requests shared with the baseline. */
+  readonly ci: Intervals;
   readonly steps: number;
   readonly tokens: number;
   readonly proposed: number;
@@ -125,10 +131,29 @@ function paramText(v: unknown): string {
   return String(v);
 }
 
-function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { cell: string; summary: Summary } | undefined, lossless = ''): SummaryRow {
+/** A cell's (or a cell x workload's) records, their bootstrap units and the stream of its resamples. */
+interface Part {
+  readonly keyed: readonly Keyed[];
+  readonly units: Units;
+  readonly bootstrap: BootstrapOptions;
+}
+
+function part(keyed: readonly Keyed[], bootstrap: BootstrapOptions, stream: string): Part {
+  return { keyed, units: keyedUnits(keyed), bootstrap: { ...bootstrap, rng: bootstrap.rng.fork(stream) } };
+}
+
+function keyedUnits(keyed: readonly Keyed[]): Units {
+  return cellUnits(
+    keyed.map((k) => k.record),
+    (_, i) => keyed[i].forward,
+  );
+}
+
+function row(cell: CellInfo, workload: string, mine: Part, base: { cell: string; summary: Summary; units: Units } | undefined, lossless = ''): SummaryRow {
+  const keyed = mine.keyed;
   const s = summarizeKeyed(keyed);
   const t = timeShares(s);
-  const requests = new Set(keyed.map((k) => compositeKey(k.record.workload, k.record.prompt, String(k.record.seed)))).size;
+  const requests = mine.units.size;
   const params = Object.fromEntries(Object.entries(cell.params).map(([k, v]) => [k, paramText(v)]));
   return {
     cell: cell.id,
@@ -144,6 +169,8 @@ function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { 
     temperature: cell.temperature,
     params,
     requests,
+    n: requests,
+    ci: cellIntervals(mine.units, base?.units, mine.bootstrap),
     steps: s.steps,
     tokens: s.tokens,
     proposed: s.proposed,
@@ -167,14 +194,25 @@ function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { 
   };
 }
 
-/** One row per cell, in cells order, over all its workloads (cells without records give NaN metrics); `outputs` give `lossless`. */
-export function summaryRows(cells: readonly CellInfo[], records: readonly CellRecord[], outputs: readonly OutputRecord[] = []): SummaryRow[] {
+/** A cell's records as bootstrap units, by cell id (cells without records: none), for comparisons across cells. */
+export function unitsByCell(cells: readonly CellInfo[], records: readonly CellRecord[]): Map<string, Units> {
+  return new Map([...keyedByCell(cells, records)].map(([id, keyed]) => [id, keyedUnits(keyed)]));
+}
+
+/**
+ * One row per cell, in cells order, over all its workloads (cells without
+ * records give NaN metrics); `outputs` give `lossless`; `bootstrap` the
+ * resamples of the intervals (forked per cell, so rows do not depend on order).
+ */
+export function summaryRows(cells: readonly CellInfo[], records: readonly CellRecord[], outputs: readonly OutputRecord[] = [], bootstrap = bootstrapOptions()): SummaryRow[] {
   const keyed = keyedByCell(cells, records);
   const lossless = losslessByCell(cells, outputs);
-  const summaries = new Map(cells.map((c) => [c.id, summarizeKeyed(keyed.get(c.id) ?? [])]));
+  const parts = new Map(cells.map((c) => [c.id, part(keyed.get(c.id) ?? [], bootstrap, c.id)]));
   return cells.map((c) => {
     const b = baselineOf(c, cells);
-    return row(c, ALL_WORKLOADS, keyed.get(c.id) ?? [], b && { cell: b.id, summary: summaries.get(b.id) as Summary }, lossless.get(c.id));
+    const bp = b && (parts.get(b.id) as Part);
+    const base = b && bp && { cell: b.id, summary: summarizeKeyed(bp.keyed), units: bp.units };
+    return row(c, ALL_WORKLOADS, parts.get(c.id) as Part, base, lossless.get(c.id));
   });
 }
 
@@ -182,7 +220,7 @@ export function summaryRows(cells: readonly CellInfo[], records: readonly CellRe
  * One row per cell x workload (cells order, then workloads in order of first
  * appearance); speedups against the baseline's records on the same workload.
  */
-export function summaryRowsByWorkload(cells: readonly CellInfo[], records: readonly CellRecord[]): SummaryRow[] {
+export function summaryRowsByWorkload(cells: readonly CellInfo[], records: readonly CellRecord[], bootstrap = bootstrapOptions()): SummaryRow[] {
   const keyed = keyedByCell(cells, records);
   const byWorkload = new Map(cells.map((c) => [c.id, groupRows(keyed.get(c.id) ?? [], (k) => k.record.workload)]));
   const workloads = [...new Set(records.map((r) => r.workload))];
@@ -193,8 +231,8 @@ export function summaryRowsByWorkload(cells: readonly CellInfo[], records: reado
       .filter((w) => mine.has(w))
       .map((w) => {
         const baseKeyed = b && byWorkload.get(b.id)?.get(w);
-        const base = b && baseKeyed ? { cell: b.id, summary: summarizeKeyed(baseKeyed) } : undefined;
-        return row(c, w, mine.get(w) as Keyed[], base);
+        const base = b && baseKeyed ? { cell: b.id, summary: summarizeKeyed(baseKeyed), units: keyedUnits(baseKeyed) } : undefined;
+        return row(c, w, part(mine.get(w) as Keyed[], bootstrap, compositeKey(c.id, w)), base);
       });
   });
 }

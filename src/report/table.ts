@@ -3,6 +3,7 @@
  * summary.csv, summary-by-workload.csv and the HTML report's tables.
  */
 import { maxDepth, type SummaryRow } from './summary.js';
+import type { IntervalMetric } from './units.js';
 
 export type CellValue = string | number | boolean;
 
@@ -24,11 +25,20 @@ const IDENTITY: readonly Column[] = [
   { name: 'label', value: (r) => r.label },
 ];
 
+/** A metric's column and its 95% interval's bounds (`NAME_lo`, `NAME_hi`). */
+function withInterval(name: string, metric: IntervalMetric): Column[] {
+  return [
+    { name, value: (r) => r[metric] },
+    { name: `${name}_lo`, value: (r) => r.ci[metric].lo },
+    { name: `${name}_hi`, value: (r) => r.ci[metric].hi },
+  ];
+}
+
 const HEADLINE: readonly Column[] = [
-  { name: 'tokens_per_step', value: (r) => r.tokensPerStep },
-  { name: 'acceptance', value: (r) => r.acceptance },
-  { name: 'speedup', value: (r) => r.speedup },
-  { name: 'ms_per_token', value: (r) => r.msPerToken },
+  ...withInterval('tokens_per_step', 'tokensPerStep'),
+  ...withInterval('acceptance', 'acceptance'),
+  ...withInterval('speedup', 'speedup'),
+  ...withInterval('ms_per_token', 'msPerToken'),
   { name: 'tokens_per_s', value: (r) => r.tokensPerSecond },
   { name: 'bonus_share', value: (r) => r.bonusShare },
 ];
@@ -44,6 +54,7 @@ const TIMES: readonly Column[] = [
 
 const COUNTS: readonly Column[] = [
   { name: 'requests', value: (r) => r.requests },
+  { name: 'n', value: (r) => r.n },
   { name: 'steps', value: (r) => r.steps },
   { name: 'tokens', value: (r) => r.tokens },
   { name: 'proposed', value: (r) => r.proposed },
@@ -72,8 +83,10 @@ function paramKeys(rows: readonly SummaryRow[]): string[] {
 
 /**
  * Columns: cell, label, [workload]; tokens_per_step, acceptance, speedup,
- * ms_per_token, tokens_per_s, bonus_share; acc_d1..acc_dK (K = the deepest
- * tree); shares of step time and step-latency percentiles; counts; settings
+ * ms_per_token, each followed by its 95% interval's _lo and _hi;
+ * tokens_per_s, bonus_share; acc_d1..acc_dK (K = the deepest
+ * tree); shares of step time and step-latency percentiles; counts (n: the
+ * bootstrap units, = requests); settings
  * (kinds, batch size, temperature, baseline_cell, lossless); param.<key> per sweep key.
  * A value that does not apply (e.g. acceptance of a baseline) is NaN.
  */

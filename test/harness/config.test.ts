@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigFileError, formatIssue } from '../../src/harness/config-source.js';
+import { cellSeeds } from '../../src/harness/experiment.js';
 import { loadExperiment, type Experiment, type LoadOptions } from '../../src/harness/load.js';
 import { editDistance, suggestion } from '../../src/harness/issues.js';
 import { writeHfFolder } from '../../src/model/hf-writer.js';
@@ -41,6 +42,17 @@ describe('experiment files: validation errors name the file, the line and the ke
     expect(exp.name).to.equal('exp');
   });
 
+  it('without seeds: sampled cells run 4 seeds, greedy cells 1, and their baseline every seed of the cells it serves', () => {
+    const text = yaml().replace('seeds: [1]\n', 'sweep:\n  verifier.kind,sampling.temperature: [[greedy, 0], [mss, 1]]\n');
+    const exp = load(text);
+    expect(exp.cells.map((c) => [c.info.id, cellSeeds(c.config)])).to.deep.equal([
+      ['baseline-stories260K', [0, 1, 2, 3]],
+      ['c000', [0]],
+      ['c001', [0, 1, 2, 3]],
+    ]);
+    expect(cellSeeds(load(yaml()).cells[1].config), 'seeds given are kept').to.deep.equal([1]);
+  });
+
   it('unknown keys, with a "did you mean" from the keys allowed at that place', () => {
     expect(problems(yaml('maxToken: 5'))).to.deep.equal([`${FILE}:5: maxToken: unknown key 'maxToken' (did you mean 'maxTokens'?)`]);
     expect(problems(yaml('policy:', '  kind: static', '  expanson: [1, 2]'))).to.deep.equal([
@@ -70,7 +82,7 @@ describe('experiment files: validation errors name the file, the line and the ke
   });
 
   it('missing required keys', () => {
-    expect(problems(yaml().replace('seeds: [1]\n', ''))).to.deep.equal([`${FILE}:1: seeds: missing (required: a list)`]);
+    expect(problems(yaml().replace('workload: story-openings\n', ''))).to.deep.equal([`${FILE}:1: workload: expected a string or a list, got nothing`]);
     expect(problems(yaml('policy: {expansion: [1, 2]}'))).to.deep.equal([`${FILE}:5: policy.kind: missing (required: one of static, chain, dynamic, p-split, sequoia)`]);
   });
 

@@ -27,7 +27,7 @@ describe('the experiment schema: one zod definition, a JSON Schema for editors, 
       additionalProperties: boolean;
       $defs: Record<string, { oneOf: { properties: Record<string, { default?: unknown; description?: string }>; additionalProperties: boolean }[] }>;
     };
-    expect(schema.required).to.deep.equal(['target', 'workload', 'seeds']);
+    expect(schema.required).to.deep.equal(['target', 'workload']);
     expect(schema.additionalProperties).to.equal(false);
     const staticPolicy = schema.$defs.TreePolicy.oneOf[0];
     expect(staticPolicy.additionalProperties).to.equal(false);

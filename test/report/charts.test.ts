@@ -80,6 +80,19 @@ describe('report charts', () => {
     expect(parts).to.be.closeTo(c002.msPerToken, 1e-9);
   });
 
+  it('bars start at zero and carry error bars from the rows\' 95% intervals', () => {
+    const c002 = rows.find((r) => r.cell === 'c002') as SummaryRow;
+    const tps = tokensPerStepChart(rows) as Chart<{ cell: string; lo: number; hi: number }>;
+    expect(tps.data.find((d) => d.cell === cellName(c002))).to.include(c002.ci.tokensPerStep);
+    for (const c of [tps, speedupChart(rows), mssVsNsChart(rows)] as Chart[]) {
+      const layers = (c.spec as { layer: { mark: { type: string }; encoding: { x: { scale?: { zero?: boolean } } } }[] }).layer;
+      expect(layers.map((l) => l.mark.type), c.name).to.include.members(['bar', 'errorbar']);
+      expect(layers.find((l) => l.mark.type === 'bar')?.encoding.x.scale, c.name).to.deep.equal({ zero: true });
+    }
+    const speed = speedupChart(rows) as Chart<{ cell: string; lo: number; hi: number }>;
+    expect(speed.data.find((d) => d.cell === cellName(c002))).to.include(c002.ci.speedup);
+  });
+
   it('builders return undefined when the rows hold nothing to draw', () => {
     const hand = summaryRows(CELLS, RECORDS);
     expect(widthChart(hand), 'one tree width only').to.equal(undefined);

@@ -55,6 +55,9 @@ describe('report: results folder and report.html', () => {
     expect(html.match(/<svg\b/g)).to.have.length(CHARTS.length);
     for (const c of r.cells) expect(html, c.id).to.contain(`<td>${c.id}</td>`);
     expect(html).to.contain('experiments/x.yaml');
+    const opening = html.indexOf('<section id="conclusion">');
+    expect(opening, 'the conclusion opens the page, before the tables').to.be.above(html.indexOf('<h1>')).and.below(html.indexOf('id="table-summary"'));
+    expect(html).to.match(/<p>Fastest: \S+.*speedup [\d.]+ \[[\d.]+, [\d.]+\]/).and.contain('Acceptance: accepted draft tokens / proposed draft tokens');
     expect(html, 'no scripts, stylesheets, images or links to fetch').to.not.match(/<script|<link|<img|<iframe|\bsrc=|href="https?:/i);
   });
 

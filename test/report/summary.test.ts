@@ -76,6 +76,20 @@ describe('report summary rows (hand-computed)', () => {
     expect(s.params).to.deep.equal({ 'policy.expansion': '1,2', 'verifier.kind': 'greedy' });
   });
 
+  it('S1 intervals over its 2 requests: p1 (4 tokens, 2 steps, 8 ms), p2 (2, 1, 6 ms); baseline p1 (4, 4, 4 ms), p2 (2, 2, 4 ms)', () => {
+    const s = byCell(rows, 'S1');
+    expect(s.n).to.equal(2);
+    // Every resample has 2 tokens/step and acceptance 1/3; ms/token is 2 (p1 twice), 14/6 or 3 (p2 twice).
+    expect(s.ci.tokensPerStep).to.deep.equal({ lo: 2, hi: 2 });
+    expect(s.ci.acceptance.lo).to.be.closeTo(1 / 3, EPS);
+    expect(s.ci.acceptance.hi).to.be.closeTo(1 / 3, EPS);
+    expect(s.ci.msPerToken).to.deep.equal({ lo: 2, hi: 3 });
+    // Paired speedup: 1/2 (p1 twice), (8/6)/(14/6) = 4/7, (2)/(3) = 2/3 (p2 twice).
+    expect(s.ci.speedup.lo).to.be.closeTo(0.5, EPS);
+    expect(s.ci.speedup.hi).to.be.closeTo(2 / 3, EPS);
+    expect(byCell(rows, 'B1').ci.speedup).to.deep.equal({ lo: 1, hi: 1 });
+  });
+
   it('S2 (batch 2, two decode calls): each call’s forwards counted once; baseline falls back to batch 1', () => {
     const s = byCell(rows, 'S2');
     expect(s).to.include({ steps: 5, tokens: 8, requests: 4, baselineCell: 'B1' });
@@ -168,6 +182,9 @@ describe('report summary CSV', () => {
     expect(at(b1, 'acceptance')).to.equal('');
     expect(at(b1, 'tokens_per_step')).to.equal('1');
     expect(at(b1, 'ms_per_token')).to.equal('1.33333');
+    expect(cols).to.include.members(['n', 'tokens_per_step_lo', 'tokens_per_step_hi', 'acceptance_lo', 'acceptance_hi', 'speedup_lo', 'speedup_hi', 'ms_per_token_lo', 'ms_per_token_hi']);
+    // B1's requests: p1 at 1 ms/token, p2 at 2 ms/token.
+    expect([at(b1, 'n'), at(b1, 'tokens_per_step_lo'), at(b1, 'tokens_per_step_hi'), at(b1, 'ms_per_token_lo'), at(b1, 'ms_per_token_hi')]).to.deep.equal(['2', '1', '1', '1', '2']);
   });
 
   it('the by-workload table has a workload column', () => {
