@@ -75,6 +75,7 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
     active.map((l) => l.draft.propose({ sampling: opts.sampling, rng: l.rng.draft, maxNodes: opts.maxNodes, maxDepth: target.info.maxContext - l.target.length })),
   );
   const proposeMs = (clock.nowMs() - t0) / active.length;
+  const work = active.map((l) => l.draft.draftWork?.());
   const t1 = clock.nowMs();
   const logits = await target.scoreBatch(active.map((l) => l.target), trees);
   const scoreMs = clock.nowMs() - t1;
@@ -91,7 +92,7 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
       l.stop = added.stop;
       if (!running(l)) await l.draft.end?.();
       opts.onTokens?.(l.index, added.kept);
-      return stepRecord(l.index, l.steps++, trees[b], result, added.produced, { proposeMs, scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 }, added.stop);
+      return stepRecord(l.index, l.steps++, trees[b], result, added.produced, { proposeMs, scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 }, added.stop, work[b]);
     }),
   );
 }

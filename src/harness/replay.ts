@@ -13,7 +13,7 @@ import type { Logits } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from '../decode/records.js';
-import type { SpeculatorSession } from '../speculators/types.js';
+import type { DraftWork, SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import { GREEDY } from '../verifiers/types.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
@@ -88,11 +88,13 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<
   for (let active = live; active.length > 0; active = live.filter((l) => l.stop === undefined)) {
     const trees: DraftTree[] = [];
     const proposeMs: number[] = [];
+    const work: (DraftWork | undefined)[] = [];
     for (const l of active) {
       const t0 = clock.nowMs();
       const maxDepth = l.entry.maxContext - (l.entry.promptTokens.length + l.out.length);
       trees.push(await l.session.propose({ sampling: GREEDY, rng: l.rng, maxNodes: c.maxNodes, maxDepth }));
       proposeMs.push(clock.nowMs() - t0);
+      work.push(l.session.draftWork?.());
     }
     for (const [b, l] of active.entries()) {
       const t2 = clock.nowMs();
@@ -104,7 +106,7 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<
       l.stop = added.stop;
       if (added.stop !== undefined) await l.session.end?.();
       const ms = { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
-      records.push(stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop));
+      records.push(stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop, work[b]));
     }
   }
   return records;

@@ -59,6 +59,8 @@ const recordSchema = z.object({
   scoreMs: ms,
   verifyMs: ms,
   commitMs: ms,
+  draftRows: count.optional(),
+  draftReused: count.optional(),
   stop: z.enum(STOP_REASONS).optional(),
 });
 
