@@ -31,6 +31,8 @@ export interface SummaryRow {
   readonly tokens: number;
   readonly proposed: number;
   readonly accepted: number;
+  readonly draftRows: number;
+  readonly draftReused: number;
   readonly tokensPerStep: number;
   readonly acceptance: number;
   /** perDepthAcceptance[d - 1]: acceptance at depth d (see Summary). */
@@ -145,6 +147,8 @@ function row(cell: CellInfo, workload: string, keyed: readonly Keyed[], base: { 
     tokens: s.tokens,
     proposed: s.proposed,
     accepted: s.accepted,
+    draftRows: s.draftRows,
+    draftReused: s.draftReused,
     tokensPerStep: s.tokensPerStep,
     acceptance: s.acceptance,
     perDepthAcceptance: s.perDepthAcceptance,

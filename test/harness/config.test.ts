@@ -57,7 +57,7 @@ describe('experiment files: validation errors name the file, the line and the ke
 
   it('unknown kinds and enum values, with a suggestion', () => {
     expect(problems(yaml().replace('draft-model', 'draft-modle'))).to.deep.equal([
-      `${FILE}:2: speculator.kind: unknown kind 'draft-modle'; expected one of none, draft-model, layer-skip, ngram, suffix, retrieval, recycle, hybrid (did you mean 'draft-model'?)`,
+      `${FILE}:2: speculator.kind: unknown kind 'draft-modle'; expected one of none, draft-model, gsd, layer-skip, ngram, suffix, retrieval, recycle, hybrid (did you mean 'draft-model'?)`,
     ]);
     expect(problems(yaml('verifier: {kind: msss}'))).to.deep.equal([`${FILE}:5: verifier.kind: 'msss' is not one of greedy, mss, ns, rsd, sequence (did you mean 'mss'?)`]);
   });
