@@ -1,75 +1,15 @@
 import { expect } from 'chai';
-import type { Logits, Model, Sequence } from '../../src/core/model.js';
 import { createRng } from '../../src/core/rng.js';
 import { DraftModelSpeculator } from '../../src/speculators/draft-model.js';
 import { gsdSpeculator } from '../../src/speculators/gsd.js';
 import type { Speculator } from '../../src/speculators/types.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createPolicy, policyConfig } from '../../src/tree/policies.js';
-import { pathTo, type TreeShape } from '../../src/tree/tree.js';
 import type { SamplingParams } from '../../src/verifiers/types.js';
+import { NgramModel } from '../support/ngram-model.js';
 
 const VOCAB = 6;
 const T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
-
-/** A draft model whose logits depend on the last `order` tokens of a row's context only (an n-gram model); counts the rows it computes. */
-class NgramModel implements Model {
-  readonly info = { id: 'ngram-draft', vocabSize: VOCAB, maxContext: 1000, bosId: 1, eosIds: [2] };
-  rowsComputed = 0;
-
-  constructor(private readonly order: number) {}
-
-  logitsOf(context: readonly number[]): Float32Array {
-    const tail = context.slice(-this.order);
-    return Float32Array.from({ length: VOCAB }, (_, v) => Math.sin(1 + v * 7 + tail.reduce((h, t) => h * 31 + t + 1, 0) * 0.37) * 2);
-  }
-
-  async open(prompt: Int32Array): Promise<Sequence> {
-    return new NgramSequence(this, Array.from(prompt));
-  }
-
-  async scoreBatch(sequences: readonly Sequence[], trees: readonly TreeShape[]): Promise<Logits[]> {
-    return Promise.all(sequences.map((s, i) => s.score(trees[i])));
-  }
-
-  async dispose(): Promise<void> {}
-}
-
-class NgramSequence implements Sequence {
-  private scored: TreeShape | null = null;
-
-  constructor(
-    private readonly model: NgramModel,
-    readonly tokens: number[],
-  ) {}
-
-  get committedLength(): number {
-    return this.tokens.length - 1;
-  }
-  get root(): number {
-    return this.tokens[this.tokens.length - 1];
-  }
-  get length(): number {
-    return this.tokens.length;
-  }
-
-  async score(tree: TreeShape): Promise<Logits> {
-    const seen = this.scored === null ? 0 : this.scored.tokens.length + 1;
-    this.model.rowsComputed += tree.tokens.length + 1 - seen;
-    this.scored = tree;
-    const rows = Array.from({ length: tree.tokens.length + 1 }, (_, r) => {
-      const path = r === 0 ? [] : Array.from(pathTo(tree.parents, r - 1), (v) => tree.tokens[v]);
-      return this.model.logitsOf([...this.tokens, ...path]);
-    });
-    return { rows: rows.length, vocabSize: VOCAB, row: (i) => rows[i] };
-  }
-
-  commit(path: Int32Array, next: number): void {
-    const tree = this.scored as TreeShape;
-    this.tokens.push(...Array.from(path, (v) => tree.tokens[v]), next);
-    this.scored = null;
-  }
-}
 
 /** One proposal per prompt (same seeds), and the draft rows its session reports. */
 async function proposeAll(s: Speculator, prompts: readonly number[][], sampling: SamplingParams): Promise<{ trees: DraftTree[]; rows: number; reused: number }> {
@@ -97,8 +37,8 @@ const STATIC = createPolicy(policyConfig('static', { expansion: [3, 2, 2, 1, 1] 
 describe('gsd speculator', () => {
   for (const sampling of [{ temperature: 0, topK: 0, topP: 1 }, T1]) {
     it(`a draft that sees only the last 2 tokens: the same trees (tokens, draws, q) as draft-model, fewer rows computed (T=${sampling.temperature})`, async () => {
-      const plainModel = new NgramModel(2);
-      const gsdModel = new NgramModel(2);
+      const plainModel = new NgramModel(2, VOCAB);
+      const gsdModel = new NgramModel(2, VOCAB);
       const plain = await proposeAll(new DraftModelSpeculator([plainModel], STATIC), PROMPTS, sampling);
       const gsd = await proposeAll(gsdSpeculator([gsdModel], STATIC, 2), PROMPTS, sampling);
       expect(gsd.trees).to.deep.equal(plain.trees);
@@ -109,7 +49,7 @@ describe('gsd speculator', () => {
   }
 
   it('a draft that sees 3 tokens, context 1: rows ending in the same token draw from one q, rows ending in others from another', async () => {
-    const { trees, reused } = await proposeAll(gsdSpeculator([new NgramModel(3)], STATIC, 1), PROMPTS, T1);
+    const { trees, reused } = await proposeAll(gsdSpeculator([new NgramModel(3, VOCAB)], STATIC, 1), PROMPTS, T1);
     expect(reused).to.be.above(0);
     for (const [i, t] of trees.entries()) {
       const qOf = new Map<number, string>();
@@ -126,7 +66,7 @@ describe('gsd speculator', () => {
   });
 
   it('context below 1 is refused', () => {
-    expect(() => gsdSpeculator([new NgramModel(2)], STATIC, 0)).to.throw(RangeError, 'context must be an integer >= 1, got 0');
+    expect(() => gsdSpeculator([new NgramModel(2, VOCAB)], STATIC, 0)).to.throw(RangeError, 'context must be an integer >= 1, got 0');
   });
 });
 
