@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
+import { decodeSpeculative } from '../../src/decode/speculative.js';
 import { DraftModelSpeculator } from '../../src/speculators/draft-model.js';
 import { gsdSpeculator } from '../../src/speculators/gsd.js';
 import type { Speculator } from '../../src/speculators/types.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createPolicy, policyConfig } from '../../src/tree/policies.js';
+import { createVerifier } from '../../src/verifiers/index.js';
 import type { SamplingParams } from '../../src/verifiers/types.js';
 import { NgramModel } from '../support/ngram-model.js';
 
@@ -63,6 +65,19 @@ describe('gsd speculator', () => {
       }
       expect(new Set(qOf.values()).size, 'one q per last token').to.equal(qOf.size);
     }
+  });
+
+  it('decoding: each step records the draft rows computed (as the draft counted them) and shared; greedy output equals draft-model\'s', async () => {
+    const target = new NgramModel(3, VOCAB, 1.5, 11);
+    const draft = new NgramModel(3, VOCAB, 2, 5);
+    const opts = { maxTokens: 40, stopTokens: [], sampling: { temperature: 0, topK: 0, topP: 1 }, maxNodes: 24 };
+    const run = (s: Speculator) => decodeSpeculative(target, s, createVerifier('greedy'), [{ prompt: Int32Array.of(0, 1, 2), rng: createRng(1) }], opts);
+    const plain = await run(new DraftModelSpeculator([new NgramModel(3, VOCAB, 2, 5)], STATIC));
+    const { outputs, records } = await run(gsdSpeculator([draft], STATIC, 2));
+    expect(Array.from(outputs[0].tokens)).to.deep.equal(Array.from(plain.outputs[0].tokens));
+    expect(records.reduce((n, r) => n + (r.draftRows ?? NaN), 0)).to.equal(draft.rowsComputed);
+    expect(records.reduce((n, r) => n + (r.draftReused ?? NaN), 0)).to.be.above(0);
+    expect(plain.records.every((r) => r.draftReused === 0 && (r.draftRows ?? 0) > 0)).to.equal(true);
   });
 
   it('context below 1 is refused', () => {
