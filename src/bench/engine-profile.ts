@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EngineModel } from '../engine/model.js';
 import type { GraphKind } from '../model/llama-graph.js';
 import { loadModel } from '../model/models.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /** Operator type -> milliseconds per forward; `total` is the sum of all kernels. */
 export type OpProfile = Record<string, number>;

@@ -23,7 +23,7 @@ import { EngineModel } from '../engine/model.js';
 import { ORT_VERSION } from '../engine/ort.js';
 import { loadModel } from '../model/models.js';
 import { randomTree } from '../tree/random-tree.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import { decodeSpeculative } from '../decode/speculative.js';
 import { DraftModelSpeculator } from '../speculators/draft-model.js';
 import { createPolicy, policyConfig } from '../tree/policies.js';

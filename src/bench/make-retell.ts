@@ -18,7 +18,7 @@ import { buildRun } from '../harness/components.js';
 import { readWorkload, workloadsDir, type WorkloadPrompt } from '../harness/workload.js';
 import { decodeText } from '../model/tokenizer.js';
 import { speculatorConfig } from '../speculators/registry.js';
-import { GREEDY, type SamplingParams } from '../verifiers/types.js';
+import { GREEDY, type SamplingParams } from '../sampling/params.js';
 
 const TARGET = 'stories260K';
 const STORIES = 24;

@@ -27,7 +27,7 @@ import { chartSvg, svgToPng } from '../report/render.js';
 import { speculatorConfig } from '../speculators/registry.js';
 import { policyConfig } from '../tree/policies.js';
 import { EMPTY_TREE } from '../tree/tree.js';
-import { GREEDY } from '../verifiers/types.js';
+import { GREEDY } from '../sampling/params.js';
 import { loadPeerModel, peerSystem, type PeerSettings, type PeerSystem } from './peer-llama.js';
 import { ensureBenchModels, type BenchModels } from './peer-models.js';
 

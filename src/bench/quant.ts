@@ -16,7 +16,7 @@ import type { NBitsAccuracy } from '../model/quant-nbits.js';
 import type { WeightsType } from '../model/quant.js';
 import { percentile } from '../report/metrics.js';
 import { randomTree } from '../tree/random-tree.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 const MODELS = ['stories260K', 'random:stories110M'];
 const VARIANTS: readonly { weights: WeightsType; accuracy: NBitsAccuracy }[] = [

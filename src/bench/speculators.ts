@@ -16,7 +16,7 @@ import { readWorkload } from '../harness/workload.js';
 import { summarize } from '../report/metrics.js';
 import { speculatorConfig, type SpeculatorConfig } from '../speculators/registry.js';
 import { policyConfig, type PolicyConfig } from '../tree/policies.js';
-import { GREEDY } from '../verifiers/types.js';
+import { GREEDY } from '../sampling/params.js';
 
 const TARGET = 'stories260K';
 const SSM = 'stories260K-ssm-m';

@@ -1,4 +1,4 @@
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from './tree-shape.js';
 
 export interface ModelInfo {
   readonly id: string;

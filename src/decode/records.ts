@@ -1,7 +1,7 @@
 import type { DraftWork } from '../speculators/types.js';
 
 /**
- * The raw record of one decoding step of one request (SPEC section 2).
+ * The raw record of one decoding step of one request (docs/design.md#terms-and-metrics).
  * Metrics (tokens/step, acceptance, per-depth acceptance, shares of time)
  * are computed from these in src/report only.
  */
@@ -23,10 +23,18 @@ export interface StepRecord {
   readonly emitted: number;
   readonly nextKind: 'bonus' | 'recovered';
   /**
-   * Milliseconds of this request's proposal, the (batched) target forward,
-   * verification and commit. Requests of a batch propose concurrently (sharing
-   * draft forwards): each record carries an equal share of that wall time, so
-   * the records of a step sum to it.
+   * The target forward that scored this step, numbered from 0 within the
+   * cell: the records of one batched step share it. Absent in records written
+   * before it existed (the report then groups a batch's records by order).
+   */
+  readonly forward?: number;
+  /**
+   * Milliseconds. proposeMs: this request's share of the proposals' wall time
+   * (requests of a batch propose concurrently, sharing draft forwards; each
+   * record carries an equal share, so a forward's records sum to it). scoreMs:
+   * the whole batched target forward, the same on every record of that
+   * forward (count it once per `forward`). verifyMs, commitMs: this request's
+   * own verification, and its observe + commit + output callbacks.
    */
   readonly proposeMs: number;
   readonly scoreMs: number;

@@ -1,7 +1,9 @@
-import type { Model, Sequence } from '../core/model.js';
+import type { Logits, Model, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock, type Rng } from '../core/types.js';
-import type { References, Speculator, SpeculatorSession } from '../speculators/types.js';
-import type { SamplingParams, Verifier } from '../verifiers/types.js';
+import type { DraftWork, References, Speculator, SpeculatorSession } from '../speculators/types.js';
+import type { DraftTree } from '../tree/draft-tree.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier } from '../verifiers/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from './records.js';
 
 export interface DecodeOptions {
@@ -34,7 +36,7 @@ interface Live {
 }
 
 /**
- * The speculative decoding loop (SPEC section 2, SpecInfer Algorithm 1), for
+ * The speculative decoding loop (docs/design.md#terms-and-metrics, SpecInfer Algorithm 1), for
  * a batch of requests stepping together:
  *   propose (speculator + tree policy) -> score (one batched target forward
  *   over every tree) -> verify -> observe (speculators follow and learn, while
@@ -48,7 +50,7 @@ export async function decodeSpeculative(
   verifier: Verifier,
   requests: readonly { readonly prompt: Int32Array; readonly rng: Rng; readonly references?: References }[],
   opts: DecodeOptions,
-): Promise<{ outputs: RequestOutput[]; records: StepRecord[] }> {
+): Promise<{ outputs: RequestOutput[]; records: StepRecord[]; forwards: number }> {
   const clock = opts.clock ?? monotonicClock;
   const live: Live[] = [];
   for (const [index, r] of requests.entries()) {
@@ -56,10 +58,11 @@ export async function decodeSpeculative(
     live.push({ index, target: await target.open(r.prompt), draft: await speculator.begin(r.prompt, r.references), rng, out: [], steps: 0 });
   }
   const records: StepRecord[] = [];
+  let forwards = 0;
   for (let active = live.filter(running); active.length > 0; active = live.filter(running)) {
-    records.push(...(await step(target, verifier, active, opts, clock)));
+    records.push(...(await step(target, verifier, active, opts, clock, forwards++)));
   }
-  return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' })), records };
+  return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' })), records, forwards };
 }
 
 /** A request that has not stopped yet. */
@@ -67,9 +70,13 @@ function running(l: Live): boolean {
   return l.stop === undefined;
 }
 
-/** One step of every active request. */
-async function step(target: Model, verifier: Verifier, active: Live[], opts: DecodeOptions, clock: Clock): Promise<StepRecord[]> {
-  // Requests propose concurrently, so a draft model scores all their trees' levels in shared forwards.
+/**
+ * One step of every active request: the proposals (concurrent, so a draft model
+ * scores all trees' levels in shared forwards) and the batched target forward
+ * are shared work, timed once; then each request in turn verifies, lets its
+ * speculator observe, and commits, so each record times only its own work.
+ */
+async function step(target: Model, verifier: Verifier, active: Live[], opts: DecodeOptions, clock: Clock, forward: number): Promise<StepRecord[]> {
   const t0 = clock.nowMs();
   const trees = await Promise.all(
     active.map((l) => l.draft.propose({ sampling: opts.sampling, rng: l.rng.draft, maxNodes: opts.maxNodes, maxDepth: target.info.maxContext - l.target.length })),
@@ -78,21 +85,35 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
   const work = active.map((l) => l.draft.draftWork?.());
   const t1 = clock.nowMs();
   const logits = await target.scoreBatch(active.map((l) => l.target), trees);
-  const scoreMs = clock.nowMs() - t1;
-  return Promise.all(
-    active.map(async (l, b) => {
-      const t2 = clock.nowMs();
-      const result = verifier.verify(trees[b], logits[b], opts.sampling, l.rng.verify);
-      const t3 = clock.nowMs();
-      const emitted = [...Array.from(result.path, (node) => trees[b].tokens[node]), result.next];
-      // Speculators observe first: the target's logits rows stay valid until its commit.
-      await l.draft.observe({ tree: trees[b], path: result.path, emitted, target: logits[b] });
-      l.target.commit(result.path, result.next);
-      const added = appendEmitted(l.out, emitted, opts.stopTokens, opts.maxTokens, () => l.target.length >= target.info.maxContext);
-      l.stop = added.stop;
-      if (!running(l)) await l.draft.end?.();
-      opts.onTokens?.(l.index, added.kept);
-      return stepRecord(l.index, l.steps++, trees[b], result, added.produced, { proposeMs, scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 }, added.stop, work[b]);
-    }),
-  );
+  const shared = { forward, proposeMs, scoreMs: clock.nowMs() - t1 };
+  const records: StepRecord[] = [];
+  for (const [b, l] of active.entries()) records.push(await finish(l, trees[b], logits[b], verifier, target.info.maxContext, opts, clock, shared, work[b]));
+  return records;
+}
+
+/** A request's own part of a step: verify, observe, commit, append; its record. */
+async function finish(
+  l: Live,
+  tree: DraftTree,
+  logits: Logits,
+  verifier: Verifier,
+  maxContext: number,
+  opts: DecodeOptions,
+  clock: Clock,
+  shared: { readonly forward: number; readonly proposeMs: number; readonly scoreMs: number },
+  work: DraftWork | undefined,
+): Promise<StepRecord> {
+  const t2 = clock.nowMs();
+  const result = verifier.verify(tree, logits, opts.sampling, l.rng.verify);
+  const t3 = clock.nowMs();
+  const emitted = [...Array.from(result.path, (node) => tree.tokens[node]), result.next];
+  // Speculators observe first: the target's logits rows stay valid until its commit.
+  await l.draft.observe({ tree, path: result.path, emitted, target: logits });
+  l.target.commit(result.path, result.next);
+  const added = appendEmitted(l.out, emitted, opts.stopTokens, opts.maxTokens, () => l.target.length >= maxContext);
+  l.stop = added.stop;
+  if (!running(l)) await l.draft.end?.();
+  opts.onTokens?.(l.index, added.kept);
+  const ms = { proposeMs: shared.proposeMs, scoreMs: shared.scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
+  return { ...stepRecord(l.index, l.steps++, tree, result, added.produced, ms, added.stop, work), forward: shared.forward };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/types.js';
 import { GRAPH_IO } from '../model/llama-graph.js';
 import { writeTreeLayout, type RowPlacement } from '../tree/layout.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import type { CacheShape, KvCache, NewKv } from './kv-cache.js';
 import type { InputCache } from './inputs.js';
 import { floatData, floatTensor, type FeedTensor } from './ort.js';

@@ -12,7 +12,7 @@ import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { policyConfig, type StaticPolicyConfig } from '../tree/policies.js';
 import type { GrowContext } from '../tree/policy.js';
 import { GreedyVerifier } from '../verifiers/greedy.js';
-import { GREEDY, type SamplingParams } from '../verifiers/types.js';
+import { GREEDY, type SamplingParams } from '../sampling/params.js';
 
 /** The policy a speculator must use for calibration: one level of its top `ranks` candidates. */
 export function calibrationPolicy(ranks: number): StaticPolicyConfig {

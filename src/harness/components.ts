@@ -12,7 +12,8 @@ import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
 import type { DrawOptions } from '../tree/policy.js';
 import { checkSampling, createVerifier, type VerifierKind } from '../verifiers/index.js';
-import type { SamplingParams, Verifier } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier } from '../verifiers/types.js';
 
 export type { SpeculatorConfig } from '../speculators/registry.js';
 export type { PolicyConfig } from '../tree/policies.js';
@@ -39,6 +40,10 @@ export interface Run {
   readonly tokenizer: Tokenizer;
   readonly speculator: Speculator;
   readonly verifier: Verifier;
+  /** The sampling the run was checked for (its verifier's exactness depends on it): decode with these. */
+  readonly sampling: SamplingParams;
+  /** Node budget of every tree. */
+  readonly maxNodes: number;
   /** Whether the verifier is exact for this combination (false only with allowLossy). */
   readonly exact: boolean;
   dispose(): Promise<void>;
@@ -101,7 +106,7 @@ export function checkRunSpec(spec: RunSpec): CheckedSpec {
  * exactness for the trees the speculator builds.
  */
 export async function buildRun(spec: RunSpec, models: ModelProvider = freshModels): Promise<Run> {
-  const { verifier, exact } = checkRunSpec(spec);
+  const { verifier, exact, sampling } = checkRunSpec(spec);
   const targetFile = await models.load(spec.target, spec.targetWeights);
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
@@ -111,7 +116,7 @@ export async function buildRun(spec: RunSpec, models: ModelProvider = freshModel
       await speculator.dispose();
       if (!models.shared) await target.dispose();
     };
-    return { target, tokenizer: targetFile.tokenizer, speculator, verifier, exact, dispose };
+    return { target, tokenizer: targetFile.tokenizer, speculator, verifier, sampling, maxNodes: spec.maxNodes, exact, dispose };
   } catch (e) {
     await Promise.all([...created, ...(models.shared ? [] : [target])].map((m) => m.dispose()));
     throw e;

@@ -1,5 +1,5 @@
 /**
- * The experiment file schema (one YAML file = one experiment, SPEC section 7),
+ * The experiment file schema (one YAML file = one experiment, docs/design.md#experiments),
  * defined once with zod: config types come from it (z.output), `specinfer
  * validate` checks files against it, and configs/schema.json (for editors) is
  * generated from it (`npm run schema`). Every component is selected by `kind`

@@ -5,7 +5,7 @@
  * it and the CellInfo the report reads.
  */
 import { resolvePolicy, type SpeculatorConfig } from '../speculators/registry.js';
-import { GREEDY } from '../verifiers/types.js';
+import { GREEDY } from '../sampling/params.js';
 import type { CellInfo } from './cell.js';
 import type { RunSpec } from './components.js';
 import { cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';

@@ -1,14 +1,16 @@
 /**
  * Progress of a run: a bar on a terminal (cells, prompts, tokens/s, the
  * current cell), plain log lines otherwise (one when each cell ends).
+ * tokens/s counts decoding only (the cell's decode calls); model loading and
+ * warm-up are shown apart.
  */
 import cliProgress from 'cli-progress';
 import type { Clock } from '../core/types.js';
 
 export interface Progress {
   startCell(id: string, label: string, requests: number): void;
-  /** A decode call finished: its requests and generated tokens. */
-  batch(requests: number, tokens: number): void;
+  /** A decode call finished: its requests, generated tokens and wall milliseconds (model loading and warm-up excluded). */
+  batch(requests: number, tokens: number, ms: number): void;
   /** The cell finished; `detail` is appended to its log line (e.g. tokens/step). */
   endCell(detail: string): void;
   /** A cell already done (resume). */
@@ -35,25 +37,28 @@ export function createProgress(o: ProgressOptions): Progress {
 class Tally {
   cellsDone = 0;
   requestsDone = 0;
-  cell = { id: '', label: '', requests: 0, tokens: 0, start: 0 };
+  cell = { id: '', label: '', requests: 0, tokens: 0, decodeMs: 0, start: 0 };
 
   constructor(readonly o: ProgressOptions) {}
 
   start(id: string, label: string, requests: number): void {
-    this.cell = { id, label, requests, tokens: 0, start: this.o.clock.nowMs() };
+    this.cell = { id, label, requests, tokens: 0, decodeMs: 0, start: this.o.clock.nowMs() };
   }
 
-  add(requests: number, tokens: number): void {
+  add(requests: number, tokens: number, ms: number): void {
     this.requestsDone += requests;
     this.cell.tokens += tokens;
+    this.cell.decodeMs += ms;
   }
 
+  /** Wall seconds since the cell started: loading, warm-up and decoding. */
   seconds(): number {
     return (this.o.clock.nowMs() - this.cell.start) / 1000;
   }
 
+  /** Tokens per second of decoding alone (the cell's decode calls). */
   tokensPerSecond(): number {
-    const s = this.seconds();
+    const s = this.cell.decodeMs / 1000;
     return s > 0 ? this.cell.tokens / s : 0;
   }
 }
@@ -69,15 +74,16 @@ class LogProgress implements Progress {
     this.t.start(id, label, requests);
   }
 
-  batch(requests: number, tokens: number): void {
-    this.t.add(requests, tokens);
+  batch(requests: number, tokens: number, ms: number): void {
+    this.t.add(requests, tokens, ms);
   }
 
   endCell(detail: string): void {
     const t = this.t;
     t.cellsDone++;
     const c = t.cell;
-    const what = `${c.requests} prompts, ${c.tokens} tokens, ${t.tokensPerSecond().toFixed(0)} tokens/s, ${t.seconds().toFixed(1)} s`;
+    const other = Math.max(0, t.seconds() - c.decodeMs / 1000);
+    const what = `${c.requests} prompts, ${c.tokens} tokens, ${t.tokensPerSecond().toFixed(0)} tokens/s decoding, ${t.seconds().toFixed(1)} s (${other.toFixed(1)} s loading and warm-up)`;
     this.o.stream.write(`[${t.cellsDone}/${this.o.cells}] ${c.id}${c.label ? ` ${c.label}` : ''}: ${what}${detail ? `, ${detail}` : ''}\n`);
   }
 
@@ -114,8 +120,8 @@ class BarProgress implements Progress {
     this.bar.update(this.t.requestsDone, this.payload());
   }
 
-  batch(requests: number, tokens: number): void {
-    this.t.add(requests, tokens);
+  batch(requests: number, tokens: number, ms: number): void {
+    this.t.add(requests, tokens, ms);
     this.bar.update(this.t.requestsDone, this.payload());
   }
 

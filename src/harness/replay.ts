@@ -15,7 +15,7 @@ import type { Clock } from '../core/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from '../decode/records.js';
 import type { DraftWork, SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
-import { GREEDY } from '../verifiers/types.js';
+import { GREEDY } from '../sampling/params.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
 import { buildSpeculatorOnly } from './components.js';
 import { outputRecord, requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
@@ -48,6 +48,7 @@ async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext
   try {
     const records: CellRecord[] = [];
     const outputs: OutputRecord[] = [];
+    let forwards = 0;
     for (const { workload, prompts: list } of prompts) {
       for (const seed of c.seeds) {
         for (let i = 0; i < list.length; i += c.batchSize) {
@@ -58,11 +59,13 @@ async function replayCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext
             const rng = requestRng(seed, workload, batch[index].id).fork('draft');
             live.push({ index, entry: e, session: await speculator.begin(Int32Array.from(e.promptTokens), e.referenceTokens?.map((r) => Int32Array.from(r))), rng, out: [], steps: 0 });
           }
-          const got = await replayBatch(live, plan, ctx.clock);
+          const t0 = ctx.clock.nowMs();
+          const got = await replayBatch(live, plan, ctx.clock, forwards);
+          forwards += live.reduce((m, l) => Math.max(m, l.steps), 0);
           const at = (i: number) => ({ cell: plan.info.id, workload, prompt: batch[i].id, seed });
           records.push(...got.map((r) => ({ ...r, ...at(r.request) })));
           outputs.push(...live.map((l) => outputRecord(at(l.index), tok, l.entry.promptTokens, l.out, l.stop ?? 'max-tokens')));
-          ctx.onBatch?.(batch.length, got.reduce((s, r) => s + r.emitted, 0));
+          ctx.onBatch?.(batch.length, got.reduce((s, r) => s + r.emitted, 0), ctx.clock.nowMs() - t0);
         }
       }
     }
@@ -81,11 +84,11 @@ function entryOf(trace: Trace, target: string, workload: string, prompt: string,
   return e;
 }
 
-/** The decoding loop's steps for a batch, with the trace in the target's place. */
-async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<StepRecord[]> {
+/** The decoding loop's steps for a batch, with the trace in the target's place; forward ids from `firstForward`. */
+async function replayBatch(live: Live[], plan: CellPlan, clock: Clock, firstForward: number): Promise<StepRecord[]> {
   const records: StepRecord[] = [];
   const c = plan.config;
-  for (let active = live; active.length > 0; active = live.filter((l) => l.stop === undefined)) {
+  for (let active = live, forward = firstForward; active.length > 0; active = live.filter((l) => l.stop === undefined), forward++) {
     const trees: DraftTree[] = [];
     const proposeMs: number[] = [];
     const work: (DraftWork | undefined)[] = [];
@@ -106,7 +109,7 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock): Promise<
       l.stop = added.stop;
       if (added.stop !== undefined) await l.session.end?.();
       const ms = { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
-      records.push(stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop, work[b]));
+      records.push({ ...stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop, work[b]), forward });
     }
   }
   return records;

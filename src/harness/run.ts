@@ -80,7 +80,7 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
         continue;
       }
       progress.startCell(plan.info.id, plan.info.label, requestCount(plan, list));
-      const ctx: CellContext = { models, clock, onBatch: (r, t) => progress.batch(r, t) };
+      const ctx: CellContext = { models, clock, onBatch: (r, t, ms) => progress.batch(r, t, ms) };
       const { records, outputs } = await measureCell(exp, opts)(plan, list, ctx);
       finishCell(opts.out, exp.measure, plan.info.id, records, outputs);
       progress.endCell(await cellDetail(exp, records));

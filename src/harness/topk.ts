@@ -8,7 +8,7 @@
 import { argmax } from '../core/math.js';
 import type { Model, Sequence } from '../core/model.js';
 import { EMPTY_TREE } from '../tree/tree.js';
-import { probabilities, sampleFrom } from '../verifiers/sampling.js';
+import { probabilities, sampleFrom } from '../sampling/transform.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { cellSpeculator } from './experiment.js';
 import { requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
@@ -41,9 +41,10 @@ export async function runTopkCell(plan: CellPlan, prompts: CellPrompts, ctx: Cel
   for (const { workload, prompts: list } of prompts) {
     for (const seed of c.seeds) {
       for (const p of list) {
+        const t0 = ctx.clock.nowMs();
         const hits = await compare(target, draft, targetFile.tokenizer, p.prompt, { ...c, rng: requestRng(seed, workload, p.id), maxK });
         out.push({ cell: plan.info.id, workload, prompt: p.id, seed, positions: hits.positions, hits: hits.hits });
-        ctx.onBatch?.(1, hits.positions);
+        ctx.onBatch?.(1, hits.positions, ctx.clock.nowMs() - t0);
       }
     }
   }

@@ -2,7 +2,7 @@ import type { GraphBuilder } from './onnx-graph.js';
 import { headDim, type LlamaConfig } from './weights.js';
 
 /**
- * Names of the graph's inputs and outputs (SPEC section 3). Symbolic dims:
+ * Names of the graph's inputs and outputs (docs/design.md#the-tree-forward). Symbolic dims:
  * B = batch, N = tree rows of this forward, P = past columns, T = P + N.
  *
  *   input_ids       int64   [B, N]

@@ -12,7 +12,7 @@ export { GRAPH_IO } from './llama-graph-io.js';
  *  - `fused` (default): ONNX opset 23 Attention, RotaryEmbedding and
  *    RMSNormalization kernels, Q/K/V and gate/up projections each one MatMul;
  *  - `reference`: opset 15 primitives only (MatMul, Softmax, elementwise),
- *    every step of SPEC section 3 spelled out; the tests check `fused` against it.
+ *    every step of docs/design.md#the-tree-forward spelled out; the tests check `fused` against it.
  */
 export type GraphKind = 'fused' | 'reference';
 export const GRAPH_KINDS: readonly GraphKind[] = ['fused', 'reference'];

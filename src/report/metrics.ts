@@ -9,7 +9,7 @@ export type ForwardKey = (record: StepRecord, index: number) => string | number;
 /** The records of one decode call: a batch steps together, so step n of every request shares forward n. */
 export const forwardOfStep: ForwardKey = (r) => r.step;
 
-/** Metrics of a set of step records (SPEC section 2 conventions). The one place they are computed. */
+/** Metrics of a set of step records (conventions of docs/design.md#terms-and-metrics). The one place they are computed. */
 export interface Summary {
   readonly steps: number;
   /** Generated tokens (accepted + bonus/recovered, after cuts at stop tokens). */

@@ -55,6 +55,7 @@ const recordSchema = z.object({
   accepted: count,
   emitted: count,
   nextKind: z.enum(['bonus', 'recovered']),
+  forward: count.optional(),
   proposeMs: ms,
   scoreMs: ms,
   verifyMs: ms,

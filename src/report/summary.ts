@@ -61,13 +61,16 @@ export const ALL_WORKLOADS = '*';
 
 /**
  * Forward keys of one cell's records, in file order (records sharing a key
- * were scored by one batched target forward). Contract with the runner: the
- * records of one decode call (a batch) are contiguous in steps.jsonl, and
- * `request` + `step` identify a record within its call. At batch size 1
- * every record is its own forward; otherwise a new call starts where the
- * workload changes or a (request, step) pair repeats.
+ * were scored by one batched target forward): their `forward` ids when every
+ * record has one. Records written before those ids existed are grouped by
+ * order; contract with the runner: the records of one decode call (a batch)
+ * are contiguous in steps.jsonl, and `request` + `step` identify a record
+ * within its call. At batch size 1 every record is its own forward;
+ * otherwise a new call starts where the workload changes or a (request,
+ * step) pair repeats.
  */
 export function forwardKeys(records: readonly CellRecord[], batchSize: number): string[] {
+  if (records.length > 0 && records.every((r) => r.forward !== undefined)) return records.map((r) => `f${r.forward}`);
   if (batchSize <= 1) return records.map((_, i) => String(i));
   let call = 0;
   let seen = new Set<string>();

@@ -2,8 +2,8 @@ import type { Model, Sequence } from '../core/model.js';
 import { mergeTrees } from '../tree/builder.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { CandidateSource, GrowContext, RowProposal, TreePolicy } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import type { TreeShape } from '../core/tree-shape.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { followCommit } from './follow.js';
 import type { DraftWork, Speculator, SpeculatorSession, StepOutcome } from './types.js';
 

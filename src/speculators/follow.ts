@@ -1,5 +1,5 @@
 import type { Sequence } from '../core/model.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * Moves a draft model's sequence along the target's commit: the tokens of

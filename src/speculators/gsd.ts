@@ -1,7 +1,7 @@
 import type { Model, Sequence } from '../core/model.js';
 import { ContextDag } from '../tree/context-dag.js';
 import type { RowProposal, TreePolicy } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import { DraftModelSpeculator, type DraftRowSource } from './draft-model.js';
 import type { DraftWork } from './types.js';
 

@@ -10,7 +10,7 @@
 import { mergeTrees } from '../tree/builder.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { GrowContext } from '../tree/policy.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import type { References, Speculator, SpeculatorSession, StepOutcome } from './types.js';
 
 export interface HybridOptions {

@@ -8,8 +8,8 @@
 import { DraftTreeBuilder } from '../tree/builder.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { CandidateSource, GrowContext, RowProposal, TreePolicy } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import type { TreeShape } from '../core/tree-shape.js';
+import type { SamplingParams } from '../sampling/params.js';
 import type { References, Speculator, SpeculatorSession, StepOutcome } from './types.js';
 
 /** One request's lookup state: a candidate source over its history. */

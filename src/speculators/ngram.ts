@@ -11,7 +11,7 @@
  * history length.
  */
 import type { GrowContext, RowProposal } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import { contextTail, NO_PROPOSAL, type LookupState } from './lookup.js';
 import type { StepOutcome } from './types.js';
 

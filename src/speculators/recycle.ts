@@ -11,7 +11,7 @@
  */
 import { topIndices } from '../tree/candidates.js';
 import type { RowProposal } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import type { LookupState } from './lookup.js';
 import type { StepOutcome } from './types.js';
 

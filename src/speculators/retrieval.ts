@@ -12,7 +12,7 @@
  * minTokenProb; the default policy grows them best-first by probability.
  */
 import type { GrowContext, RowProposal } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import type { LookupState } from './lookup.js';
 import { SuffixTrie } from './suffix-tree.js';
 import { checkSpecLimits, deepestMatch, deepestProposal, specLimits, TrieRows, type SpecLimits } from './trie-match.js';

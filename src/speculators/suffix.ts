@@ -14,7 +14,7 @@
  * policy grows the tree greedily by path probability (dynamic, beam = budget).
  */
 import type { GrowContext, RowProposal } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import type { LookupState } from './lookup.js';
 import { SuffixTrie } from './suffix-tree.js';
 import { checkSpecLimits, deepestMatch, deepestProposal, specLimits, TrieRows } from './trie-match.js';

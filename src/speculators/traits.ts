@@ -7,7 +7,7 @@
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
 import type { DrawOptions } from '../tree/policy.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { resolvePolicy, type SpeculatorConfig } from './registry.js';
 
 /**

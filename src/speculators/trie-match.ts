@@ -4,7 +4,7 @@
  * reference trees), and the proposals and limits both speculators share.
  */
 import type { GrowContext, RowProposal } from '../tree/policy.js';
-import type { TreeShape } from '../tree/tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 import { NO_PROPOSAL } from './lookup.js';
 import type { SuffixTrie } from './suffix-tree.js';
 

@@ -1,7 +1,7 @@
 import type { Logits } from '../core/model.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import type { GrowContext } from '../tree/policy.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 
 /** A request's reference documents (token ids of the target's tokenizer, no BOS), in the workload's order. */
 export type References = readonly Int32Array[];

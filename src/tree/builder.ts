@@ -1,5 +1,5 @@
 import type { DistinctDraws, DraftTree, Draw } from './draft-tree.js';
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * Builds a DraftTree node by node. Drawing a token that already is a child of
@@ -83,7 +83,7 @@ export class DraftTreeBuilder {
   }
 }
 
-/** Prefix-trie union of trees (SPEC section 4): a node exists iff its root path exists in some input. Draws are kept per proposer. */
+/** Prefix-trie union of trees (docs/design.md#building-trees): a node exists iff its root path exists in some input. Draws are kept per proposer. */
 export function mergeTrees(trees: readonly DraftTree[]): DraftTree {
   const ids = [...new Set(trees.flatMap((t) => t.proposerIds))];
   const b = new DraftTreeBuilder(ids);

@@ -2,8 +2,8 @@
  * Turning row proposals into ranked candidates, shared by the tree policies.
  */
 import { argmax } from '../core/math.js';
-import { positiveAt, probabilities, softmaxAt } from '../verifiers/sampling.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import { positiveAt, probabilities, softmaxAt } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
 import type { RowProposal } from './policy.js';
 
 /** Candidates best first; `probs[i]` is the estimated probability of `tokens[i]`. */

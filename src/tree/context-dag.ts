@@ -1,4 +1,4 @@
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /** Rows a placement added: those that need a draft forward (new DAG nodes) and those that share an earlier node. */
 export interface Placement {

@@ -4,8 +4,8 @@
  * tree policies.
  */
 import type { Rng } from '../core/types.js';
-import { probabilities } from '../verifiers/sampling.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import { probabilities } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
 import type { DraftTreeBuilder } from './builder.js';
 import { topCandidates, topIndices, type Ranked } from './candidates.js';
 import type { RowProposal } from './policy.js';

@@ -1,4 +1,4 @@
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * One draw of a child token at an expanded node. Two draws of the same token
@@ -31,7 +31,7 @@ export interface DistinctDraws {
 }
 
 /**
- * A token tree as speculators build it (SPEC section 2): flat node arrays
+ * A token tree as speculators build it (docs/design.md#terms-and-metrics): flat node arrays
  * plus who proposed each node and, per expanded row, the draws of its
  * children. Rows: 0 = the root (last committed token), i + 1 = node i.
  */

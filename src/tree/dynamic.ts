@@ -1,4 +1,4 @@
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { DraftTreeBuilder } from './builder.js';
 import type { DraftTree } from './draft-tree.js';
 import { childCandidates, drawsDistinct, recordChildren, type Children } from './distinct.js';
@@ -36,7 +36,7 @@ interface Cand {
 }
 
 /**
- * Dynamic tree (EAGLE-2 style, SPEC section 4). Expansion (search 'level'):
+ * Dynamic tree (EAGLE-2 style, docs/design.md#building-trees). Expansion (search 'level'):
  * level by level, the `beam` best nodes of the newest level (by path
  * probability = product of the candidates' probabilities from the root)
  * each get their `topK` candidates. Search 'best-first' (SpecExec): rounds

@@ -1,4 +1,5 @@
-import { treeDepths, type TreeShape } from './tree.js';
+import { treeDepths } from './tree.js';
+import { type TreeShape } from '../core/tree-shape.js';
 
 /**
  * Where one request's rows sit in a (possibly batched and padded) tree forward.

@@ -1,4 +1,4 @@
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { DraftTreeBuilder } from './builder.js';
 import type { DraftTree } from './draft-tree.js';
 import { childCandidates, drawsDistinct, recordChildren } from './distinct.js';

@@ -1,7 +1,7 @@
 import type { Rng } from '../core/types.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import type { DraftTree } from './draft-tree.js';
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * What a proposer says about the token that follows one tree row.

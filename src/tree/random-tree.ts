@@ -1,5 +1,5 @@
 import type { Rng } from '../core/types.js';
-import type { TreeShape } from './tree.js';
+import type { TreeShape } from '../core/tree-shape.js';
 
 /**
  * A random tree of n nodes with depth <= maxDepth: each node's parent is

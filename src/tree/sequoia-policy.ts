@@ -1,4 +1,4 @@
-import type { SamplingParams } from '../verifiers/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { DraftTreeBuilder } from './builder.js';
 import type { DraftTree } from './draft-tree.js';
 import { childCandidates, drawsDistinct, recordChildren } from './distinct.js';
@@ -16,7 +16,7 @@ export interface SequoiaOptions extends DrawOptions {
 
 /**
  * Grows the DP-optimal tree template for the step's node budget and depth
- * (SPEC section 4, Sequoia): a template node of rank r becomes the parent
+ * (docs/design.md#building-trees, Sequoia): a template node of rank r becomes the parent
  * row's rank-r candidate. A proposer with fewer candidates than a template
  * asks for leaves that subtree out. Children are deterministic (q = null),
  * or with withoutReplacement at temperature > 0 the rank-r child is the

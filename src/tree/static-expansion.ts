@@ -1,5 +1,5 @@
-import { probabilities, sampleFrom } from '../verifiers/sampling.js';
-import type { SamplingParams } from '../verifiers/types.js';
+import { probabilities, sampleFrom } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
 import { DraftTreeBuilder } from './builder.js';
 import { topCandidates, topTokens } from './candidates.js';
 import type { DraftTree } from './draft-tree.js';
@@ -20,7 +20,7 @@ interface Open {
 }
 
 /**
- * SpecInfer's expansion-based tree (SPEC section 4), grown breadth-first: m
+ * SpecInfer's expansion-based tree (docs/design.md#building-trees), grown breadth-first: m
  * levels; at level i each frontier node gets its top-k_i candidates
  * (deterministic) or k_i draws with replacement from the draft distribution
  * q (stochastic, draft logits only; duplicate draws share a node).

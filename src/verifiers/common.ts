@@ -6,8 +6,9 @@
 import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { Draw, DraftTree } from '../tree/draft-tree.js';
-import { probabilities, sampleFrom } from './sampling.js';
-import type { SamplingParams, VerifyResult } from './types.js';
+import { probabilities, sampleFrom } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { VerifyResult } from './types.js';
 
 /** Child node indices of every row, in node order: [n + 1]. */
 export function rowChildren(tree: DraftTree): number[][] {

@@ -13,7 +13,8 @@ import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { walk, type Decision } from './common.js';
-import type { SamplingParams, Verifier, VerifyResult } from './types.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier, VerifyResult } from './types.js';
 
 export class GreedyVerifier implements Verifier {
   readonly kind = 'greedy';

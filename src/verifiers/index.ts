@@ -1,4 +1,4 @@
-/** The verifier registry (SPEC section 5) and the sampling transform they share. */
+/** The verifier registry (docs/design.md#verification) and the sampling transform they share. */
 import { ConfigError } from '../core/errors.js';
 import { GreedyVerifier } from './greedy.js';
 import { MssVerifier } from './mss.js';
@@ -31,6 +31,7 @@ export function createVerifier(kind: VerifierKind): Verifier {
 }
 
 export { GreedyVerifier, MssVerifier, NsVerifier, RsdVerifier, SequenceVerifier };
-export { checkSampling, probabilities, sampleFrom } from './sampling.js';
+export { checkSampling, probabilities, sampleFrom } from '../sampling/transform.js';
 export { treeTraits } from './traits.js';
-export { GREEDY, type SamplingParams, type Verifier, type VerifyResult } from './types.js';
+export { GREEDY, type SamplingParams } from '../sampling/params.js';
+export { type Verifier, type VerifyResult } from './types.js';

@@ -1,6 +1,6 @@
 /**
  * VerifyStochastic: multi-step speculative sampling (MSS), SpecInfer
- * Algorithm 2, run over the MULTISET of draws at each node (SPEC section 5).
+ * Algorithm 2, run over the MULTISET of draws at each node (docs/design.md#verification).
  *
  *     u = root
  *     while u has draws:
@@ -32,8 +32,9 @@ import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { Draw, DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { acceptDraw, drawsAt, residualInPlace, targetAt, walk, type Decision } from './common.js';
-import { sampleFrom } from './sampling.js';
-import type { SamplingParams, Verifier, VerifyResult } from './types.js';
+import { sampleFrom } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier, VerifyResult } from './types.js';
 
 export class MssVerifier implements Verifier {
   readonly kind = 'mss';

@@ -8,8 +8,9 @@ import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { targetAt, walk, type Decision } from './common.js';
-import { sampleFrom } from './sampling.js';
-import type { SamplingParams, Verifier, VerifyResult } from './types.js';
+import { sampleFrom } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier, VerifyResult } from './types.js';
 
 export class NsVerifier implements Verifier {
   readonly kind = 'ns';

@@ -41,8 +41,9 @@ import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DistinctDraws, Draw, DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { acceptDraw, drawsAt, residualInPlace, targetAt, walk, type Decision } from './common.js';
-import { sampleFrom } from './sampling.js';
-import type { SamplingParams, Verifier, VerifyResult } from './types.js';
+import { sampleFrom } from '../sampling/transform.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier, VerifyResult } from './types.js';
 
 /** The draws of one row, checked, in test order: point masses first, then each record. */
 interface RowTests {

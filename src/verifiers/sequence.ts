@@ -11,7 +11,8 @@ import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
 import { acceptDraw, checkRows, drawsAt, finish, residualInPlace, rowChildren, targetAt } from './common.js';
-import type { SamplingParams, Verifier, VerifyResult } from './types.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { Verifier, VerifyResult } from './types.js';
 
 export class SequenceVerifier implements Verifier {
   readonly kind = 'sequence';

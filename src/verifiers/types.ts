@@ -1,19 +1,7 @@
 import type { Logits } from '../core/model.js';
 import type { Rng } from '../core/types.js';
+import type { SamplingParams } from '../sampling/params.js';
 import type { DraftTree, TreeTraits } from '../tree/draft-tree.js';
-
-/**
- * Sampling parameters, applied the same way to the target's and the
- * drafts' distributions before verification. temperature 0 = greedy (argmax).
- * topK 0 = off; topP 1 = off.
- */
-export interface SamplingParams {
-  readonly temperature: number;
-  readonly topK: number;
-  readonly topP: number;
-}
-
-export const GREEDY: SamplingParams = { temperature: 0, topK: 0, topP: 1 };
 
 /** The outcome of verifying one tree. */
 export interface VerifyResult {

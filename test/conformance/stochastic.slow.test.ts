@@ -10,8 +10,8 @@ import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import { buildRun } from '../../src/harness/components.js';
 import { speculatorConfig, type SpeculatorConfig } from '../../src/speculators/registry.js';
-import { probabilities } from '../../src/verifiers/sampling.js';
-import type { SamplingParams } from '../../src/verifiers/types.js';
+import { probabilities } from '../../src/sampling/transform.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { chiSquareTest, describeChi, tally } from '../support/stats.js';
 

@@ -3,7 +3,8 @@ import { ScoreCoalescer } from '../../src/engine/coalesce.js';
 import type { Model } from '../../src/core/model.js';
 import { createRng } from '../../src/core/rng.js';
 import { EngineModel } from '../../src/engine/model.js';
-import { EMPTY_TREE, type TreeShape } from '../../src/tree/tree.js';
+import { EMPTY_TREE } from '../../src/tree/tree.js';
+import { type TreeShape } from '../../src/core/tree-shape.js';
 import { engineModel } from '../support/engine-models.js';
 import { maxAbsDiff, randomTree } from '../support/random-tree.js';
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import type { Model } from '../../src/core/model.js';
-import { EMPTY_TREE, pathTo, type TreeShape } from '../../src/tree/tree.js';
+import { EMPTY_TREE, pathTo } from '../../src/tree/tree.js';
+import { type TreeShape } from '../../src/core/tree-shape.js';
 import { engineModel } from '../support/engine-models.js';
 import { maxAbsDiff, randomLeaf, randomTree } from '../support/random-tree.js';
 

@@ -135,6 +135,12 @@ describe('report grouping helpers', () => {
     expect(forwardKeys(two, 2)).to.deep.equal(['0:0', '1:0']);
   });
 
+  it('forwardKeys: records with forward ids are grouped by them, whatever their order', () => {
+    const withIds = [0, 1, 0, 2, 1].map((forward, i) => ({ ...rec('X', 'w', 'p', i % 2, i), forward }));
+    expect(forwardKeys(withIds, 2)).to.deep.equal(['f0', 'f1', 'f0', 'f2', 'f1']);
+    expect(forwardKeys(withIds, 1)).to.deep.equal(['f0', 'f1', 'f0', 'f2', 'f1']);
+  });
+
   it('baselineOf prefers the same batch size, else batch 1', () => {
     const cells = [cell('B1', { baseline: true }), cell('B4', { baseline: true, batchSize: 4 }), cell('X', { batchSize: 4 }), cell('Y', { batchSize: 2 })];
     expect(baselineOf(cells[2], cells)?.id).to.equal('B4');

@@ -7,7 +7,7 @@ import type { Speculator } from '../../src/speculators/types.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createPolicy, policyConfig } from '../../src/tree/policies.js';
 import { createVerifier } from '../../src/verifiers/index.js';
-import type { SamplingParams } from '../../src/verifiers/types.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
 import { NgramModel } from '../support/ngram-model.js';
 
 const VOCAB = 6;

@@ -5,7 +5,7 @@ import type { Speculator, SpeculatorSession, StepOutcome } from '../../src/specu
 import { DraftTreeBuilder } from '../../src/tree/builder.js';
 import type { DraftTree, TreeTraits } from '../../src/tree/draft-tree.js';
 import type { GrowContext } from '../../src/tree/policy.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 import { outcome } from '../support/outcomes.js';
 import { pairs } from '../support/sources.js';
 

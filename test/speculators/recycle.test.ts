@@ -3,7 +3,7 @@ import { createRng } from '../../src/core/rng.js';
 import { RecycleState, RecycleTable } from '../../src/speculators/recycle.js';
 import { DraftTreeBuilder } from '../../src/tree/builder.js';
 import { StaticExpansionPolicy } from '../../src/tree/static-expansion.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 import { outcome, rowsOf } from '../support/outcomes.js';
 import { pairs } from '../support/sources.js';
 

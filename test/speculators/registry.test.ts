@@ -12,7 +12,7 @@ import {
   type SpeculatorDeps,
 } from '../../src/speculators/registry.js';
 import { createPolicy, policyConfig } from '../../src/tree/policies.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 
 /** Deps without models: enough for the model-free kinds. */
 function deps(cfg: SpeculatorConfig): SpeculatorDeps {

@@ -3,7 +3,7 @@ import { createRng } from '../../src/core/rng.js';
 import { SuffixCache, SuffixState, type SuffixOptions } from '../../src/speculators/suffix.js';
 import { DraftTreeBuilder } from '../../src/tree/builder.js';
 import { DynamicPolicy } from '../../src/tree/dynamic.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 import { outcome } from '../support/outcomes.js';
 import { pairs } from '../support/sources.js';
 

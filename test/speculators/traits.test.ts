@@ -4,7 +4,7 @@ import { ModelCache } from '../../src/harness/model-cache.js';
 import { speculatorConfig, type SpeculatorConfig } from '../../src/speculators/registry.js';
 import { configTraits, draftModelRefs, needsTargetLogits } from '../../src/speculators/traits.js';
 import { policyConfig, type PolicyConfig } from '../../src/tree/policies.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 
 const SSM = speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] });

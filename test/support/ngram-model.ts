@@ -1,5 +1,6 @@
 import type { Logits, Model, ModelInfo, Sequence } from '../../src/core/model.js';
-import { pathTo, type TreeShape } from '../../src/tree/tree.js';
+import type { TreeShape } from '../../src/core/tree-shape.js';
+import { pathTo } from '../../src/tree/tree.js';
 
 /**
  * A model whose logits after a context depend on its last `order` tokens

@@ -1,6 +1,6 @@
 import { rowPath } from '../../src/speculators/lookup.js';
 import type { CandidateSource, RowProposal } from '../../src/tree/policy.js';
-import type { TreeShape } from '../../src/tree/tree.js';
+import type { TreeShape } from '../../src/core/tree-shape.js';
 
 /** Candidates by root path: key = path tokens joined by ',' ('' = the root) -> [token, probability] best first. */
 export type Script = Readonly<Record<string, readonly (readonly [number, number])[]>>;

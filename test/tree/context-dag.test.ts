@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import { ContextDag } from '../../src/tree/context-dag.js';
-import { pathTo, type TreeShape } from '../../src/tree/tree.js';
+import type { TreeShape } from '../../src/core/tree-shape.js';
+import { pathTo } from '../../src/tree/tree.js';
 
 /**
  * History 1 5 7 (root 7) and the tree

@@ -8,7 +8,7 @@ import { PSplitPolicy } from '../../src/tree/p-split.js';
 import { createPolicy, POLICY_DEFAULTS, POLICY_KINDS, policyConfig } from '../../src/tree/policies.js';
 import type { GrowContext } from '../../src/tree/policy.js';
 import { StaticExpansionPolicy } from '../../src/tree/static-expansion.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 import { pairs, scriptedSource, type Script } from '../support/sources.js';
 
 const ctx = (maxNodes = 64, extra: Partial<GrowContext> = {}): GrowContext => ({ sampling: GREEDY, rng: createRng(0), maxNodes, maxDepth: 100, ...extra });

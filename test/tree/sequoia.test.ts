@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import { SequoiaPolicy } from '../../src/tree/sequoia-policy.js';
 import { hardwareAwareTemplate, latencyCurve, SequoiaTable, type TemplateNode } from '../../src/tree/sequoia.js';
-import { GREEDY } from '../../src/verifiers/types.js';
+import { GREEDY } from '../../src/sampling/params.js';
 import { pairs, scriptedSource } from '../support/sources.js';
 
 /** Expected accepted tokens of a template: sum over nodes of the product of p[rank] on the root path. */

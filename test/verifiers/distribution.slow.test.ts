@@ -1,5 +1,5 @@
 /**
- * SPEC section 5's statistical proofs: over many seeded trials on a small
+ * The statistical tests of docs/design.md#verification: over many seeded trials on a small
  * synthetic vocabulary, the first emitted token and the first two emitted
  * tokens of speculative decoding follow the target's distribution exactly
  * (chi-square, pass iff p > 0.001) for every stochastic verifier declared
@@ -11,7 +11,8 @@ import { createRng } from '../../src/core/rng.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createVerifier } from '../../src/verifiers/index.js';
 import { treeTraits } from '../../src/verifiers/traits.js';
-import type { SamplingParams, Verifier } from '../../src/verifiers/types.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
+import type { Verifier } from '../../src/verifiers/types.js';
 import { describeChi } from '../support/stats.js';
 import { buildTree, makeWorld, type DecodeSetup, type ProposerSpec } from './synthetic.js';
 import { report, runTrials, type Outcome } from './trials.js';

@@ -18,8 +18,8 @@ import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createPolicy, policyConfig } from '../../src/tree/policies.js';
 import { pathTo } from '../../src/tree/tree.js';
 import { createVerifier, type VerifierKind } from '../../src/verifiers/index.js';
-import { probabilities } from '../../src/verifiers/sampling.js';
-import type { SamplingParams } from '../../src/verifiers/types.js';
+import { probabilities } from '../../src/sampling/transform.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
 import { NgramModel } from '../support/ngram-model.js';
 import { chiSquareTest, describeChi, tally, type ChiSquareResult } from '../support/stats.js';
 

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import { createVerifier } from '../../src/verifiers/index.js';
-import type { SamplingParams } from '../../src/verifiers/types.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
 import { buildTree, makeWorld, treeLogits, type ProposerSpec, type World } from './synthetic.js';
 
 const T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };

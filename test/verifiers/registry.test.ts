@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/rng.js';
 import type { TreeTraits } from '../../src/tree/draft-tree.js';
 import { createVerifier, treeTraits, VERIFIER_KINDS, type VerifierKind } from '../../src/verifiers/index.js';
-import { GREEDY, type SamplingParams } from '../../src/verifiers/types.js';
+import { GREEDY, type SamplingParams } from '../../src/sampling/params.js';
 import { f32, handTree } from './hand.js';
 import { buildTree, makeWorld, treeLogits, type ProposerSpec } from './synthetic.js';
 

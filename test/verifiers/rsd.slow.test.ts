@@ -15,7 +15,7 @@ import { createRng } from '../../src/core/rng.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { createVerifier } from '../../src/verifiers/index.js';
 import { treeTraits } from '../../src/verifiers/traits.js';
-import type { SamplingParams } from '../../src/verifiers/types.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
 import { describeChi } from '../support/stats.js';
 import { buildTree, makeWorld, type DecodeSetup, type ProposerSpec } from './synthetic.js';
 import { report, runTrials } from './trials.js';

@@ -17,7 +17,7 @@ import { createPolicy, policyConfig, type PolicyConfig } from '../../src/tree/po
 import type { CandidateSource } from '../../src/tree/policy.js';
 import { createVerifier, type VerifierKind } from '../../src/verifiers/index.js';
 import { treeTraits } from '../../src/verifiers/traits.js';
-import { GREEDY, type SamplingParams } from '../../src/verifiers/types.js';
+import { GREEDY, type SamplingParams } from '../../src/sampling/params.js';
 import { chiSquareTest, describeChi, tally } from '../support/stats.js';
 import { f32, handTree, probRows } from './hand.js';
 import { scriptedRng } from './scripted-rng.js';

@@ -11,8 +11,9 @@ import { createRng, normal } from '../../src/core/rng.js';
 import type { Rng } from '../../src/core/types.js';
 import type { DistinctDraws, Draw, DraftTree } from '../../src/tree/draft-tree.js';
 import { gumbelTopK } from '../../src/tree/distinct.js';
-import { probabilities, sampleFrom } from '../../src/verifiers/sampling.js';
-import type { SamplingParams, Verifier } from '../../src/verifiers/types.js';
+import { probabilities, sampleFrom } from '../../src/sampling/transform.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
+import type { Verifier } from '../../src/verifiers/types.js';
 
 export interface World {
   readonly vocab: number;

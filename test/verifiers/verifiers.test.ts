@@ -9,7 +9,8 @@ import type { Logits } from '../../src/core/model.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
 import { residualInPlace } from '../../src/verifiers/common.js';
 import { createVerifier } from '../../src/verifiers/index.js';
-import { GREEDY, type SamplingParams, type VerifyResult } from '../../src/verifiers/types.js';
+import { GREEDY, type SamplingParams } from '../../src/sampling/params.js';
+import { type VerifyResult } from '../../src/verifiers/types.js';
 import { f32, handTree, logitRows, probRows } from './hand.js';
 import { scriptedRng } from './scripted-rng.js';
 

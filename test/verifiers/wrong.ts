@@ -6,7 +6,8 @@ import type { Logits } from '../../src/core/model.js';
 import type { Rng } from '../../src/core/types.js';
 import type { Draw, DraftTree } from '../../src/tree/draft-tree.js';
 import { acceptDraw, finish, rowChildren, targetAt } from '../../src/verifiers/common.js';
-import type { SamplingParams, Verifier, VerifyResult } from '../../src/verifiers/types.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
+import type { Verifier, VerifyResult } from '../../src/verifiers/types.js';
 
 /** MSS that, after rejecting a draw, keeps testing against (and finally samples from) the unchanged P_llm: no residual. */
 export class NoResidualMss implements Verifier {

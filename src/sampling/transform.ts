@@ -1,5 +1,5 @@
 /**
- * The sampling transform (SPEC section 5): temperature, then top-k, then
+ * The sampling transform (docs/design.md#verification): temperature, then top-k, then
  * top-p (nucleus), applied the same way to the target's and the drafts'
  * logits. Verifiers use it to get P_llm(. | u); draft-model speculators use
  * it to get the q they sample from and record in their Draws.
@@ -12,7 +12,7 @@ import { ConfigError } from '../core/errors.js';
 import { argmax } from '../core/math.js';
 import type { Rng } from '../core/types.js';
 import { nucleusBySelect, prefixReaching, topK } from './rank.js';
-import type { SamplingParams } from './types.js';
+import type { SamplingParams } from './params.js';
 
 /** Throws a ConfigError naming the field when `s` is not valid; returns `s`. */
 export function checkSampling(s: SamplingParams): SamplingParams {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/rng.js';
-import { checkSampling, probabilities, sampleFrom, softmaxAt } from '../../src/verifiers/sampling.js';
-import type { SamplingParams } from '../../src/verifiers/types.js';
-import { scriptedRng } from './scripted-rng.js';
+import { checkSampling, probabilities, sampleFrom, softmaxAt } from '../../src/sampling/transform.js';
+import type { SamplingParams } from '../../src/sampling/params.js';
+import { scriptedRng } from '../verifiers/scripted-rng.js';
 
 const LOGITS = Float32Array.of(2, 1, 0, -1);
 const sp = (temperature: number, topK = 0, topP = 1): SamplingParams => ({ temperature, topK, topP });
