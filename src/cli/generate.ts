@@ -28,6 +28,7 @@ interface GenerateArgs {
   hybrid: 'merge' | 'switch';
   hybridMinMatch?: number;
   draftLayers?: number;
+  gsdContext?: number;
   ngramMinN?: number;
   ngramMaxN?: number;
   ngramMaxTokens?: number;
@@ -73,6 +74,7 @@ const NUMBER_OPTIONS = {
   'max-tokens': 'positive-int',
   'hybrid-min-match': 'positive-int',
   'draft-layers': 'positive-int',
+  'gsd-context': 'positive-int',
   'ngram-min-n': 'positive-int',
   'ngram-max-n': 'positive-int',
   'ngram-max-tokens': 'positive-int',
@@ -104,6 +106,7 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('speculator', { choices: CLI_SPECULATORS, array: true, default: [], describe: 'speculator kind; repeat for a hybrid (default draft-model with --draft, else none)' })
     .option('hybrid', { choices: ['merge', 'switch'] as const, default: 'merge' as const, describe: 'several speculators: one merged tree, or one speculator per step' })
     .option('hybrid-min-match', { type: 'number', describe: `switch: match length a model-free speculator needs to be used (default ${S.hybrid.minMatch})` })
+    .option('gsd-context', { type: 'number', describe: `gsd: rows whose last N tokens are equal share one draft row (default ${S.gsd.context})` })
     .option('draft-layers', { type: 'number', describe: `layer-skip: the target layers the self-draft keeps (default ${S['layer-skip'].layers})` })
     .option('ngram-min-n', { type: 'number', describe: `ngram: shortest n-gram matched (default ${S.ngram.minN})` })
     .option('ngram-max-n', { type: 'number', describe: `ngram: longest n-gram matched (default ${S.ngram.maxN})` })
@@ -156,6 +159,9 @@ function speculatorFromArgs(kind: SpeculatorKind, args: GenerateArgs): Speculato
     case 'draft-model':
       if (args.draft.length === 0) throw new ConfigError('--speculator draft-model needs --draft MODEL (repeat it for several SSMs)');
       return speculatorConfig('draft-model', { models: args.draft, weights: args.draftWeights });
+    case 'gsd':
+      if (args.draft.length === 0) throw new ConfigError('--speculator gsd needs --draft MODEL (repeat it for several SSMs)');
+      return speculatorConfig('gsd', { models: args.draft, weights: args.draftWeights, context: args.gsdContext });
     case 'layer-skip':
       return speculatorConfig('layer-skip', { layers: args.draftLayers });
     case 'ngram':

@@ -1,3 +1,5 @@
+import type { DraftWork } from '../speculators/types.js';
+
 /**
  * The raw record of one decoding step of one request (docs/design.md#terms-and-metrics).
  * Metrics (tokens/step, acceptance, per-depth acceptance, shares of time)
@@ -38,6 +40,10 @@ export interface StepRecord {
   readonly scoreMs: number;
   readonly verifyMs: number;
   readonly commitMs: number;
+  /** Draft-model speculators: tree rows the draft model computed for this step's proposal (the root's included). */
+  readonly draftRows?: number;
+  /** Draft-model speculators: tree rows that took the draft distribution of an earlier row with the same context instead (gsd). */
+  readonly draftReused?: number;
   /** On the request's last step only: why it ended. */
   readonly stop?: StopReason;
 }
@@ -84,6 +90,7 @@ export function stepRecord(
   emitted: number,
   ms: Pick<StepRecord, 'proposeMs' | 'scoreMs' | 'verifyMs' | 'commitMs'>,
   stop?: StopReason,
+  work?: DraftWork,
 ): StepRecord {
   const nodesPerDepth: number[] = [];
   for (const d of tree.depths) nodesPerDepth[d - 1] = (nodesPerDepth[d - 1] ?? 0) + 1;
@@ -97,6 +104,7 @@ export function stepRecord(
     emitted,
     nextKind: outcome.nextKind,
     ...ms,
+    ...(work === undefined ? {} : { draftRows: work.rows, draftReused: work.reused }),
     ...(stop === undefined ? {} : { stop }),
   };
 }

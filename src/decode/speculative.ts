@@ -1,6 +1,6 @@
 import type { Logits, Model, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock, type Rng } from '../core/types.js';
-import type { References, Speculator, SpeculatorSession } from '../speculators/types.js';
+import type { DraftWork, References, Speculator, SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import type { SamplingParams } from '../sampling/params.js';
 import type { Verifier } from '../verifiers/types.js';
@@ -82,11 +82,12 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
     active.map((l) => l.draft.propose({ sampling: opts.sampling, rng: l.rng.draft, maxNodes: opts.maxNodes, maxDepth: target.info.maxContext - l.target.length })),
   );
   const proposeMs = (clock.nowMs() - t0) / active.length;
+  const work = active.map((l) => l.draft.draftWork?.());
   const t1 = clock.nowMs();
   const logits = await target.scoreBatch(active.map((l) => l.target), trees);
   const shared = { forward, proposeMs, scoreMs: clock.nowMs() - t1 };
   const records: StepRecord[] = [];
-  for (const [b, l] of active.entries()) records.push(await finish(l, trees[b], logits[b], verifier, target.info.maxContext, opts, clock, shared));
+  for (const [b, l] of active.entries()) records.push(await finish(l, trees[b], logits[b], verifier, target.info.maxContext, opts, clock, shared, work[b]));
   return records;
 }
 
@@ -100,6 +101,7 @@ async function finish(
   opts: DecodeOptions,
   clock: Clock,
   shared: { readonly forward: number; readonly proposeMs: number; readonly scoreMs: number },
+  work: DraftWork | undefined,
 ): Promise<StepRecord> {
   const t2 = clock.nowMs();
   const result = verifier.verify(tree, logits, opts.sampling, l.rng.verify);
@@ -113,5 +115,5 @@ async function finish(
   if (!running(l)) await l.draft.end?.();
   opts.onTokens?.(l.index, added.kept);
   const ms = { proposeMs: shared.proposeMs, scoreMs: shared.scoreMs, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
-  return { ...stepRecord(l.index, l.steps++, tree, result, added.produced, ms, added.stop), forward: shared.forward };
+  return { ...stepRecord(l.index, l.steps++, tree, result, added.produced, ms, added.stop, work), forward: shared.forward };
 }

@@ -96,7 +96,7 @@ function checkModels(s: SpeculatorConfig, path: KeyPath, target: ModelProbe | un
     const problem = corpusProblem(s.corpus);
     if (problem) errors.push({ path: [...path, 'corpus'], problem });
   }
-  if (s.kind !== 'draft-model') return;
+  if (s.kind !== 'draft-model' && s.kind !== 'gsd') return;
   s.models.forEach((ref, i) => {
     const draft = attempt(errors, [...path, 'models', i], () => ctx.probe(ref));
     const problem = draft && target ? vocabularyProblem(draft, target) : undefined;

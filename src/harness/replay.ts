@@ -13,7 +13,7 @@ import type { Logits } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
 import { appendEmitted, stepRecord, type StepRecord, type StopReason } from '../decode/records.js';
-import type { SpeculatorSession } from '../speculators/types.js';
+import type { DraftWork, SpeculatorSession } from '../speculators/types.js';
 import type { DraftTree } from '../tree/draft-tree.js';
 import { GREEDY } from '../sampling/params.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
@@ -92,11 +92,13 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock, firstForw
   for (let active = live, forward = firstForward; active.length > 0; active = live.filter((l) => l.stop === undefined), forward++) {
     const trees: DraftTree[] = [];
     const proposeMs: number[] = [];
+    const work: (DraftWork | undefined)[] = [];
     for (const l of active) {
       const t0 = clock.nowMs();
       const maxDepth = l.entry.maxContext - (l.entry.promptTokens.length + l.out.length);
       trees.push(await l.session.propose({ sampling: GREEDY, rng: l.rng, maxNodes: c.maxNodes, maxDepth }));
       proposeMs.push(clock.nowMs() - t0);
+      work.push(l.session.draftWork?.());
     }
     for (const [b, l] of active.entries()) {
       const t2 = clock.nowMs();
@@ -108,7 +110,7 @@ async function replayBatch(live: Live[], plan: CellPlan, clock: Clock, firstForw
       l.stop = added.stop;
       if (added.stop !== undefined) await l.session.end?.();
       const ms = { proposeMs: proposeMs[b], scoreMs: 0, verifyMs: t3 - t2, commitMs: clock.nowMs() - t3 };
-      records.push({ ...stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop), forward });
+      records.push({ ...stepRecord(l.index, l.steps++, trees[b], result, added.produced, ms, added.stop, work[b]), forward });
     }
   }
   return records;

@@ -20,6 +20,9 @@ export interface Summary {
   readonly acceptance: number;
   readonly proposed: number;
   readonly accepted: number;
+  /** Draft-model tree rows computed, and rows that reused an equal context's draft distribution (gsd); 0 without draft models. */
+  readonly draftRows: number;
+  readonly draftReused: number;
   /** perDepthAcceptance[d - 1] = steps whose path reached depth d / steps whose tree had depth >= d. */
   readonly perDepthAcceptance: readonly number[];
   /** Share of steps ending in a bonus token. */
@@ -63,6 +66,8 @@ export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey 
     acceptance,
     proposed,
     accepted,
+    draftRows: sum((r) => r.draftRows ?? 0),
+    draftReused: sum((r) => r.draftReused ?? 0),
     perDepthAcceptance: perDepthAcceptance(records),
     bonusShare: records.length > 0 ? records.filter((r) => r.nextKind === 'bonus').length / records.length : NaN,
     msPerToken,

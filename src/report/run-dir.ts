@@ -61,6 +61,8 @@ const recordSchema = z.object({
   scoreMs: ms,
   verifyMs: ms,
   commitMs: ms,
+  draftRows: count.optional(),
+  draftReused: count.optional(),
   stop: z.enum(STOP_REASONS).optional(),
 });
 

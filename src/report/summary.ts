@@ -37,6 +37,8 @@ export interface SummaryRow {
   readonly tokens: number;
   readonly proposed: number;
   readonly accepted: number;
+  readonly draftRows: number;
+  readonly draftReused: number;
   readonly tokensPerStep: number;
   readonly acceptance: number;
   /** perDepthAcceptance[d - 1]: acceptance at depth d (see Summary). */
@@ -175,6 +177,8 @@ function row(cell: CellInfo, workload: string, mine: Part, base: { cell: string;
     tokens: s.tokens,
     proposed: s.proposed,
     accepted: s.accepted,
+    draftRows: s.draftRows,
+    draftReused: s.draftReused,
     tokensPerStep: s.tokensPerStep,
     acceptance: s.acceptance,
     perDepthAcceptance: s.perDepthAcceptance,

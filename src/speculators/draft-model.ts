@@ -5,7 +5,21 @@ import type { CandidateSource, GrowContext, RowProposal, TreePolicy } from '../t
 import type { TreeShape } from '../core/tree-shape.js';
 import type { SamplingParams } from '../sampling/params.js';
 import { followCommit } from './follow.js';
-import type { Speculator, SpeculatorSession, StepOutcome } from './types.js';
+import type { DraftWork, Speculator, SpeculatorSession, StepOutcome } from './types.js';
+
+/** A draft model's sequence as a candidate source, driven by its session step by step. */
+export interface DraftRowSource extends CandidateSource {
+  readonly seq: Sequence;
+  /** The tree the draft scored last in this step (its rows are cached), or null. */
+  readonly scored: TreeShape | null;
+  /** Draft rows computed and rows served from another row's distribution since reset(). */
+  readonly work: DraftWork;
+  /** Starts a step: nothing scored, no work. */
+  reset(): void;
+}
+
+/** Makes the source of one draft model's sequence. */
+export type DraftSourceFactory = (proposerId: string, seq: Sequence) => DraftRowSource;
 
 /**
  * Small speculative models (SSMs). With one model the tree policy shapes its
@@ -20,6 +34,7 @@ export class DraftModelSpeculator implements Speculator {
     private readonly models: readonly Model[],
     private readonly policy: TreePolicy,
     readonly kind: string = 'draft-model',
+    private readonly makeSource: DraftSourceFactory = (id, seq) => new DraftSource(id, seq),
   ) {
     if (models.length === 0) throw new RangeError('a draft-model speculator needs at least one draft model');
   }
@@ -29,7 +44,7 @@ export class DraftModelSpeculator implements Speculator {
   }
 
   async begin(prompt: Int32Array): Promise<SpeculatorSession> {
-    const sources = await Promise.all(this.models.map(async (m) => new DraftSource(m.info.id, await m.open(prompt))));
+    const sources = await Promise.all(this.models.map(async (m) => this.makeSource(m.info.id, await m.open(prompt))));
     return new DraftModelSession(sources, this.policy);
   }
 
@@ -38,9 +53,10 @@ export class DraftModelSpeculator implements Speculator {
   }
 }
 
-/** One SSM's sequence as a candidate source; remembers the last tree it scored. */
-class DraftSource implements CandidateSource {
+/** One SSM's sequence as a candidate source; remembers the last tree it scored. Every row of every tree it is shown is computed. */
+class DraftSource implements DraftRowSource {
   scored: TreeShape | null = null;
+  private rows = 0;
 
   constructor(
     readonly proposerId: string,
@@ -48,15 +64,25 @@ class DraftSource implements CandidateSource {
   ) {}
 
   async propose(tree: TreeShape, rows: readonly number[]): Promise<readonly RowProposal[]> {
+    this.rows += tree.tokens.length + 1 - (this.scored === null ? 0 : this.scored.tokens.length + 1);
     const logits = await this.seq.score(tree);
     this.scored = tree;
     return rows.map((r) => ({ kind: 'logits', logits: logits.row(r) }));
+  }
+
+  get work(): DraftWork {
+    return { rows: this.rows, reused: 0 };
+  }
+
+  reset(): void {
+    this.scored = null;
+    this.rows = 0;
   }
 }
 
 class DraftModelSession implements SpeculatorSession {
   constructor(
-    private readonly sources: readonly DraftSource[],
+    private readonly sources: readonly DraftRowSource[],
     private readonly policy: TreePolicy,
   ) {}
 
@@ -64,7 +90,7 @@ class DraftModelSession implements SpeculatorSession {
     // Each SSM gets the budget the union has left, so the merge never exceeds ctx.maxNodes.
     let merged: DraftTree | null = null;
     for (const s of this.sources) {
-      s.scored = null;
+      s.reset();
       const left = ctx.maxNodes - (merged?.tokens.length ?? 0);
       const tree = await this.policy.grow(s, { ...ctx, maxNodes: left });
       merged = merged === null ? tree : mergeTrees([merged, tree]);
@@ -76,7 +102,12 @@ class DraftModelSession implements SpeculatorSession {
   async observe(outcome: StepOutcome): Promise<void> {
     for (const s of this.sources) {
       followCommit(s.seq, s.scored, outcome.emitted);
-      s.scored = null;
+      s.reset();
     }
+  }
+
+  /** Summed over the draft models; read after propose(). */
+  draftWork(): DraftWork {
+    return this.sources.reduce((w, s) => ({ rows: w.rows + s.work.rows, reused: w.reused + s.work.reused }), { rows: 0, reused: 0 });
   }
 }

@@ -11,6 +11,7 @@ import type { Model } from '../core/model.js';
 import { deepFreeze, policyConfig, type PolicyConfig } from '../tree/policies.js';
 import type { TreePolicy } from '../tree/policy.js';
 import { DraftModelSpeculator } from './draft-model.js';
+import { gsdSpeculator } from './gsd.js';
 import { HybridSpeculator } from './hybrid.js';
 import { LookupSpeculator } from './lookup.js';
 import { NgramState } from './ngram.js';
@@ -27,6 +28,7 @@ export {
   speculatorSchema,
   weightsSchema,
   type DraftModelConfig,
+  type GsdConfig,
   type HybridConfig,
   type LayerSkipConfig,
   type NgramConfig,
@@ -40,12 +42,13 @@ export {
 export type SpeculatorKind = SpeculatorConfig['kind'];
 export type SpeculatorConfigOf<K extends SpeculatorKind> = Extract<SpeculatorConfig, { kind: K }>;
 
-export const SPECULATOR_KINDS: readonly SpeculatorKind[] = ['none', 'draft-model', 'layer-skip', 'ngram', 'suffix', 'retrieval', 'recycle', 'hybrid'];
+export const SPECULATOR_KINDS: readonly SpeculatorKind[] = ['none', 'draft-model', 'gsd', 'layer-skip', 'ngram', 'suffix', 'retrieval', 'recycle', 'hybrid'];
 
 /** Defaults of every option, per kind: each schema's defaults (schema.ts; `models` and `parts` must then be given). */
 export const SPECULATOR_DEFAULTS: { readonly [K in SpeculatorKind]: SpeculatorConfigOf<K> } = {
   none: defaultsOf('none'),
   'draft-model': defaultsOf('draft-model'),
+  gsd: defaultsOf('gsd'),
   'layer-skip': defaultsOf('layer-skip'),
   ngram: defaultsOf('ngram'),
   suffix: defaultsOf('suffix'),
@@ -107,6 +110,10 @@ const FACTORIES: { readonly [K in SpeculatorKind]: (cfg: SpeculatorConfigOf<K>, 
   'draft-model': async (c, d) => {
     if (c.models.length === 0) throw new ConfigError("speculator 'draft-model' needs at least one draft model (--draft NAME)");
     return new DraftModelSpeculator(await d.draftModels(c.models, c.weights), d.policy);
+  },
+  gsd: async (c, d) => {
+    if (c.models.length === 0) throw new ConfigError("speculator 'gsd' needs at least one draft model (--draft NAME)");
+    return gsdSpeculator(await d.draftModels(c.models, c.weights), d.policy, c.context);
   },
   'layer-skip': async (c, d) => new DraftModelSpeculator([await d.layerSkipModel(c.layers)], d.policy, 'layer-skip'),
   ngram: async (c, d) => {

@@ -39,6 +39,13 @@ export const SPECULATOR_SHAPES = {
     weights: weightsSchema.optional().describe('Storage of every draft\'s layer matrices (f32, q8_0, q4_0); absent = as stored.'),
     policy,
   },
+  gsd: {
+    kind: z.literal('gsd'),
+    models: z.array(modelRef).default([]).describe('Draft models (SSMs) by reference, as for draft-model. At least one.'),
+    weights: weightsSchema.optional().describe('Storage of every draft\'s layer matrices (f32, q8_0, q4_0); absent = as stored.'),
+    context: positiveInt.default(2).describe('Tree rows whose last `context` tokens (history + path) are equal share one draft distribution, computed once.'),
+    policy,
+  },
   'layer-skip': {
     kind: z.literal('layer-skip'),
     layers: positiveInt.default(2).describe("The target's first `layers` layers (+ final norm + classifier) draft; no new weights."),
@@ -99,6 +106,11 @@ const draftModelSchema = z
   .refine((c) => c.models.length > 0, { path: ['models'], message: "speculator 'draft-model' needs at least one draft model in `models`" })
   .describe('Small speculative models (SSMs) propose trees from their logits (expansion-based; merge-based with several).');
 
+const gsdSchema = z
+  .strictObject(SPECULATOR_SHAPES.gsd)
+  .refine((c) => c.models.length > 0, { path: ['models'], message: "speculator 'gsd' needs at least one draft model in `models`" })
+  .describe('Graph-structured drafts (GSD): draft models whose tree rows with equal recent context share one draft forward row (a DAG, expanded into a tree for verification).');
+
 const layerSkipSchema = z
   .strictObject(SPECULATOR_SHAPES['layer-skip'])
   .describe("Layer-skip self-speculation: the target's first layers + final norm + classifier as the draft.");
@@ -127,11 +139,12 @@ const hybridSchema = z
 
 /** Any speculator, selected by `kind`. */
 export const speculatorSchema: z.ZodType<SpeculatorConfig, SpeculatorInput> = z
-  .discriminatedUnion('kind', [noneSchema, draftModelSchema, layerSkipSchema, ngramSchema, suffixSchema, retrievalSchema, recycleSchema, hybridSchema])
+  .discriminatedUnion('kind', [noneSchema, draftModelSchema, gsdSchema, layerSkipSchema, ngramSchema, suffixSchema, retrievalSchema, recycleSchema, hybridSchema])
   .meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' });
 
 export type NoneConfig = z.output<typeof noneSchema>;
 export type DraftModelConfig = z.output<typeof draftModelSchema>;
+export type GsdConfig = z.output<typeof gsdSchema>;
 export type LayerSkipConfig = z.output<typeof layerSkipSchema>;
 export type NgramConfig = z.output<typeof ngramSchema>;
 export type SuffixConfig = z.output<typeof suffixSchema>;
@@ -141,6 +154,7 @@ export type RecycleConfig = z.output<typeof recycleSchema>;
 type Leaf =
   | typeof noneSchema
   | typeof draftModelSchema
+  | typeof gsdSchema
   | typeof layerSkipSchema
   | typeof ngramSchema
   | typeof suffixSchema

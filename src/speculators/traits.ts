@@ -24,9 +24,10 @@ export function configTraits(cfg: SpeculatorConfig, runPolicy: PolicyConfig | un
         cfg.mode,
       );
     case 'draft-model':
+    case 'gsd':
     case 'layer-skip': {
       const policy = createPolicy(resolvePolicy(cfg, runPolicy), draws);
-      const models = cfg.kind === 'draft-model' ? cfg.models.length : 1;
+      const models = cfg.kind === 'layer-skip' ? 1 : cfg.models.length;
       return { children: policy.childMode(sampling), chain: policy.chain && models === 1 };
     }
     default:
@@ -52,5 +53,5 @@ export function needsTargetLogits(cfg: SpeculatorConfig): string[] {
 /** Draft model references in `cfg` (a hybrid's parts included), in order. */
 export function draftModelRefs(cfg: SpeculatorConfig): string[] {
   if (cfg.kind === 'hybrid') return cfg.parts.flatMap(draftModelRefs);
-  return cfg.kind === 'draft-model' ? [...cfg.models] : [];
+  return cfg.kind === 'draft-model' || cfg.kind === 'gsd' ? [...cfg.models] : [];
 }

@@ -17,6 +17,14 @@ export interface StepOutcome {
   readonly target: Logits;
 }
 
+/** Draft-model work of one proposal, in tree rows (the root's included; committed tokens the draft had not cached yet are not counted). */
+export interface DraftWork {
+  /** Rows the draft model computed. */
+  readonly rows: number;
+  /** Rows whose draft distribution was taken from an earlier row with the same context (gsd). */
+  readonly reused: number;
+}
+
 /** One request's speculation state (draft caches, lookup tables). */
 export interface SpeculatorSession {
   /** A token tree below the request's current root. */
@@ -28,6 +36,8 @@ export interface SpeculatorSession {
    * proposal rests on (0 = no match). Absent when it means nothing (draft models).
    */
   readonly matchLength?: () => number;
+  /** Draft models: the work of the last propose() (read before observe()). Absent for model-free sessions. */
+  draftWork?(): DraftWork;
   /** The request is complete (called once, after its last observe): e.g. its output joins a global suffix tree. */
   end?(): Promise<void>;
 }

@@ -40,6 +40,8 @@ const COMBOS: readonly Combo[] = [
   { name: 'recycle, sequoia', speculator: speculatorConfig('recycle'), policy: policyConfig('sequoia'), batchSize: 4, above: 1.2 },
   { name: 'layer-skip L=2, static <1,1,3,1,1,1,1,1>', speculator: speculatorConfig('layer-skip', { layers: 2 }), batchSize: 1, above: 1 },
   { name: 'layer-skip L=4, dynamic', speculator: speculatorConfig('layer-skip', { layers: 4 }), policy: policyConfig('dynamic'), batchSize: 4, above: 1.2 },
+  { name: 'gsd (ssm-m), context 2, its default tree (static)', speculator: speculatorConfig('gsd', { models: ['stories260K-ssm-m'] }), batchSize: 1, above: 1.2 },
+  { name: 'gsd (ssm-s), context 1, dynamic', speculator: speculatorConfig('gsd', { models: ['stories260K-ssm-s'], context: 1 }), policy: policyConfig('dynamic'), batchSize: 4, above: 1.2 },
   { name: 'SSM (ssm-m), dynamic', speculator: SSM_M, policy: policyConfig('dynamic'), batchSize: 4, above: 1.2 },
   { name: 'SSM (ssm-m), p-split', speculator: SSM_M, policy: policyConfig('p-split'), batchSize: 1, above: 1.2 },
   {

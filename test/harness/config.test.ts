@@ -69,7 +69,7 @@ describe('experiment files: validation errors name the file, the line and the ke
 
   it('unknown kinds and enum values, with a suggestion', () => {
     expect(problems(yaml().replace('draft-model', 'draft-modle'))).to.deep.equal([
-      `${FILE}:2: speculator.kind: unknown kind 'draft-modle'; expected one of none, draft-model, layer-skip, ngram, suffix, retrieval, recycle, hybrid (did you mean 'draft-model'?)`,
+      `${FILE}:2: speculator.kind: unknown kind 'draft-modle'; expected one of none, draft-model, gsd, layer-skip, ngram, suffix, retrieval, recycle, hybrid (did you mean 'draft-model'?)`,
     ]);
     expect(problems(yaml('verifier: {kind: msss}'))).to.deep.equal([`${FILE}:5: verifier.kind: 'msss' is not one of greedy, mss, ns, rsd, sequence (did you mean 'mss'?)`]);
   });
@@ -95,6 +95,10 @@ describe('experiment files: validation errors name the file, the line and the ke
     ]);
     const ngram = ['target: stories260K', 'speculator: {kind: ngram, minN: 5, maxN: 2}', 'workload: story-openings', 'seeds: [1]'].join('\n');
     expect(problems(ngram)).to.deep.equal([`${FILE}:2: speculator.minN: minN must be <= maxN`]);
+    const gsd = (options: string) => ['target: stories260K', `speculator: {kind: gsd${options}}`, 'workload: story-openings', 'seeds: [1]'].join('\n');
+    expect(problems(gsd(', models: [stories260K-ssm-m], context: 0'))).to.deep.equal([`${FILE}:2: speculator.context: must be >= 1, got 0`]);
+    expect(problems(gsd(''))).to.deep.equal([`${FILE}:2: speculator.models: speculator 'gsd' needs at least one draft model in \`models\``]);
+    expect(problems(gsd(', models: [random:tiny]'))[0]).to.match(/^exp\.yaml:2: speculator\.models\[0\]: draft random:tiny:0 \(random:tiny\) has a vocabulary of 300 tokens/);
   });
 
   it('a missing model file, with the same help as the command line', () => {

@@ -34,6 +34,12 @@ describe('report metrics (hand-computed)', () => {
     expect(each.scoreMs).to.equal(3 + 3 + 2);
   });
 
+  it('draft rows and shared rows are summed over the records that carry them (0 without)', () => {
+    const records = [rec('G', 'w', 'p', 0, 0, { draftRows: 9, draftReused: 3 }), rec('G', 'w', 'p', 0, 1, { draftRows: 4, draftReused: 0 }), rec('G', 'w', 'p', 0, 2)];
+    expect(summarize(records)).to.include({ draftRows: 13, draftReused: 3 });
+    expect(summarize(RECORDS.filter((r) => r.cell === 'S1'))).to.include({ draftRows: 0, draftReused: 0 });
+  });
+
   it('timeShares and speedup follow their definitions', () => {
     const s = summarize(RECORDS.filter((r) => r.cell === 'S1'), (_, i) => i);
     const t = timeShares(s);

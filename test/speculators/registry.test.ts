@@ -74,6 +74,7 @@ describe('speculator registry', () => {
       speculatorConfig('recycle', { k: 0 }),
       speculatorConfig('hybrid', { parts: [] }),
       speculatorConfig('draft-model', { models: [] }),
+      speculatorConfig('gsd', { models: [] }),
     ];
     for (const cfg of bad) {
       let err: unknown = null;

@@ -17,6 +17,8 @@ const CASES: { name: string; speculator: SpeculatorConfig; policy?: PolicyConfig
   { name: 'two SSMs, chain (a merge: not a chain)', speculator: speculatorConfig('draft-model', { models: ['stories260K-ssm-m', 'stories260K-ssm-s'] }), policy: CHAIN },
   { name: 'SSM, dynamic', speculator: SSM, policy: policyConfig('dynamic') },
   { name: 'SSM, children top-k', speculator: SSM, policy: policyConfig('static', { children: 'top-k' }) },
+  { name: 'gsd, static tree', speculator: speculatorConfig('gsd', { models: ['stories260K-ssm-m'] }) },
+  { name: 'gsd, chain', speculator: speculatorConfig('gsd', { models: ['stories260K-ssm-m'], context: 1 }), policy: CHAIN },
   { name: 'layer-skip chain', speculator: speculatorConfig('layer-skip', { layers: 2 }), policy: CHAIN },
   { name: 'ngram', speculator: speculatorConfig('ngram') },
   { name: 'suffix chain', speculator: speculatorConfig('suffix'), policy: CHAIN },
@@ -42,8 +44,8 @@ describe('tree traits from a config (what validation checks exactness with) equa
   }
 
   it('finds the drafts and the parts that need target logits inside hybrids', () => {
-    const h = speculatorConfig('hybrid', { parts: [SSM, speculatorConfig('recycle'), speculatorConfig('draft-model', { models: ['x'] })] });
-    expect(draftModelRefs(h)).to.deep.equal(['stories260K-ssm-m', 'x']);
+    const h = speculatorConfig('hybrid', { parts: [SSM, speculatorConfig('recycle'), speculatorConfig('draft-model', { models: ['x'] }), speculatorConfig('gsd', { models: ['y'] })] });
+    expect(draftModelRefs(h)).to.deep.equal(['stories260K-ssm-m', 'x', 'y']);
     expect(needsTargetLogits(h)).to.deep.equal(['recycle']);
     expect(needsTargetLogits(SSM)).to.deep.equal([]);
   });
