@@ -6,8 +6,8 @@ import { STOP_REASONS, type StepRecord, type StopReason } from '../decode/record
  */
 export type ForwardKey = (record: StepRecord, index: number) => string | number;
 
-/** The records of one decode call: a batch steps together, so step n of every request shares forward n. */
-export const forwardOfStep: ForwardKey = (r) => r.step;
+/** The record's forward id; without one (older records), its step: right for the records of one decode call, whose batch steps together. */
+export const forwardOfStep: ForwardKey = (r) => r.forward ?? r.step;
 
 /** Metrics of a set of step records (conventions of docs/design.md#terms-and-metrics). The one place they are computed. */
 export interface Summary {
@@ -40,6 +40,13 @@ export interface Summary {
   /** Percentiles of the wall time of one batched step (its proposals, the forward once, verifications, commits). */
   readonly p50StepMs: number;
   readonly p90StepMs: number;
+  /**
+   * Percentiles over target forwards of the forward's wall time (as in
+   * p50StepMs) per token it produced: a stall moves these little where it
+   * moves the mean msPerToken a lot.
+   */
+  readonly p50MsPerToken: number;
+  readonly p90MsPerToken: number;
   /** Requests ended per reason (records carrying `stop`). */
   readonly stops: Readonly<Record<StopReason, number>>;
 }
@@ -54,6 +61,7 @@ export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey 
   const proposed = sum((r) => r.treeSize);
   const accepted = sum((r) => r.accepted);
   const stepMs = stepLatencies(records, forwardOf);
+  const msPerTokenOfForward = forwardTokens(records, forwardOf).flatMap((n, i) => (n > 0 ? [stepMs[i] / n] : []));
   const scoreMs = forwardScoreMs(records, forwardOf);
   const proposeMs = sum((r) => r.proposeMs);
   const verifyMs = sum((r) => r.verifyMs);
@@ -79,6 +87,8 @@ export function summarize(records: readonly StepRecord[], forwardOf: ForwardKey 
     forwards: stepMs.length,
     p50StepMs: percentile(stepMs, 0.5),
     p90StepMs: percentile(stepMs, 0.9),
+    p50MsPerToken: percentile(msPerTokenOfForward, 0.5),
+    p90MsPerToken: percentile(msPerTokenOfForward, 0.9),
     stops: Object.fromEntries(STOP_REASONS.map((why) => [why, records.filter((r) => r.stop === why).length])) as Record<StopReason, number>,
   };
 }
@@ -165,6 +175,11 @@ export function stepLatencies(records: readonly StepRecord[], forwardOf: Forward
   );
 }
 
+/** Tokens produced by each batched step, in the order of stepLatencies. */
+function forwardTokens(records: readonly StepRecord[], forwardOf: ForwardKey): number[] {
+  return byForward(records, forwardOf).map((g) => g.reduce((s, r) => s + r.emitted, 0));
+}
+
 /** The q-quantile (0..1) with linear interpolation between order statistics (numpy's default); NaN for no values. */
 export function percentile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
@@ -200,5 +215,5 @@ export function speedup(baseline: Pick<Summary, 'msPerToken'>, method: Pick<Summ
 /** The one-line summary `generate` prints to stderr. */
 export function formatStats(s: Summary): string {
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
-  return `tokens/step: ${fmt(s.tokensPerStep)}, acceptance: ${fmt(s.acceptance)}, steps: ${s.steps}, ms/token: ${fmt(s.msPerToken)}`;
+  return `tokens/step: ${fmt(s.tokensPerStep)}, acceptance: ${fmt(s.acceptance)}, steps: ${s.steps}, ms/token: ${fmt(s.msPerToken)} (median ${fmt(s.p50MsPerToken)}, p90 ${fmt(s.p90MsPerToken)})`;
 }

@@ -56,6 +56,8 @@ export interface SummaryRow {
   readonly commitShare: number;
   readonly p50StepMs: number;
   readonly p90StepMs: number;
+  readonly p50MsPerToken: number;
+  readonly p90MsPerToken: number;
   /** Requests ended per reason: a stop token, the token limit, the context. */
   readonly stops: Summary['stops'];
   /** Greedy cells: outputs equal the baseline's ('yes', 'no (...)'); '' otherwise (see lossless.ts). */
@@ -193,6 +195,8 @@ function row(cell: CellInfo, workload: string, mine: Part, base: { cell: string;
     commitShare: t.commit,
     p50StepMs: s.p50StepMs,
     p90StepMs: s.p90StepMs,
+    p50MsPerToken: s.p50MsPerToken,
+    p90MsPerToken: s.p90MsPerToken,
     stops: s.stops,
     lossless,
   };

@@ -39,6 +39,8 @@ const HEADLINE: readonly Column[] = [
   ...withInterval('acceptance', 'acceptance'),
   ...withInterval('speedup', 'speedup'),
   ...withInterval('ms_per_token', 'msPerToken'),
+  { name: 'ms_per_token_p50', value: (r) => r.p50MsPerToken },
+  { name: 'ms_per_token_p90', value: (r) => r.p90MsPerToken },
   { name: 'tokens_per_s', value: (r) => r.tokensPerSecond },
   { name: 'bonus_share', value: (r) => r.bonusShare },
 ];

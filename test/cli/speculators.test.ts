@@ -39,7 +39,7 @@ describe('specinfer generate: --speculator and --policy', () => {
     it(`${name}: the same text, the same stats line`, async () => {
       const { stdout, stderr } = await specinfer('generate', ...PROMPT, ...args);
       expect(stdout).to.equal(plain);
-      expect(stderr).to.match(/^tokens\/step: [0-9.]+, acceptance: [0-9.]+, steps: \d+, ms\/token: [0-9.]+\n$/);
+      expect(stderr).to.match(/^tokens\/step: [0-9.]+, acceptance: [0-9.]+, steps: \d+, ms\/token: [0-9.]+ \(median [0-9.]+, p90 [0-9.]+\)\n$/);
     });
   }
 

@@ -79,6 +79,9 @@ describe('report summary rows (hand-computed)', () => {
     expect([s.proposeShare, s.scoreShare, s.verifyShare, s.commitShare]).to.deep.equal([4 / 14, 6 / 14, 2 / 14, 2 / 14]);
     expect(s.p50StepMs).to.equal(4);
     expect(s.p90StepMs).to.be.closeTo(5.6, EPS);
+    // Per forward: 4 ms / 3 tokens, 4 ms / 1 token, 6 ms / 2 tokens -> sorted 4/3, 3, 4.
+    expect(s.p50MsPerToken).to.be.closeTo(3, EPS);
+    expect(s.p90MsPerToken).to.be.closeTo(3.8, EPS);
     expect(s.params).to.deep.equal({ 'policy.expansion': '1,2', 'verifier.kind': 'greedy' });
   });
 
