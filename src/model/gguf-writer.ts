@@ -20,6 +20,12 @@ export interface GgufWriteOptions {
    * Norm gains are always F32, as llama.cpp's converters keep them.
    */
   readonly dtype?: GgufDtype;
+  /**
+   * Write quantized layer matrices as they are, whatever their block type (for
+   * example the K-quants of a llama.cpp file), instead of converting them to
+   * `dtype`; float ones still follow `dtype`. Default false.
+   */
+  readonly keepBlocks?: boolean;
   /** general.name (default: the file name without .gguf). */
   readonly name?: string;
 }
@@ -63,7 +69,7 @@ const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
  */
 export function writeGguf(file: string, model: ModelWeights, vocab: Llama2cVocab, opts: GgufWriteOptions = {}): void {
   const quant = QUANT_DTYPES[opts.dtype ?? 'F32'];
-  const weights = quant ? convertWeights(model, quant) : dequantizeWeights(model);
+  const weights = opts.keepBlocks ? model : quant ? convertWeights(model, quant) : dequantizeWeights(model);
   const c = weights.config;
   if (vocab.pieces.length !== c.vocabSize) {
     throw new TokenizerError(vocab.file, `the vocabulary has ${vocab.pieces.length} pieces but the model has vocab size ${c.vocabSize}`);

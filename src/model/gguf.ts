@@ -201,8 +201,12 @@ function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | 
     );
   }
   const ne = [...shape].reverse();
-  if (t.ne.length !== ne.length || t.ne.some((d, i) => d !== ne[i]) || (quant !== undefined && ne[0] % BLOCK_LAYOUTS[quant].weights !== 0)) {
+  if (t.ne.length !== ne.length || t.ne.some((d, i) => d !== ne[i])) {
     throw new ModelFileError(g.file, `tensor "${name}" has ggml shape [${t.ne.join(', ')}], expected ${want}`);
+  }
+  if (quant !== undefined && ne[0] % BLOCK_LAYOUTS[quant].weights !== 0) {
+    const per = BLOCK_LAYOUTS[quant].weights;
+    throw new ModelFileError(g.file, `tensor "${name}" (${ggmlTypeName(t.type)}) has rows of ${ne[0]} weights, not a multiple of its ${per}-weight blocks`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
   const size = quant !== undefined ? quantBytes(quant, shape[0], shape[1]) : count * (t.type === GGML_F32 ? 4 : 2);

@@ -296,8 +296,8 @@ describe('GGUF (stories260K written by writeGguf)', function () {
     });
 
     it('a tensor of an unsupported quantized type: the supported ones are named', () => {
-      const f = broken('q4k.gguf', (b) => (b.writeUInt32LE(12, tensorTypeOffset(b, 'blk.0.attn_q.weight')), b));
-      fails(f, /tensor "blk\.0\.attn_q\.weight" has type Q4_K; supported: F32, F16, and Q8_0 \/ Q4_0 matrices/);
+      const f = broken('q2k.gguf', (b) => (b.writeUInt32LE(10, tensorTypeOffset(b, 'blk.0.attn_q.weight')), b));
+      fails(f, /tensor "blk\.0\.attn_q\.weight" has type Q2_K; supported: F32, F16, and Q4_0 \/ Q5_0 \/ Q8_0 \/ Q4_K \/ Q5_K \/ Q6_K matrices/);
     });
 
     it('truncated file: in the tensor data, and in the metadata', () => {

@@ -152,8 +152,8 @@ describe('GGUF files with Q8_0 / Q4_0 layer matrices', () => {
     const bytes = readFileSync(file);
     const name = Buffer.from('blk.1.attn_q.weight');
     const typeAt = bytes.indexOf(name) + name.length + 4 + 2 * 8; // n_dims, ne[2], then the type
-    bytes.writeUInt32LE(12, typeAt); // Q4_K
+    bytes.writeUInt32LE(20, typeAt); // IQ4_NL (18 bytes per 32 weights, as Q4_0)
     writeFileSync(file, bytes);
-    expect(() => readGgufModel(file)).to.throw(ModelFileError, /tensor "blk\.1\.attn_q\.weight" has type Q4_K; supported: F32, F16, and Q8_0 \/ Q4_0/);
+    expect(() => readGgufModel(file)).to.throw(ModelFileError, /tensor "blk\.1\.attn_q\.weight" has type IQ4_NL; supported: F32, F16, and Q4_0 \/ Q5_0 \/ Q8_0 \/ Q4_K/);
   });
 });
