@@ -76,6 +76,6 @@ export function randomBlock(type: 'q4_k' | 'q5_k' | 'q6_k' | 'q5_0', next: () =>
   const d = (int(2000) - 1000) / 2 ** 20;
   if (type === 'q5_0') return encodeQ5_0({ d, sc: [], q: Array.from({ length: 32 }, () => int(32)) });
   if (type === 'q6_k') return encodeQ6K({ d, sc: Array.from({ length: 16 }, () => int(256) - 128), q: Array.from({ length: 256 }, () => int(64)) });
-  const b = { d, dmin: int(1000) / 2 ** 21, sc: Array.from({ length: 8 }, () => int(64)), m: Array.from({ length: 8 }, () => int(64)) };
+  const b = { d, dmin: int(1000) / 2 ** 19, sc: Array.from({ length: 8 }, () => int(64)), m: Array.from({ length: 8 }, () => int(64)) };
   return encodeK({ ...b, q: Array.from({ length: 256 }, () => int(type === 'q4_k' ? 16 : 32)) }, type === 'q5_k');
 }
