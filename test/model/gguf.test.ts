@@ -104,6 +104,18 @@ describe('GGUF (stories260K written by writeGguf)', function () {
       expect(w.classifier).to.not.equal(w.tokenEmbedding);
       expect(bytesOf(w.classifier).equals(bytesOf(untied.classifier))).to.equal(true);
     });
+
+    it("a header larger than 64 KiB (the writer's first buffer size) reads back: 8000 pieces, scores and types", () => {
+      const c = { ...TINY_RANDOM_CONFIG, vocabSize: 8000 };
+      const vocab = byteLevelVocab(c.vocabSize);
+      writeGguf(file('big-header.gguf'), randomWeights(c, 6), vocab);
+      const g = readGgufFile(file('big-header.gguf'));
+      expect(g.dataOffset).to.be.above(1 << 16);
+      const back = readGguf(file('big-header.gguf')).vocab;
+      expect(back.pieces.length).to.equal(8000);
+      expect(Buffer.from(back.pieces[7999]).equals(Buffer.from(vocab.pieces[7999]))).to.equal(true);
+      expect(Array.from(back.scores.subarray(7990))).to.deep.equal(Array.from(vocab.scores.subarray(7990)));
+    });
   });
 
   describe('container and metadata (what llama.cpp reads)', () => {
