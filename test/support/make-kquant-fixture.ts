@@ -29,6 +29,16 @@ export const KQUANT_TYPES: readonly (readonly [keyof LayerWeights, BlockType])[]
   ['wq', 'q4_k'], ['wk', 'q5_k'], ['wv', 'q6_k'], ['wo', 'q5_0'], ['w1', 'q4_k'], ['w2', 'q6_k'], ['w3', 'q8_0'],
 ];
 
+/**
+ * test/fixtures/kquant/llama-q4_k_m.gguf: randomWeights(LLAMA_FIXTURE_CONFIG, LLAMA_FIXTURE_SEED) with
+ * stories260K's vocabulary written as F32 by writeGguf, then quantized by llama.cpp's own
+ * `llama-quantize IN OUT Q4_K_M` (llama.cpp 80fb11a, the source node-llama-cpp 3.21.1 ships; see
+ * the fixture's README.md): Q4_K, Q6_K (attn_v, token_embd) and, for ffn_down whose 288-weight rows
+ * are not whole 256-blocks, llama-quantize's fallback Q8_0.
+ */
+export const LLAMA_FIXTURE_CONFIG: LlamaConfig = { ...KQUANT_CONFIG, hiddenDim: 288 };
+export const LLAMA_FIXTURE_SEED = 2026;
+
 function lcg(seed: number): () => number {
   let s = seed;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
