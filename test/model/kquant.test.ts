@@ -15,7 +15,8 @@ import { dequantize, type QuantMatrix } from '../../src/model/quant.js';
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../src/model/random.js';
 import { weightsType, type LayerWeights, type Matrix, type ModelWeights } from '../../src/model/weights.js';
 import { fuzzParams, TempDir } from '../support/fuzz.js';
-import { encodeK, encodeQ5_0, encodeQ6K, randomBlock } from '../support/kquant-encode.js';
+import { matmulT } from '../support/matmul.js';
+import { encodeK, encodeQ5_0, encodeQ6K, lcg, randomBlock } from '../support/kquant-encode.js';
 import { KQUANT_FIXTURE, KQUANT_TYPES, LLAMA_FIXTURE_CONFIG, LLAMA_FIXTURE_SEED } from '../support/make-kquant-fixture.js';
 
 const matrix = (type: BlockType, data: Uint8Array, rows = 1): QuantMatrix => ({ type, rows, cols: (data.length / rows / BLOCK_LAYOUTS[type].bytes) * BLOCK_LAYOUTS[type].weights, data });
@@ -152,22 +153,6 @@ describe('a Q4_K_M file written by llama.cpp\'s llama-quantize (test/fixtures/kq
     expect(relError(model.tokenEmbedding, original.tokenEmbedding)).to.be.at.most(bound.q6_k);
   });
 });
-
-/** X [m, k] times W^T, W [n, k], in float64. */
-function matmulT(x: Float32Array, w: Float32Array, m: number, n: number, k: number): Float64Array {
-  const y = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += x[i * k + t] * w[j * k + t];
-    y[i * n + j] = s;
-  }
-  return y;
-}
-
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 describe('MatMulNBits holds Q4_K / Q5_K / Q6_K / Q5_0 (onnxruntime CPU kernel, x of shape [2, 3, K])', () => {
   const [n, k] = [24, 512];

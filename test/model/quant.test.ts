@@ -10,6 +10,7 @@ import { writeGguf } from '../../src/model/gguf-writer.js';
 import { loadModelAs, modelVocab } from '../../src/model/models.js';
 import { BLOCK_BYTES, dequantize, quantize, type QuantMatrix, type QuantType } from '../../src/model/quant.js';
 import { LAYER_MATRICES, weightsType } from '../../src/model/weights.js';
+import { matmulT } from '../support/matmul.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { nbitsWeight, type NBitsAccuracy } from '../../src/model/quant-nbits.js';
 
@@ -83,17 +84,6 @@ async function nbitsProduct(type: QuantType, w: Float32Array, n: number, k: numb
   const y = floatData((await session.run({ x: floatTensor(x, [m, k]) })).y, 'y');
   await session.dispose();
   return { y, exact: matmulT(x, dequantize(q), m, n, k) };
-}
-
-/** X [m, k] times W^T, W [n, k], in float64. */
-function matmulT(x: Float32Array, w: Float32Array, m: number, n: number, k: number): Float64Array {
-  const y = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += x[i * k + t] * w[j * k + t];
-    y[i * n + j] = s;
-  }
-  return y;
 }
 
 function randomMatrix(len: number, seed: number): Float32Array {

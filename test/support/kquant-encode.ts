@@ -70,6 +70,12 @@ export function encodeQ5_0(b: KBlock): Uint8Array {
   return out;
 }
 
+/** Uniform numbers in [0, 1) from a 32-bit LCG (deterministic test data). */
+export function lcg(seed: number): () => number {
+  let s = seed;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
 /** A seeded block of random fields for `type`. */
 export function randomBlock(type: 'q4_k' | 'q5_k' | 'q6_k' | 'q5_0', next: () => number): Uint8Array {
   const int = (n: number) => Math.floor(next() * n);

@@ -15,7 +15,7 @@ import { readLlama2cVocab } from '../../src/model/llama2c-vocab.js';
 import { BLOCK_LAYOUTS } from '../../src/model/quant-blocks.js';
 import { quantize, type BlockType, type QuantMatrix } from '../../src/model/quant.js';
 import type { LayerWeights, LlamaConfig, Matrix, ModelWeights } from '../../src/model/weights.js';
-import { randomBlock } from './kquant-encode.js';
+import { lcg, randomBlock } from './kquant-encode.js';
 import { modelFile } from './models-dir.js';
 
 export const KQUANT_FIXTURE = fileURLToPath(new URL('../../../test/fixtures/kquant/', import.meta.url));
@@ -38,11 +38,6 @@ export const KQUANT_TYPES: readonly (readonly [keyof LayerWeights, BlockType])[]
  */
 export const LLAMA_FIXTURE_CONFIG: LlamaConfig = { ...KQUANT_CONFIG, hiddenDim: 288 };
 export const LLAMA_FIXTURE_SEED = 2026;
-
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 function randomMatrix(type: BlockType, rows: number, cols: number, next: () => number): QuantMatrix {
   if (type === 'q8_0') return quantize('q8_0', Float32Array.from({ length: rows * cols }, () => (next() * 2 - 1) / 8), rows, cols);
