@@ -76,7 +76,7 @@ async function benchModel(ref: string, reps: number): Promise<Row[]> {
   return variants.map((x) => ({
     model: ref,
     ...x.v,
-    median: x.times.map((t) => percentile(t, 50)),
+    median: x.times.map((t) => percentile(t, 0.5)),
     min: x.times.map((t) => Math.min(...t)),
     maxLogitDiff: maxDiff(x.rows, variants[0].rows),
   }));

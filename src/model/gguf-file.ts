@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ModelFileError } from '../core/errors.js';
 import { checkedProduct, checkFits } from './bounds.js';
-import type { QuantType } from './quant.js';
+import type { BlockType } from './quant-blocks.js';
 
 /**
  * The GGUF container (llama.cpp's model format, https://github.com/ggml-org/ggml/blob/master/docs/gguf.md),
@@ -31,8 +31,10 @@ export const GGML_F32 = 0;
 export const GGML_F16 = 1;
 export const GGML_Q4_0 = 2;
 export const GGML_Q8_0 = 8;
-/** The block types read and written (quant.ts), by ggml type. */
-export const GGML_QUANT_TYPES: Readonly<Record<number, QuantType>> = { [GGML_Q4_0]: 'q4_0', [GGML_Q8_0]: 'q8_0' };
+/** The block types read (quant-blocks.ts; Q8_0 and Q4_0 are also written), by ggml type. */
+export const GGML_QUANT_TYPES: Readonly<Record<number, BlockType>> = {
+  [GGML_Q4_0]: 'q4_0', 6: 'q5_0', [GGML_Q8_0]: 'q8_0', 12: 'q4_k', 13: 'q5_k', 14: 'q6_k',
+};
 const GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K',
   12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL',
@@ -46,6 +48,7 @@ const GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
  */
 const GGML_BLOCKS: Readonly<Record<number, readonly [number, number]>> = {
   0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34], 9: [32, 36],
+  10: [256, 84], 11: [256, 110], 12: [256, 144], 13: [256, 176], 14: [256, 210], 15: [256, 292],
   24: [1, 1], 25: [1, 2], 26: [1, 4], 27: [1, 8], 28: [1, 8], 30: [1, 2],
 };
 const MIN_BLOCK: readonly [number, number] = [8, 1];

@@ -2,10 +2,10 @@ import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { TokenizerError } from '../core/errors.js';
 import { GGUF_LAYER_TENSORS } from './gguf.js';
-import { GGML_F16, GGML_F32, GGML_Q4_0, GGML_Q8_0, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufType, TokenType } from './gguf-file.js';
+import { GGML_F16, GGML_F32, GGML_QUANT_TYPES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufType, TokenType } from './gguf-file.js';
 import { LLAMA2C_SPECIALS, type Llama2cVocab } from './llama2c-vocab.js';
 import { f32ToF16Bits } from './safetensors.js';
-import type { QuantType } from './quant.js';
+import type { BlockType, QuantType } from './quant.js';
 import { convertWeights, dequantizeWeights, type Matrix, type ModelWeights } from './weights.js';
 
 export type GgufDtype = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
@@ -20,6 +20,12 @@ export interface GgufWriteOptions {
    * Norm gains are always F32, as llama.cpp's converters keep them.
    */
   readonly dtype?: GgufDtype;
+  /**
+   * Write quantized layer matrices as they are, whatever their block type (for
+   * example the K-quants of a llama.cpp file), instead of converting them to
+   * `dtype`; float ones still follow `dtype`. Default false.
+   */
+  readonly keepBlocks?: boolean;
   /** general.name (default: the file name without .gguf). */
   readonly name?: string;
 }
@@ -42,7 +48,7 @@ interface TensorOut {
 /** llama.cpp's LLAMA_FTYPE: all F32 = 0, mostly F16 = 1, mostly Q4_0 = 2, mostly Q8_0 = 7. */
 const FILE_TYPE: Record<GgufDtype, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
 const QUANT_DTYPES: Partial<Record<GgufDtype, QuantType>> = { Q8_0: 'q8_0', Q4_0: 'q4_0' };
-const GGML_TYPE_OF: Record<QuantType, number> = { q8_0: GGML_Q8_0, q4_0: GGML_Q4_0 };
+const GGML_TYPE_OF = Object.fromEntries(Object.entries(GGML_QUANT_TYPES).map(([id, t]) => [t, Number(id)])) as Record<BlockType, number>;
 const SPM_SPACE = Buffer.from('\u2581', 'utf8');
 const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
 
@@ -63,7 +69,7 @@ const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
  */
 export function writeGguf(file: string, model: ModelWeights, vocab: Llama2cVocab, opts: GgufWriteOptions = {}): void {
   const quant = QUANT_DTYPES[opts.dtype ?? 'F32'];
-  const weights = quant ? convertWeights(model, quant) : dequantizeWeights(model);
+  const weights = opts.keepBlocks ? model : quant ? convertWeights(model, quant) : dequantizeWeights(model);
   const c = weights.config;
   if (vocab.pieces.length !== c.vocabSize) {
     throw new TokenizerError(vocab.file, `the vocabulary has ${vocab.pieces.length} pieces but the model has vocab size ${c.vocabSize}`);
@@ -203,12 +209,13 @@ class Sink {
     return at;
   }
 
-  u8(v: number): void { this.buf.writeUInt8(v, this.room(1)); }
-  u32(v: number): void { this.buf.writeUInt32LE(v, this.room(4)); }
-  i32(v: number): void { this.buf.writeInt32LE(v, this.room(4)); }
-  f32(v: number): void { this.buf.writeFloatLE(v, this.room(4)); }
-  u64(v: number): void { this.buf.writeBigUInt64LE(BigInt(v), this.room(8)); }
-  bytes(b: Uint8Array): void { this.buf.set(b, this.room(b.length)); }
+  // room() may replace this.buf: call it before reading this.buf (`this.buf.x(v, this.room(n))` would write to the old buffer).
+  u8(v: number): void { const at = this.room(1); this.buf.writeUInt8(v, at); }
+  u32(v: number): void { const at = this.room(4); this.buf.writeUInt32LE(v, at); }
+  i32(v: number): void { const at = this.room(4); this.buf.writeInt32LE(v, at); }
+  f32(v: number): void { const at = this.room(4); this.buf.writeFloatLE(v, at); }
+  u64(v: number): void { const at = this.room(8); this.buf.writeBigUInt64LE(BigInt(v), at); }
+  bytes(b: Uint8Array): void { const at = this.room(b.length); this.buf.set(b, at); }
   str(b: Uint8Array): void { this.u64(b.length); this.bytes(b); }
   pad(alignment: number): void { this.room((alignment - (this.length % alignment)) % alignment); }
   view(): Buffer { return this.buf.subarray(0, this.length); }

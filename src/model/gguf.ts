@@ -4,7 +4,8 @@ import {
 } from './gguf-file.js';
 import type { Llama2cVocab } from './llama2c-vocab.js';
 import { decode16 } from './safetensors.js';
-import { dequantize, quantBytes, QK, type QuantMatrix } from './quant.js';
+import { BLOCK_LAYOUTS } from './quant-blocks.js';
+import { dequantize, quantBytes, type QuantMatrix } from './quant.js';
 import { dequantizeWeights, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix, type ModelWeights } from './weights.js';
 
 export * from './gguf-file.js';
@@ -36,8 +37,10 @@ export function readGguf(file: string): { weights: LlamaWeights; vocab: Llama2cV
 /**
  * Reads a Llama-architecture GGUF: weights and the SentencePiece-style
  * vocabulary of its tokenizer.ggml.* metadata. F32 and F16 tensors become
- * float32; Q8_0 and Q4_0 layer matrices stay quantized (QuantMatrix), a Q8_0 or
- * Q4_0 embedding or classifier is dequantized (they stay float in the graph).
+ * float32; layer matrices of the block types of GGML_QUANT_TYPES (Q8_0, Q4_0,
+ * Q5_0, Q4_K, Q5_K, Q6_K: what llama-quantize writes for Q8_0, Q4_0 and Q4_K_M)
+ * stay quantized (QuantMatrix), a quantized embedding or classifier is
+ * dequantized (they stay float in the graph).
  */
 export function readGgufModel(file: string): { weights: ModelWeights; vocab: Llama2cVocab; name: string | null } {
   const g = readGgufFile(file);
@@ -180,9 +183,11 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
   return { config: c, tokenEmbedding, layers, finalNorm, classifier };
 }
 
+const SUPPORTED_BLOCKS = Object.keys(GGML_QUANT_TYPES).map((t) => ggmlTypeName(Number(t))).join(' / ');
+
 /**
  * The values of tensor `name`, checked against `shape` (row-major, outermost
- * first): float32 for F32 / F16 tensors, a QuantMatrix for Q8_0 / Q4_0 ones.
+ * first): float32 for F32 / F16 tensors, a QuantMatrix for matrices of a block type of GGML_QUANT_TYPES.
  */
 function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | QuantMatrix {
   const t = g.tensors.get(name);
@@ -192,12 +197,16 @@ function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | 
   if (t.type !== GGML_F32 && t.type !== GGML_F16 && (quant === undefined || shape.length !== 2)) {
     throw new ModelFileError(
       g.file,
-      `tensor "${name}" has type ${ggmlTypeName(t.type)}; supported: F32, F16, and Q8_0 / Q4_0 matrices (re-quantize the original with llama-quantize to Q8_0 or Q4_0, or convert it with --outtype f32 or f16)`,
+      `tensor "${name}" has type ${ggmlTypeName(t.type)}; supported: F32, F16, and ${SUPPORTED_BLOCKS} matrices (re-quantize the original with llama-quantize to Q8_0, Q4_0 or Q4_K_M, or convert it with --outtype f32 or f16)`,
     );
   }
   const ne = [...shape].reverse();
-  if (t.ne.length !== ne.length || t.ne.some((d, i) => d !== ne[i]) || (quant !== undefined && ne[0] % QK !== 0)) {
+  if (t.ne.length !== ne.length || t.ne.some((d, i) => d !== ne[i])) {
     throw new ModelFileError(g.file, `tensor "${name}" has ggml shape [${t.ne.join(', ')}], expected ${want}`);
+  }
+  if (quant !== undefined && ne[0] % BLOCK_LAYOUTS[quant].weights !== 0) {
+    const per = BLOCK_LAYOUTS[quant].weights;
+    throw new ModelFileError(g.file, `tensor "${name}" (${ggmlTypeName(t.type)}) has rows of ${ne[0]} weights, not a multiple of its ${per}-weight blocks`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
   const size = quant !== undefined ? quantBytes(quant, shape[0], shape[1]) : count * (t.type === GGML_F32 ? 4 : 2);

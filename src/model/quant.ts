@@ -1,4 +1,7 @@
-import { f16BitsToF32, f32ToF16Bits } from './safetensors.js';
+import { BLOCK_LAYOUTS, decodeBlocks, weightAt, type BlockType } from './quant-blocks.js';
+import { f32ToF16Bits } from './safetensors.js';
+
+export type { BlockType } from './quant-blocks.js';
 
 /**
  * GGUF block quantization (ggml's Q8_0 and Q4_0), bit-exact with llama.cpp's
@@ -27,19 +30,21 @@ export type WeightsType = QuantType | 'f32';
 
 /**
  * A row-major [rows, cols] matrix (y = W x) in GGUF block form: each row is
- * cols / 32 blocks of BLOCK_BYTES[type] bytes, rows one after the other
- * (byte for byte a ggml tensor of ne = [cols, rows]).
+ * cols / w blocks of b bytes ([w, b] = BLOCK_LAYOUTS[type] weights and bytes),
+ * rows one after the other (byte for byte a ggml tensor of ne = [cols, rows]).
+ * Only Q8_0 and Q4_0 are written by `quantize`; the other block types are read from GGUF files.
  */
 export interface QuantMatrix {
-  readonly type: QuantType;
+  readonly type: BlockType;
   readonly rows: number;
   readonly cols: number;
-  readonly data: Uint8Array; // [rows, cols / 32, BLOCK_BYTES[type]]
+  readonly data: Uint8Array; // [rows, cols / w, b]
 }
 
-/** Bytes of a [rows, cols] matrix of `type` (cols a multiple of 32). */
-export function quantBytes(type: QuantType, rows: number, cols: number): number {
-  return rows * (cols / QK) * BLOCK_BYTES[type];
+/** Bytes of a [rows, cols] matrix of `type` (cols a multiple of the type's block). */
+export function quantBytes(type: BlockType, rows: number, cols: number): number {
+  const l = BLOCK_LAYOUTS[type];
+  return rows * (cols / l.weights) * l.bytes;
 }
 
 /** Quantizes a row-major [rows, cols] float matrix; cols must be a multiple of 32 (RangeError otherwise). */
@@ -54,28 +59,12 @@ export function quantize(type: QuantType, w: Float32Array, rows: number, cols: n
   return { type, rows, cols, data };
 }
 
-/** The float32 values w = code * d of a quantized matrix, row-major [rows, cols]. */
+/** The float32 weights of a quantized matrix as ggml's dequantize_row_* computes them, row-major [rows, cols]. */
 export function dequantize(m: QuantMatrix): Float32Array {
+  const d = decodeBlocks(m.type, m.data, m.rows * m.cols);
   const out = new Float32Array(m.rows * m.cols);
-  const bytes = BLOCK_BYTES[m.type];
-  for (let b = 0; b < out.length / QK; b++) {
-    const at = b * bytes;
-    const d = blockScale(m.data, at);
-    for (let j = 0; j < QK; j++) out[b * QK + j] = Math.fround(codeAt(m.type, m.data, at, j) * d);
-  }
+  for (let i = 0; i < out.length; i++) out[i] = weightAt(d, i);
   return out;
-}
-
-/** The float32 value of block `at`'s f16 scale d. */
-export function blockScale(data: Uint8Array, at: number): number {
-  return f16BitsToF32(data[at] | (data[at + 1] << 8));
-}
-
-/** The signed code of weight j (0..31) of the block at byte `at`: c (Q8_0) or q - 8 (Q4_0). */
-export function codeAt(type: QuantType, data: Uint8Array, at: number, j: number): number {
-  if (type === 'q8_0') return (data[at + 2 + j] << 24) >> 24;
-  const byte = data[at + 2 + (j % 16)];
-  return (j < 16 ? byte & 15 : byte >> 4) - 8;
 }
 
 function writeScale(out: Uint8Array, at: number, d: number): void {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { dequantize, quantize, QK, type QuantMatrix, type QuantType, type WeightsType } from './quant.js';
+import { dequantize, quantize, QK, type BlockType, type QuantMatrix, type WeightsType } from './quant.js';
 
 /**
  * Llama-family architecture hyper-parameters, in the llama2.c naming.
@@ -86,7 +86,7 @@ export function parameterCount(w: ModelWeights): number {
 }
 
 /** The quantization type of the layer matrices, 'f32' when none is quantized ('mixed' when types differ). */
-export function weightsType(w: ModelWeights): QuantType | 'f32' | 'mixed' {
+export function weightsType(w: ModelWeights): BlockType | 'f32' | 'mixed' {
   const types = new Set(w.layers.flatMap((l) => LAYER_MATRICES.map((f) => (l[f] instanceof Float32Array ? 'f32' : (l[f] as QuantMatrix).type))));
   const quant = [...types].filter((t) => t !== 'f32');
   if (quant.length === 0) return 'f32';

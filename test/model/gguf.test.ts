@@ -104,6 +104,18 @@ describe('GGUF (stories260K written by writeGguf)', function () {
       expect(w.classifier).to.not.equal(w.tokenEmbedding);
       expect(bytesOf(w.classifier).equals(bytesOf(untied.classifier))).to.equal(true);
     });
+
+    it("a header larger than 64 KiB (the writer's first buffer size) reads back: 8000 pieces, scores and types", () => {
+      const c = { ...TINY_RANDOM_CONFIG, vocabSize: 8000 };
+      const vocab = byteLevelVocab(c.vocabSize);
+      writeGguf(file('big-header.gguf'), randomWeights(c, 6), vocab);
+      const g = readGgufFile(file('big-header.gguf'));
+      expect(g.dataOffset).to.be.above(1 << 16);
+      const back = readGguf(file('big-header.gguf')).vocab;
+      expect(back.pieces.length).to.equal(8000);
+      expect(Buffer.from(back.pieces[7999]).equals(Buffer.from(vocab.pieces[7999]))).to.equal(true);
+      expect(Array.from(back.scores.subarray(7990))).to.deep.equal(Array.from(vocab.scores.subarray(7990)));
+    });
   });
 
   describe('container and metadata (what llama.cpp reads)', () => {
@@ -296,8 +308,8 @@ describe('GGUF (stories260K written by writeGguf)', function () {
     });
 
     it('a tensor of an unsupported quantized type: the supported ones are named', () => {
-      const f = broken('q4k.gguf', (b) => (b.writeUInt32LE(12, tensorTypeOffset(b, 'blk.0.attn_q.weight')), b));
-      fails(f, /tensor "blk\.0\.attn_q\.weight" has type Q4_K; supported: F32, F16, and Q8_0 \/ Q4_0 matrices/);
+      const f = broken('q2k.gguf', (b) => (b.writeUInt32LE(10, tensorTypeOffset(b, 'blk.0.attn_q.weight')), b));
+      fails(f, /tensor "blk\.0\.attn_q\.weight" has type Q2_K; supported: F32, F16, and Q4_0 \/ Q5_0 \/ Q8_0 \/ Q4_K \/ Q5_K \/ Q6_K matrices/);
     });
 
     it('truncated file: in the tensor data, and in the metadata', () => {

@@ -10,6 +10,7 @@ import { writeGguf } from '../../src/model/gguf-writer.js';
 import { loadModelAs, modelVocab } from '../../src/model/models.js';
 import { BLOCK_BYTES, dequantize, quantize, type QuantMatrix, type QuantType } from '../../src/model/quant.js';
 import { LAYER_MATRICES, weightsType } from '../../src/model/weights.js';
+import { matmulT } from '../support/matmul.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { nbitsWeight, type NBitsAccuracy } from '../../src/model/quant-nbits.js';
 
@@ -85,17 +86,6 @@ async function nbitsProduct(type: QuantType, w: Float32Array, n: number, k: numb
   return { y, exact: matmulT(x, dequantize(q), m, n, k) };
 }
 
-/** X [m, k] times W^T, W [n, k], in float64. */
-function matmulT(x: Float32Array, w: Float32Array, m: number, n: number, k: number): Float64Array {
-  const y = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += x[i * k + t] * w[j * k + t];
-    y[i * n + j] = s;
-  }
-  return y;
-}
-
 function randomMatrix(len: number, seed: number): Float32Array {
   let s = seed;
   return Float32Array.from({ length: len }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
@@ -152,8 +142,8 @@ describe('GGUF files with Q8_0 / Q4_0 layer matrices', () => {
     const bytes = readFileSync(file);
     const name = Buffer.from('blk.1.attn_q.weight');
     const typeAt = bytes.indexOf(name) + name.length + 4 + 2 * 8; // n_dims, ne[2], then the type
-    bytes.writeUInt32LE(12, typeAt); // Q4_K
+    bytes.writeUInt32LE(20, typeAt); // IQ4_NL (18 bytes per 32 weights, as Q4_0)
     writeFileSync(file, bytes);
-    expect(() => readGgufModel(file)).to.throw(ModelFileError, /tensor "blk\.1\.attn_q\.weight" has type Q4_K; supported: F32, F16, and Q8_0 \/ Q4_0/);
+    expect(() => readGgufModel(file)).to.throw(ModelFileError, /tensor "blk\.1\.attn_q\.weight" has type IQ4_NL; supported: F32, F16, and Q4_0 \/ Q5_0 \/ Q8_0 \/ Q4_K/);
   });
 });
