@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { lockHolder } from '../../src/harness/lock.js';
+import { isTimedColumn } from '../../src/report/untimed.js';
 import { readJson, readJsonl, type DoneState } from '../../src/harness/results.js';
 import { MODELS_DIR } from '../support/models-dir.js';
 import { slurmUnavailable, startSlurm, type SlurmCluster } from '../support/slurm-cluster.js';
@@ -12,7 +13,6 @@ import { slurmUnavailable, startSlurm, type SlurmCluster } from '../support/slur
 const CLI = path.resolve('dist/src/cli/main.js');
 const SWEEP = path.resolve('test/fixtures/slurm-sweep.yaml');
 /** summary.csv columns that are times (or derived from them). */
-const TIMED = /^(speedup|ms_per_token|tokens_per_s|\w+_share|p\d+_step_ms)$/;
 
 async function specinfer(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('node', [CLI, ...args], { env: { ...env, SPECINFER_MODELS: MODELS_DIR } });
@@ -23,7 +23,7 @@ async function specinfer(env: NodeJS.ProcessEnv, ...args: string[]): Promise<str
 function untimed(dir: string): object {
   const records = readJsonl<Record<string, unknown>>(path.join(dir, 'steps.jsonl')).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.endsWith('Ms'))));
   const [header, ...rows] = readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
-  const keep = header.map((h) => !TIMED.test(h));
+  const keep = header.map((h) => !isTimedColumn(h));
   const summary = [header, ...rows].map((row) => row.filter((_, i) => keep[i] ?? true));
   return { records, summary, cells: JSON.parse(readFileSync(path.join(dir, 'cells.json'), 'utf8')) as unknown };
 }

@@ -15,7 +15,15 @@ interface Route {
   readonly body: Buffer;
   /** cut-once: the first answer sends half the body then closes the socket; no-range: always 200. */
   readonly mode?: 'cut-once' | 'no-range';
+  /** cut-once: the socket closes once this holds (e.g. the client has written some bytes), or after 5 s; default at once. */
+  readonly cutWhen?: () => boolean;
   readonly type?: string;
+}
+
+/** Calls `then` once `ok()` holds, polling every 10 ms, or after `ms` milliseconds at most. */
+function when(ok: () => boolean, ms: number, then: () => void): void {
+  if (ok() || ms <= 0) then();
+  else setTimeout(() => when(ok, ms - 10, then), 10);
 }
 
 const silent: Progress = { start: () => undefined, advance: () => undefined, stop: () => undefined };
@@ -68,7 +76,7 @@ class FakeHub {
     if (route.mode === 'cut-once' && !this.cut.has(url)) {
       this.cut.add(url);
       res.writeHead(200, { 'Content-Length': body.length });
-      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
+      res.write(body.subarray(0, body.length >> 1), () => when(route.cutWhen ?? (() => true), 5000, () => setTimeout(() => res.socket?.destroy(), 20)));
       return;
     }
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -143,9 +151,10 @@ describe('models pull (local fake server)', () => {
   });
 
   it('keeps the .part of an interrupted transfer and resumes it with a Range request', async () => {
-    hub.routes.set('/files/tiny.bin', { body: WEIGHTS, mode: 'cut-once' });
-    const e = await pullFails('tiny', options());
     const part = path.join(models, '.partial', 'tiny', 'tiny.bin.part');
+    // The cut waits until the client has written bytes: on a loaded machine 20 ms may not be enough.
+    hub.routes.set('/files/tiny.bin', { body: WEIGHTS, mode: 'cut-once', cutWhen: () => existsSync(part) && statSync(part).size > 0 });
+    const e = await pullFails('tiny', options());
     expect(e.message).to.contain('was interrupted after').and.contain(`the partial file ${part} is kept: run the same command again to resume`);
     expect(e.keepsPartial).to.equal(true);
     const have = statSync(part).size;
