@@ -11,6 +11,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
 import type { TreeShape } from '../core/tree-shape.js';
+import { pathTo, treeDepths } from '../tree/tree.js';
 import type { TraceEntry } from './trace.js';
 
 const promptKey = (tokens: ArrayLike<number>): string => Array.from(tokens).join(',');
@@ -82,7 +83,7 @@ export class TraceSequence implements Sequence {
 
   /** score() without the promise: rows are built lazily, each once. */
   scoreNow(tree: TreeShape): Logits {
-    const deepest = treeDepth(tree);
+    const deepest = treeDepths(tree.parents).reduce((m, d) => Math.max(m, d), 0);
     if (this.all.length + deepest > this.entry.maxContext) {
       throw new RangeError(`trace model: context full: ${this.all.length} tokens + a tree of depth ${deepest} exceed the context of ${this.entry.maxContext}`);
     }
@@ -113,7 +114,7 @@ export class TraceSequence implements Sequence {
   /** Row i (0 = root, i + 1 = node i) of a tree scored at `base` tokens. */
   private rowAt(tree: TreeShape, i: number, onTrace: boolean, base: number): Float32Array {
     const out = new Float32Array(this.vocabSize);
-    const path = rootPath(tree, i - 1);
+    const path = pathTo(tree.parents, i - 1);
     if (!onTrace || !path.every((node, d) => tree.tokens[node] === this.traceToken(base + d))) return out;
     const next = this.traceToken(base + path.length);
     if (next === undefined) throw this.tooShort();
@@ -132,22 +133,4 @@ export class TraceSequence implements Sequence {
       `the trace of ${e.workload}/${e.prompt} ends (after ${e.tokens.length} tokens) before the tree does; record it again with \`specinfer trace\` (with a larger --extra if the trees are deep)`,
     );
   }
-}
-
-/** Node indices from the root's child down to `node` (empty for the root, node = -1). */
-function rootPath(tree: TreeShape, node: number): number[] {
-  const path: number[] = [];
-  for (let u = node; u >= 0; u = tree.parents[u]) path.push(u);
-  return path.reverse();
-}
-
-/** The depth of the deepest node (0 for an empty tree). */
-function treeDepth(tree: TreeShape): number {
-  const depth = new Int32Array(tree.tokens.length);
-  let deepest = 0;
-  for (let i = 0; i < depth.length; i++) {
-    depth[i] = tree.parents[i] < 0 ? 1 : depth[tree.parents[i]] + 1;
-    deepest = Math.max(deepest, depth[i]);
-  }
-  return deepest;
 }
