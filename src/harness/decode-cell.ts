@@ -1,6 +1,7 @@
 /**
- * One decode cell: its run built (models from the shared cache), one
- * unrecorded warm-up request on a throwaway speculator, then every prompt
+ * One decode cell: its run built (models from the shared cache; the target
+ * is an engine model, or a recorded trace for replays), one unrecorded
+ * warm-up request on a throwaway speculator (engine runs), then every prompt
  * of its workloads once per seed, in batches of batchSize; each decode
  * call's records stay contiguous; their `forward` ids count the cell's target
  * forwards from 0.
@@ -69,7 +70,7 @@ export const engineRuns: CellRuns = {
 
 export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext, runs: CellRuns = engineRuns): Promise<DecodeResult> {
   const c = plan.config;
-  if (runs.warmUp && c.warmupTokens > 0 && prompts.length > 0 && prompts[0].prompts.length > 0) await warmUp(plan, prompts[0].prompts[0], ctx, runs);
+  if (runs.warmUp && c.warmupTokens > 0 && prompts.length > 0 && prompts[0].prompts.length > 0) await warmUp(plan, prompts[0].workload, prompts[0].prompts[0], ctx, runs);
   const run = await runs.build(plan, ctx);
   try {
     const records: CellRecord[] = [];
@@ -104,16 +105,9 @@ async function decodeBatch(
   ctx: CellContext,
   firstForward: number,
 ): Promise<DecodeResult & { readonly forwards: number }> {
-  const c = plan.config;
   const tok = run.tokenizer;
   const requests = batch.map((p) => ({ ...run.request(workload, p), rng: requestRng(seed, workload, p.id) }));
-  const { records, outputs, forwards } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
-    maxTokens: c.maxTokens,
-    stopTokens: [tok.bosId, tok.eosId],
-    sampling: run.sampling,
-    maxNodes: c.maxNodes,
-    clock: ctx.clock,
-  });
+  const { records, outputs, forwards } = await decodeWith(run, requests, plan.config.maxTokens, plan, ctx);
   const at = (i: number) => ({ cell: plan.info.id, workload, prompt: batch[i].id, seed });
   return {
     records: records.map((r) => ({ ...r, ...at(r.request), forward: firstForward + (r.forward ?? 0), ...(run.timesTarget ? {} : { scoreMs: 0 }) })),
@@ -129,20 +123,18 @@ export function outputRecord(at: Pick<OutputRecord, 'cell' | 'workload' | 'promp
 }
 
 /** One request of warmupTokens tokens on a run of its own (speculator state such as suffix trees stays clean). */
-async function warmUp(plan: CellPlan, prompt: WorkloadPrompt, ctx: CellContext, runs: CellRuns): Promise<void> {
+async function warmUp(plan: CellPlan, workload: string, prompt: WorkloadPrompt, ctx: CellContext, runs: CellRuns): Promise<void> {
   const run = await runs.build(plan, ctx);
   try {
-    const tok = run.tokenizer;
-    const requests = [{ ...run.request('warm-up', prompt), rng: createRng(0).fork('warm-up') }];
-    const c = plan.config;
-    await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
-      maxTokens: c.warmupTokens,
-      stopTokens: [tok.bosId, tok.eosId],
-      sampling: run.sampling,
-      maxNodes: c.maxNodes,
-      clock: ctx.clock,
-    });
+    await decodeWith(run, [{ ...run.request(workload, prompt), rng: createRng(0).fork('warm-up') }], plan.config.warmupTokens, plan, ctx);
   } finally {
     await run.dispose();
   }
+}
+
+/** The decoding loop over `requests` with the run's components, up to `maxTokens` each. */
+function decodeWith(run: CellRun, requests: Parameters<typeof decodeSpeculative>[3], maxTokens: number, plan: CellPlan, ctx: CellContext): ReturnType<typeof decodeSpeculative> {
+  const tok = run.tokenizer;
+  const opts = { maxTokens, stopTokens: [tok.bosId, tok.eosId], sampling: run.sampling, maxNodes: plan.config.maxNodes, clock: ctx.clock };
+  return decodeSpeculative(run.target, run.speculator, run.verifier, requests, opts);
 }
