@@ -1,17 +1,22 @@
 /**
- * One decode cell: its run built (models from the shared cache), one
- * unrecorded warm-up request on a throwaway speculator, then every prompt
+ * One decode cell: its run built (models from the shared cache; the target
+ * is an engine model, or a recorded trace for replays), one unrecorded
+ * warm-up request on a throwaway speculator (engine runs), then every prompt
  * of its workloads once per seed, in batches of batchSize; each decode
  * call's records stay contiguous; their `forward` ids count the cell's target
  * forwards from 0.
  */
+import type { Model } from '../core/model.js';
 import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
 import type { StopReason } from '../decode/records.js';
 import { decodeSpeculative } from '../decode/speculative.js';
 import { decodeText, type Tokenizer } from '../model/tokenizer.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { References, Speculator } from '../speculators/types.js';
+import type { Verifier } from '../verifiers/types.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
-import { buildRun, type ModelProvider, type Run } from './components.js';
+import { buildRun, type ModelProvider } from './components.js';
 import { cellSeeds } from './experiment.js';
 import type { CellPlan } from './plan.js';
 import { referenceTokens, type WorkloadPrompt } from './workload.js';
@@ -31,10 +36,42 @@ export function requestRng(seed: number, workload: string, promptId: string) {
   return createRng(seed).fork(`${workload}/${promptId}`);
 }
 
-export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext): Promise<DecodeResult> {
+/** What a decode cell decodes with: the one decoding loop's target, speculator and verifier, and how a prompt becomes a request. */
+export interface CellRun {
+  readonly target: Model;
+  /** False when the target does not compute (a trace): records carry scoreMs 0. */
+  readonly timesTarget: boolean;
+  readonly speculator: Speculator;
+  readonly verifier: Verifier;
+  readonly sampling: SamplingParams;
+  /** Stop tokens (BOS, EOS) and the text of outputs. */
+  readonly tokenizer: Tokenizer;
+  /** A prompt's tokens (BOS first) and its reference documents, tokenized. */
+  request(workload: string, prompt: WorkloadPrompt): { readonly prompt: Int32Array; readonly references: References };
+  dispose(): Promise<void>;
+}
+
+/** Where a cell's runs come from; `warmUp`: whether one unrecorded warm-up request precedes the cell (timed runs). */
+export interface CellRuns {
+  build(plan: CellPlan, ctx: CellContext): Promise<CellRun>;
+  readonly warmUp: boolean;
+}
+
+/** Runs of the target's engine model (`specinfer run`). */
+export const engineRuns: CellRuns = {
+  warmUp: true,
+  build: async (plan, ctx) => {
+    const run = await buildRun(plan.spec, ctx.models);
+    const tok = run.tokenizer;
+    const request = (_workload: string, p: WorkloadPrompt) => ({ prompt: tok.encode(p.prompt, { bos: true }), references: referenceTokens(tok, p) });
+    return { target: run.target, timesTarget: true, speculator: run.speculator, verifier: run.verifier, sampling: plan.config.sampling, tokenizer: tok, request, dispose: () => run.dispose() };
+  },
+};
+
+export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: CellContext, runs: CellRuns = engineRuns): Promise<DecodeResult> {
   const c = plan.config;
-  if (c.warmupTokens > 0 && prompts.length > 0 && prompts[0].prompts.length > 0) await warmUp(plan, prompts[0].prompts[0], ctx);
-  const run = await buildRun(plan.spec, ctx.models);
+  if (runs.warmUp && c.warmupTokens > 0 && prompts.length > 0 && prompts[0].prompts.length > 0) await warmUp(plan, prompts[0].workload, prompts[0].prompts[0], ctx, runs);
+  const run = await runs.build(plan, ctx);
   try {
     const records: CellRecord[] = [];
     const outputs: OutputRecord[] = [];
@@ -60,7 +97,7 @@ export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: C
 
 /** One decode call; its records' forward ids start at `firstForward`. */
 async function decodeBatch(
-  run: Run,
+  run: CellRun,
   plan: CellPlan,
   batch: readonly WorkloadPrompt[],
   workload: string,
@@ -68,19 +105,12 @@ async function decodeBatch(
   ctx: CellContext,
   firstForward: number,
 ): Promise<DecodeResult & { readonly forwards: number }> {
-  const c = plan.config;
   const tok = run.tokenizer;
-  const requests = batch.map((p) => ({ prompt: tok.encode(p.prompt, { bos: true }), rng: requestRng(seed, workload, p.id), references: referenceTokens(tok, p) }));
-  const { records, outputs, forwards } = await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
-    maxTokens: c.maxTokens,
-    stopTokens: [tok.bosId, tok.eosId],
-    sampling: c.sampling,
-    maxNodes: c.maxNodes,
-    clock: ctx.clock,
-  });
+  const requests = batch.map((p) => ({ ...run.request(workload, p), rng: requestRng(seed, workload, p.id) }));
+  const { records, outputs, forwards } = await decodeWith(run, requests, plan.config.maxTokens, plan, ctx);
   const at = (i: number) => ({ cell: plan.info.id, workload, prompt: batch[i].id, seed });
   return {
-    records: records.map((r) => ({ ...r, ...at(r.request), forward: firstForward + (r.forward ?? 0) })),
+    records: records.map((r) => ({ ...r, ...at(r.request), forward: firstForward + (r.forward ?? 0), ...(run.timesTarget ? {} : { scoreMs: 0 }) })),
     outputs: outputs.map((o, i) => outputRecord(at(i), tok, requests[i].prompt, o.tokens, o.stop)),
     forwards,
   };
@@ -93,20 +123,18 @@ export function outputRecord(at: Pick<OutputRecord, 'cell' | 'workload' | 'promp
 }
 
 /** One request of warmupTokens tokens on a run of its own (speculator state such as suffix trees stays clean). */
-async function warmUp(plan: CellPlan, prompt: WorkloadPrompt, ctx: CellContext): Promise<void> {
-  const run = await buildRun(plan.spec, ctx.models);
+async function warmUp(plan: CellPlan, workload: string, prompt: WorkloadPrompt, ctx: CellContext, runs: CellRuns): Promise<void> {
+  const run = await runs.build(plan, ctx);
   try {
-    const tok = run.tokenizer;
-    const requests = [{ prompt: tok.encode(prompt.prompt, { bos: true }), rng: createRng(0).fork('warm-up'), references: referenceTokens(tok, prompt) }];
-    const c = plan.config;
-    await decodeSpeculative(run.target, run.speculator, run.verifier, requests, {
-      maxTokens: c.warmupTokens,
-      stopTokens: [tok.bosId, tok.eosId],
-      sampling: c.sampling,
-      maxNodes: c.maxNodes,
-      clock: ctx.clock,
-    });
+    await decodeWith(run, [{ ...run.request(workload, prompt), rng: createRng(0).fork('warm-up') }], plan.config.warmupTokens, plan, ctx);
   } finally {
     await run.dispose();
   }
+}
+
+/** The decoding loop over `requests` with the run's components, up to `maxTokens` each. */
+function decodeWith(run: CellRun, requests: Parameters<typeof decodeSpeculative>[3], maxTokens: number, plan: CellPlan, ctx: CellContext): ReturnType<typeof decodeSpeculative> {
+  const tok = run.tokenizer;
+  const opts = { maxTokens, stopTokens: [tok.bosId, tok.eosId], sampling: run.sampling, maxNodes: plan.config.maxNodes, clock: ctx.clock };
+  return decodeSpeculative(run.target, run.speculator, run.verifier, requests, opts);
 }

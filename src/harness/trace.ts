@@ -87,11 +87,16 @@ export async function recordTrace(exp: Experiment, file: string, extra = 64, onE
   return lines.length - 1;
 }
 
-/** Greedy incremental decoding through stop tokens, up to maxTokens or the context's end. */
+/**
+ * Greedy incremental decoding through stop tokens, up to maxTokens or the
+ * context's end: the last token is the one predicted at the last position
+ * (the sequence then holds maxContext + 1 tokens), as a tree reaching the
+ * context's end lets the decoding loop emit it.
+ */
 async function greedy(model: Model, prompt: Int32Array, maxTokens: number): Promise<number[]> {
   const seq = await model.open(prompt);
   const tokens: number[] = [];
-  while (tokens.length < maxTokens && seq.length < model.info.maxContext) {
+  while (tokens.length < maxTokens && seq.length <= model.info.maxContext) {
     const next = argmax((await seq.score(EMPTY_TREE)).row(0));
     tokens.push(next);
     seq.commit(new Int32Array(0), next);

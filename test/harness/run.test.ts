@@ -232,6 +232,31 @@ sweep:
     expect(steps(real).some((r) => r.accepted > 0)).to.equal(true);
   });
 
+  it("replay to the context's end: trees reaching it emit the target's token past it, as a real run does", async () => {
+    const text = `target: stories260K
+workload: repetitive
+promptsPerWorkload: 1
+maxTokens: 600
+seeds: [1]
+baseline: false
+warmupTokens: 0
+sweep:
+  speculator:
+    - {kind: none}
+    - {kind: ngram, policy: {kind: chain, depth: 6}}
+`;
+    const exp = loadExperiment(configFile(text, 'replay-context.yaml'), { replay: true });
+    const real = tmp('real');
+    await runExperiment(exp, { out: real });
+    const traceFile = path.join(tmp('trace'), 'trace.jsonl');
+    await recordTrace(exp, traceFile, 0);
+    const replayed = tmp('replayed');
+    await runExperiment(exp, { out: replayed, measure: replayMeasure(readTrace(traceFile)), timed: false });
+    expect(untimed(steps(replayed))).to.deep.equal(untimed(steps(real)));
+    expect(outputs(replayed)).to.deep.equal(outputs(real));
+    expect(outputs(real).map((o) => o.stop)).to.deep.equal(['context', 'context']);
+  });
+
   it('topk-agreement: per request, how often the target token is in the draft top-k (nested in k), with its report', async () => {
     const text = `target: stories260K
 speculator: {kind: draft-model, models: [stories260K-ssm-m]}
