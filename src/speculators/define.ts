@@ -65,6 +65,8 @@ export interface SpeculatorDefinition<C extends { readonly kind: string } = Spec
   traits(cfg: C, ctx: TraitsContext): TreeTraits;
   /** Draft model references it loads (for vocabulary checks), in order. */
   models(cfg: C): readonly string[];
+  /** A small working config of this kind (the defaults plus what must be given): what the conformance suite runs. */
+  example(): C;
   /** Kinds in `cfg` whose observe() needs the target's logits (they cannot be replayed from a trace). */
   needsTargetLogits(cfg: C): readonly string[];
   /** Builds it; RangeErrors become ConfigErrors naming the kind. */
@@ -85,6 +87,8 @@ export interface SpeculatorSpec<K extends string, S extends z.ZodRawShape, C> {
   defaultPolicy?(cfg: C): PolicyConfig;
   traits?(cfg: C, ctx: TraitsContext): TreeTraits;
   models?(cfg: C): readonly string[];
+  /** Options a small working config needs beyond the defaults (e.g. draft models that exist under models/). */
+  readonly example?: Readonly<Record<string, unknown>>;
   /** True when observe() needs the target's logits; a function for composites (the kinds in `cfg` that do). */
   readonly needsTargetLogits?: true | ((cfg: C) => readonly string[]);
   create(cfg: C, deps: SpeculatorDeps): Promise<Speculator>;
@@ -112,6 +116,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
     defaultPolicy: (cfg: C) => spec.defaultPolicy?.(cfg) ?? policyConfig('static'),
     traits: (cfg: C, ctx: TraitsContext) => spec.traits?.(cfg, ctx) ?? lookupTraits(ctx),
     models: (cfg: C) => spec.models?.(cfg) ?? [],
+    example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
     needsTargetLogits: (cfg: C) => (spec.needsTargetLogits === true ? [cfg.kind] : (spec.needsTargetLogits?.(cfg) ?? [])),
     create: spec.create,
   });

@@ -18,6 +18,7 @@ export const gsdSpeculator = defineSpeculator({
   rules: [{ path: 'models', message: "speculator 'gsd' needs at least one draft model in `models`", ok: (c) => c.models.length > 0 }],
   traits: (c, ctx) => draftTraits(c.models.length, ctx),
   models: (c) => c.models,
+  example: { models: ['stories260K-ssm-m'] },
   create: async (c, d) => {
     if (c.models.length === 0) throw new ConfigError("speculator 'gsd' needs at least one draft model (--draft NAME)");
     return createGsd(await d.draftModels(c.models, c.weights), d.policy, c.context);

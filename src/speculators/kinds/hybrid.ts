@@ -50,6 +50,7 @@ export const hybridSpeculator: SpeculatorDefinition<HybridConfig, HybridInput> =
   traits: (c, ctx) => hybridTraits(c.parts.map(ctx.traitsOf), c.mode),
   models: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).models(p)),
   needsTargetLogits: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).needsTargetLogits(p)),
+  example: { parts: [{ kind: 'ngram' }, { kind: 'suffix' }] },
   create: async (c, d) => {
     if (c.parts.length === 0) throw new ConfigError("speculator 'hybrid' needs at least one part");
     const parts: Speculator[] = [];
