@@ -13,6 +13,7 @@ export { defineSpeculator, type SpeculatorDefinition, type SpeculatorDeps, type 
 export {
   isSpeculatorKind,
   modelRef,
+  registerSpeculator,
   SPECULATOR_DEFINITIONS,
   SPECULATOR_KINDS,
   speculatorDefinition,

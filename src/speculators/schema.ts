@@ -51,25 +51,61 @@ export type SuffixConfig = SpeculatorConfigOf<'suffix'>;
 export type RetrievalConfig = SpeculatorConfigOf<'retrieval'>;
 export type RecycleConfig = SpeculatorConfigOf<'recycle'>;
 
-/** Every definition, built-in first. */
-export const SPECULATOR_DEFINITIONS: readonly SpeculatorDefinition[] = BUILT_IN;
+/** Every definition: the built-in ones, then those registered (registerSpeculator), in order. */
+const definitions: SpeculatorDefinition[] = [...BUILT_IN];
+const kinds: string[] = BUILT_IN.map((d) => d.kind);
 
-export const SPECULATOR_KINDS: readonly SpeculatorKind[] = BUILT_IN.map((d) => d.kind);
+export const SPECULATOR_DEFINITIONS: readonly SpeculatorDefinition[] = definitions;
+
+/** Every kind, built-in first (registered kinds are appended; their configs are outside the SpeculatorConfig type). */
+export const SPECULATOR_KINDS = kinds as readonly SpeculatorKind[];
 
 export function isSpeculatorKind(kind: string): kind is SpeculatorKind {
-  return (SPECULATOR_KINDS as readonly string[]).includes(kind);
+  return kinds.includes(kind);
 }
 
 /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
 export function speculatorDefinition(kind: string): SpeculatorDefinition {
-  const def = SPECULATOR_DEFINITIONS.find((d) => d.kind === kind);
-  if (def === undefined) throw new ConfigError(`unknown speculator '${kind}'; expected one of ${SPECULATOR_KINDS.join(', ')}`);
+  const def = definitions.find((d) => d.kind === kind);
+  if (def === undefined) throw new ConfigError(`unknown speculator '${kind}'; expected one of ${kinds.join(', ')}`);
   return def;
 }
 
-type Option = z.core.$ZodTypeDiscriminable;
+/**
+ * Adds a speculator kind (a plugin's definition): run building, traits,
+ * defaults, the docs table and the conformance suite see it from now on;
+ * config files and `--set` only when it is registered before the first
+ * config is parsed (the zod union is built once, at that parse).
+ * Registering a known kind again is an error unless it is the same definition.
+ * Returns a function that removes it again (for tests).
+ */
+export function registerSpeculator<C extends { readonly kind: string }, I>(def: SpeculatorDefinition<C, I>): () => void {
+  const known = definitions.find((d) => d.kind === def.kind);
+  const remove = () => {
+    const i = definitions.indexOf(def as unknown as SpeculatorDefinition);
+    if (i < BUILT_IN.length) return;
+    definitions.splice(i, 1);
+    kinds.splice(i, 1);
+    union = undefined;
+  };
+  if (known === (def as unknown)) return remove;
+  if (known !== undefined) throw new ConfigError(`speculator '${def.kind}' is already defined`);
+  definitions.push(def as unknown as SpeculatorDefinition);
+  kinds.push(def.kind);
+  union = undefined;
+  return remove;
+}
 
-/** Any speculator, selected by `kind`. */
+type Option = z.core.$ZodTypeDiscriminable;
+let union: z.ZodType<SpeculatorConfig, SpeculatorInput> | undefined;
+
+/** The union of every definition's schema, rebuilt after a registration. */
+function currentUnion(): z.ZodType<SpeculatorConfig, SpeculatorInput> {
+  union ??= z.discriminatedUnion('kind', definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]) as z.ZodType<SpeculatorConfig, SpeculatorInput>;
+  return union;
+}
+
+/** Any speculator, selected by `kind` (registered kinds included). */
 export const speculatorSchema: z.ZodType<SpeculatorConfig, SpeculatorInput> = z
-  .discriminatedUnion('kind', BUILT_IN.map((d) => d.schema) as unknown as [Option, ...Option[]])
-  .meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' }) as z.ZodType<SpeculatorConfig, SpeculatorInput>;
+  .lazy(currentUnion)
+  .meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' });
