@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SPECULATOR_DEFINITIONS } from '../speculators/registry.js';
 import { POLICY_DEFAULTS, POLICY_KINDS, policySchema } from '../tree/policies.js';
+import { packagePath } from './schema-file.js';
 
 /** One kind's heading, description and options table. */
 function section(kind: string, description: string, shape: Readonly<Record<string, { readonly description?: string }>>, defaults: object): string {
@@ -52,11 +53,9 @@ export function optionsDocText(): string {
   ].join('\n');
 }
 
-/** docs/options.md of this package (found from this file: dist/src/harness or src/harness). */
+/** docs/options.md of this package. */
 export function optionsDocPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = here.split(path.sep).includes('dist') ? '../../..' : '../..';
-  return path.resolve(here, up, 'docs/options.md');
+  return packagePath('docs/options.md');
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

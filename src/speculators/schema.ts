@@ -86,26 +86,22 @@ export function registerSpeculator<C extends { readonly kind: string }, I>(def: 
     if (i < BUILT_IN.length) return;
     definitions.splice(i, 1);
     kinds.splice(i, 1);
-    union = undefined;
   };
   if (known === (def as unknown)) return remove;
   if (known !== undefined) throw new ConfigError(`speculator '${def.kind}' is already defined`);
   definitions.push(def as unknown as SpeculatorDefinition);
   kinds.push(def.kind);
-  union = undefined;
   return remove;
 }
 
 type Option = z.core.$ZodTypeDiscriminable;
-let union: z.ZodType<SpeculatorConfig, SpeculatorInput> | undefined;
 
-/** The union of every definition's schema, rebuilt after a registration. */
+/** The union of every definition's schema (called once, by the lazy schema below, at the first parse). */
 function currentUnion(): z.ZodType<SpeculatorConfig, SpeculatorInput> {
-  union ??= z.discriminatedUnion('kind', definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]) as z.ZodType<SpeculatorConfig, SpeculatorInput>;
-  return union;
+  return z.discriminatedUnion('kind', definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]) as z.ZodType<SpeculatorConfig, SpeculatorInput>;
 }
 
-/** Any speculator, selected by `kind` (registered kinds included). */
+/** Any speculator, selected by `kind` (kinds registered before the first parse included). */
 export const speculatorSchema: z.ZodType<SpeculatorConfig, SpeculatorInput> = z
   .lazy(currentUnion)
   .meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' });
