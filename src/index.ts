@@ -29,7 +29,21 @@ export { loadExperiment, type Experiment } from './harness/load.js';
 export { runExperiment, type RunOptions, type RunResult } from './harness/run.js';
 export { cellDetail, renderReport } from './report/run-report.js';
 export { summarize, formatStats, type Summary } from './report/metrics.js';
-export { SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from './speculators/registry.js';
+export {
+  defineSpeculator,
+  registerSpeculator,
+  SPECULATOR_DEFINITIONS,
+  SPECULATOR_KINDS,
+  speculatorConfig,
+  type SpeculatorConfig,
+  type SpeculatorDefinition,
+  type SpeculatorDeps,
+  type SpeculatorKind,
+  type TraitsContext,
+} from './speculators/registry.js';
+export { LookupSpeculator, type LookupState } from './speculators/lookup.js';
+export type { RowProposal } from './tree/policy.js';
+export type { TreeShape } from './core/tree-shape.js';
 export type { Speculator, SpeculatorSession, StepOutcome } from './speculators/types.js';
 export type { DraftTree } from './tree/draft-tree.js';
 export { POLICY_KINDS, policyConfig, type PolicyConfig, type PolicyKind } from './tree/policies.js';

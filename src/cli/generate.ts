@@ -15,6 +15,7 @@ import { POLICY_DEFAULTS, POLICY_KINDS, policyConfig, type PolicyConfig, type Po
 import { VERIFIER_KINDS, type VerifierKind } from '../verifiers/index.js';
 import { MODELS_EPILOGUE } from './help.js';
 import { numberCheck } from './numbers.js';
+import { applySets } from './set-option.js';
 
 const QUANT_CHOICES: readonly WeightsType[] = ['f32', ...QUANT_TYPES];
 
@@ -63,6 +64,7 @@ interface GenerateArgs {
   graph: GraphKind;
   weights?: WeightsType;
   draftWeights?: WeightsType;
+  set: string[];
 }
 
 const CLI_SPECULATORS = SPECULATOR_KINDS.filter((k) => k !== 'hybrid');
@@ -141,6 +143,12 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('graph', { choices: GRAPH_KINDS, default: 'fused' as GraphKind, describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
     .option('weights', { choices: QUANT_CHOICES, describe: "target's layer matrices: f32, or quantized at load to q8_0 / q4_0 (default: as stored)" })
     .option('draft-weights', { choices: QUANT_CHOICES, describe: "draft models' layer matrices: f32, q8_0 or q4_0 (default: as stored)" })
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'any speculator or tree policy option, KEY=VALUE, e.g. speculator.maxDepth=4 or policy.depth=6 (repeatable; options in docs/options.md)',
+    })
     .option('dump-onnx', { type: 'string', describe: 'also write the target ONNX graph to this file' })
     .check(numberCheck(NUMBER_OPTIONS))
     .epilogue(MODELS_EPILOGUE) as unknown as Argv<GenerateArgs>;
@@ -217,7 +225,7 @@ export function specFromArgs(args: GenerateArgs): RunSpec {
   const kinds = (args.speculator.length > 0 ? args.speculator : [args.draft.length > 0 ? 'draft-model' : 'none']) as SpeculatorKind[];
   const parts = kinds.map((k) => speculatorFromArgs(k, args));
   const speculator = parts.length === 1 ? parts[0] : speculatorConfig('hybrid', { mode: args.hybrid, minMatch: args.hybridMinMatch, parts });
-  return {
+  const spec: RunSpec = {
     target: args.target,
     targetWeights: args.weights,
     speculator,
@@ -228,6 +236,7 @@ export function specFromArgs(args: GenerateArgs): RunSpec {
     allowLossy: args.allowLossy,
     engine: { threads: args.threads, executionProviders: args.executionProvider, graph: args.graph, dumpOnnxPath: args.dumpOnnx },
   };
+  return applySets(spec, args.set ?? []);
 }
 
 /** `specinfer generate`: text to stdout (as without speculation), one stats line to stderr. */

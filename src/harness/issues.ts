@@ -149,17 +149,18 @@ interface Def {
   readonly options?: readonly z.ZodType[];
   readonly discriminator?: string;
   readonly values?: readonly unknown[];
+  readonly getter?: () => z.ZodType;
 }
 
 function defOf(s: z.ZodType): Def {
   return s.def as unknown as Def;
 }
 
-/** Unwraps optional/default wrappers and picks the union member `value` was meant for. */
+/** Unwraps optional/default/lazy wrappers and picks the union member `value` was meant for. */
 function resolve(s: z.ZodType, value: unknown): z.ZodType {
   let d = defOf(s);
-  while (d.innerType !== undefined) {
-    s = d.innerType;
+  while (d.innerType !== undefined || d.getter !== undefined) {
+    s = d.innerType ?? (d.getter as () => z.ZodType)();
     d = defOf(s);
   }
   if (d.type !== 'union' || d.options === undefined) return s;

@@ -15,11 +15,16 @@ export function schemaFileText(): string {
   return JSON.stringify(schema, null, 2) + '\n';
 }
 
-/** configs/schema.json of this package (found from this file: dist/src/harness or src/harness). */
-export function schemaFilePath(): string {
+/** A file of this package by its path from the package root (found from this file: dist/src/harness or src/harness). */
+export function packagePath(relative: string): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const up = here.split(path.sep).includes('dist') ? '../../..' : '../..';
-  return path.resolve(here, up, 'configs/schema.json');
+  return path.resolve(here, up, relative);
+}
+
+/** configs/schema.json of this package. */
+export function schemaFilePath(): string {
+  return packagePath('configs/schema.json');
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

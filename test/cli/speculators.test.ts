@@ -33,6 +33,7 @@ describe('specinfer generate: --speculator and --policy', () => {
     ['a switch hybrid: suffix, else the SSM', ['--speculator', 'suffix', '--speculator', 'draft-model', '--draft', 'stories260K-ssm-m', '--hybrid', 'switch']],
     ['retrieval over a corpus, with a reference document', ['--speculator', 'retrieval', '--retrieval-corpus', STORIES, '--reference', STORIES]],
     ['SSM with a best-first (SpecExec) dynamic tree', ['--draft', 'stories260K-ssm-m', '--policy', 'dynamic', '--dynamic-search', 'best-first', '--dynamic-beam', '4']],
+    ['suffix with options through --set', ['--speculator', 'suffix', '--set', 'speculator.maxDepth=8', '--set', 'policy.depth=6']],
     ['layer-skip with sequoia', ['--speculator', 'layer-skip', '--draft-layers', '3', '--policy', 'sequoia', '--sequoia-acceptance', '0.5,0.2']],
   ];
   for (const [name, args] of runs) {
@@ -48,6 +49,7 @@ describe('specinfer generate: --speculator and --policy', () => {
     expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--policy', 'p-split', '--p-split', '2')).stderr).to.match(/--p-split must be a number in 0\.\.1/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--verifier', 'sequence', '--temperature', '1')).stderr).to.match(/not exact for trees/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'bogus')).stderr).to.match(/Invalid values/);
+    expect((await failure('generate', ...PROMPT, '--speculator', 'suffix', '--set', 'speculator.maxDepth=0')).stderr).to.match(/--set speculator\.maxDepth: must be >= 1, got 0/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'retrieval', '--retrieval-corpus', 'no-such.txt')).stderr).to.match(/speculator 'retrieval': corpus file .*no-such\.txt not found/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'retrieval', '--reference', 'no-such.txt')).stderr).to.match(/--reference: file .*no-such\.txt not found/);
   });

@@ -1,0 +1,155 @@
+/**
+ * A speculator kind as one definition: its options (a zod object with
+ * defaults and descriptions), default tree policy, tree traits, the draft
+ * models it loads and its factory. The registry (registry.ts) is the list of
+ * definitions; the config schema, defaults, docs table, CLI `--set` and the
+ * conformance suite all derive from it.
+ */
+import { z } from 'zod';
+import type { Model } from '../core/model.js';
+import type { WeightsType } from '../model/quant.js';
+import type { TreeTraits } from '../tree/draft-tree.js';
+import { deepFreeze, policyConfig, type PolicyConfig } from '../tree/policies.js';
+import { policySchema } from '../tree/policy-schema.js';
+import type { TreePolicy } from '../tree/policy.js';
+import type { SamplingParams } from '../sampling/params.js';
+import type { SpeculatorConfig } from './schema.js';
+import type { Speculator } from './types.js';
+
+/** What factories may use besides their own options. */
+export interface SpeculatorDeps {
+  /** The tree policy this speculator uses (its own, the run's, or its kind's default), built. */
+  readonly policy: TreePolicy;
+  /** The target's vocabulary size. */
+  readonly vocabSize: number;
+  /** Text as the target's token ids (its tokenizer, no BOS). */
+  encode(text: string): Int32Array;
+  /** Engine models of draft references (vocabulary already checked). */
+  draftModels(refs: readonly string[], weights?: WeightsType): Promise<Model[]>;
+  /** The target's first `layers` layers as an engine model sharing its weights. */
+  layerSkipModel(layers: number): Promise<Model>;
+  /** Builds a part of a hybrid (with its own policy resolution). */
+  build(cfg: SpeculatorConfig): Promise<Speculator>;
+}
+
+/** What traits() may use besides the config: known before any model is loaded. */
+export interface TraitsContext {
+  readonly sampling: SamplingParams;
+  /** The tree policy the config uses (its own, the run's, else its kind's default), built with the verifier's draw options. */
+  policy(): TreePolicy;
+  /** The traits of another config (a hybrid's parts). */
+  traitsOf(cfg: SpeculatorConfig): TreeTraits;
+}
+
+/** A cross-option rule checked when a config is parsed: `ok` false gives `message` at `path`. */
+export interface OptionRule<C> {
+  readonly path: string;
+  readonly message: string;
+  ok(cfg: C): boolean;
+}
+
+/** One speculator kind, complete. Methods are declared as methods so a definition of one kind is usable as one of the union. */
+export interface SpeculatorDefinition<C extends { readonly kind: string } = SpeculatorConfig, I = unknown> {
+  readonly kind: C['kind'];
+  /** One sentence: what it proposes (the config schema's and the docs table's description). */
+  readonly description: string;
+  /** Its options, without `kind`: defaults and `.describe()` texts. */
+  readonly options: z.ZodObject;
+  /** The full config schema: strict, `kind` first, the rules applied. */
+  readonly schema: z.ZodType<C, I>;
+  /** Every option at its default (frozen). */
+  defaults(): C;
+  /** Its tree policy when neither it nor the run names one (default: static). */
+  defaultPolicy(cfg: C): PolicyConfig;
+  /** The kind of trees it builds, from the config alone (mirrors the built speculator's treeTraits()). */
+  traits(cfg: C, ctx: TraitsContext): TreeTraits;
+  /** Draft model references it loads (for vocabulary checks), in order. */
+  models(cfg: C): readonly string[];
+  /** A small working config of this kind (the defaults plus what must be given): what the conformance suite runs. */
+  example(): C;
+  /** Kinds in `cfg` whose observe() needs the target's logits (they cannot be replayed from a trace). */
+  needsTargetLogits(cfg: C): readonly string[];
+  /** Builds it; RangeErrors become ConfigErrors naming the kind. */
+  create(cfg: C, deps: SpeculatorDeps): Promise<Speculator>;
+}
+
+type ConfigShape<K extends string, S extends z.ZodRawShape> = { kind: z.ZodLiteral<K> } & S;
+type ConfigOf<K extends string, S extends z.ZodRawShape> = z.output<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
+type InputOf<K extends string, S extends z.ZodRawShape> = z.input<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
+
+/** What a definition gives; everything but kind, description, options and create has a default. */
+export interface SpeculatorSpec<K extends string, S extends z.ZodRawShape, C> {
+  readonly kind: K;
+  readonly description: string;
+  /** The options as a zod shape (`{ name: schema.default(..).describe(..) }`); a recursive option may be a getter. */
+  readonly options: S;
+  readonly rules?: readonly OptionRule<C>[];
+  defaultPolicy?(cfg: C): PolicyConfig;
+  traits?(cfg: C, ctx: TraitsContext): TreeTraits;
+  models?(cfg: C): readonly string[];
+  /** Options a small working config needs beyond the defaults (e.g. draft models that exist under models/). */
+  readonly example?: Readonly<Record<string, unknown>>;
+  /** True when observe() needs the target's logits; a function for composites (the kinds in `cfg` that do). */
+  readonly needsTargetLogits?: true | ((cfg: C) => readonly string[]);
+  create(cfg: C, deps: SpeculatorDeps): Promise<Speculator>;
+}
+
+/**
+ * A speculator definition from its spec. The config schema is `kind` plus
+ * the options (property descriptors copied, so a recursive option may be a
+ * getter read only when first parsed), strict, with the rules as refinements.
+ */
+export function defineSpeculator<K extends string, S extends z.ZodRawShape, C extends { readonly kind: string } = ConfigOf<K, S> & { readonly kind: K }, I = InputOf<K, S>>(
+  spec: SpeculatorSpec<K, S, C>,
+): SpeculatorDefinition<C, I> {
+  const shape = Object.defineProperties({ kind: z.literal(spec.kind) }, Object.getOwnPropertyDescriptors(spec.options)) as ConfigShape<K, S>;
+  const plain = z.strictObject(shape);
+  let schema: z.ZodType = plain;
+  for (const r of spec.rules ?? []) schema = schema.refine((c) => r.ok(c as C), { path: [r.path], message: r.message });
+  let defaults: C | undefined;
+  return Object.freeze({
+    kind: spec.kind as C['kind'],
+    description: spec.description,
+    options: z.object(spec.options),
+    schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
+    defaults: () => (defaults ??= deepFreeze(plain.parse({ kind: spec.kind }) as unknown as C)),
+    defaultPolicy: (cfg: C) => spec.defaultPolicy?.(cfg) ?? policyConfig('static'),
+    traits: (cfg: C, ctx: TraitsContext) => spec.traits?.(cfg, ctx) ?? lookupTraits(ctx),
+    models: (cfg: C) => spec.models?.(cfg) ?? [],
+    example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
+    needsTargetLogits: (cfg: C) => (spec.needsTargetLogits === true ? [cfg.kind] : (spec.needsTargetLogits?.(cfg) ?? [])),
+    create: spec.create,
+  });
+}
+
+/** Model-free proposers: ranked candidates, always deterministic children; a chain when the policy builds one. */
+export function lookupTraits(ctx: TraitsContext): TreeTraits {
+  return { children: 'deterministic', chain: ctx.policy().chain };
+}
+
+/** Draft-model proposers: children as the policy draws them; a chain when the policy builds one from one model. */
+export function draftTraits(models: number, ctx: TraitsContext): TreeTraits {
+  const policy = ctx.policy();
+  return { children: policy.childMode(ctx.sampling), chain: policy.chain && models === 1 };
+}
+
+export const positiveInt = z.number().int().min(1);
+export const count = z.number().int().min(0);
+
+/** A model reference: a name under $SPECINFER_MODELS, a folder, a .bin or .gguf path, or random:tiny[:SEED]. */
+export const modelRef = z
+  .string()
+  .min(1)
+  .describe('A model: a name under $SPECINFER_MODELS, a folder, a llama2.c .bin or .gguf path, or random:tiny / random:stories110M[:SEED].');
+
+/** Storage of a model's layer matrices (src/model/quant.ts); absent = as the file stores them. */
+export const weightsSchema = z
+  .enum(['f32', 'q8_0', 'q4_0'])
+  .describe(
+    "Layer matrices as float32, or quantized at load as llama.cpp's Q8_0 / Q4_0 (run by onnxruntime's MatMulNBits); absent = as stored (a GGUF's Q8_0 / Q4_0 tensors stay quantized). Embeddings, classifier and norms stay float32.",
+  );
+
+/** The `policy` option every proposer with a tree policy takes. */
+export const policyOption = policySchema
+  .optional()
+  .describe("This speculator's own tree policy; without one, the run's `policy`, else the kind's default.");
