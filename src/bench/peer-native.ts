@@ -70,7 +70,11 @@ export function speculativeSimple(tools: NativeTools, model: string, prompt: str
   if (s.draft) args.push('-md', s.draft, '-td', String(s.threads));
   if (s.nMax !== undefined) args.push(s.type === 'ngram-mod' ? '--spec-ngram-mod-n-max' : '--spec-draft-n-max', String(s.nMax));
   const out = run(tools.bin, 'llama-speculative-simple', args);
-  return { stdout: out.stdout, stats: parseSpeculativeLog(out.stderr) };
+  try {
+    return { stdout: out.stdout, stats: parseSpeculativeLog(out.stderr) };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; its command: ${args.join(' ')}; its log ends:\n${out.stderr.slice(-1500)}`);
+  }
 }
 
 /** llama-quantize `input` to `type` (e.g. Q4_K_M) into `output`. */

@@ -35,6 +35,8 @@ export interface WeightsArgs {
   readonly tokens: number;
   /** Draft lengths swept for native draft-simple. */
   readonly draftNMax: readonly number[];
+  /** Thread counts of native speculation. */
+  readonly specThreads: readonly number[];
 }
 
 export interface WeightsSection {
@@ -88,11 +90,13 @@ async function oursSystems(file: string): Promise<OursEntry[]> {
 /** Native speculative settings: draft-simple over the n-max sweep, and the model-free types this build has. */
 function nativeSpecRuns(tools: NativeTools, draftFile: string, args: WeightsArgs): { run: SpeculativeRun; mode: PeerBenchMode }[] {
   const list: { run: SpeculativeRun; mode: PeerBenchMode }[] = [];
-  if (tools.specTypes.includes('draft-simple')) {
-    for (const n of args.draftNMax) list.push({ run: { type: 'draft-simple', threads: 2, nMax: n, draft: draftFile }, mode: 'draft' });
-  }
-  for (const type of ['ngram-simple', 'ngram-mod']) {
-    if (tools.specTypes.includes(type)) list.push({ run: { type, threads: 2 }, mode: 'model-free' });
+  for (const threads of args.specThreads) {
+    if (tools.specTypes.includes('draft-simple')) {
+      for (const n of args.draftNMax) list.push({ run: { type: 'draft-simple', threads, nMax: n, draft: draftFile }, mode: 'draft' });
+    }
+    for (const type of ['ngram-simple', 'ngram-mod']) {
+      if (tools.specTypes.includes(type)) list.push({ run: { type, threads }, mode: 'model-free' });
+    }
   }
   return list;
 }

@@ -11,6 +11,7 @@
  * a mismatch fails the benchmark. Writes results/bench/peer.json and a chart.
  *
  *   node dist/src/bench/peer.js [--reps 5] [--prompts 8] [--tokens 128] [--x78m-tokens 64] [--quick]
+ *     [--no-node] [--weights F32,Q8_0,Q4_0,Q4_K_M] [--draft-n-max 2,4,8] [--spec-threads 1,2] [--out peer]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,6 +46,10 @@ interface Args {
   /** Weight types of the native comparison (empty: none). */
   weights: WeightType[];
   draftNMax: number[];
+  /** Thread counts of native llama-speculative-simple. */
+  specThreads: number[];
+  /** Base name of the files written in results/bench (peer: peer.json, peer.svg, ...). */
+  out: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -69,6 +74,8 @@ function parseArgs(argv: string[]): Args {
     noNode: argv.includes('--no-node'),
     weights: weights as WeightType[],
     draftNMax: list('draft-n-max', '2,4,8').map(Number),
+    specThreads: list('spec-threads', '1,2').map(Number),
+    out: list('out', 'peer')[0],
   };
 }
 
@@ -185,7 +192,7 @@ async function benchTarget(target: string, ggufs: BenchModels, prompts: Int32Arr
   }));
 }
 
-async function writeChart(results: SystemResult[], dir: string): Promise<void> {
+async function writeChart(results: SystemResult[], dir: string, base: string): Promise<void> {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Greedy tokens/s, median of repetitions (specinfer vs llama.cpp, same CPU)',
@@ -203,9 +210,9 @@ async function writeChart(results: SystemResult[], dir: string): Promise<void> {
     resolve: { scale: { x: 'independent', y: 'independent' } },
   } as const;
   const svg = await chartSvg(spec as never);
-  writeFileSync(path.join(dir, 'peer.svg'), svg);
-  writeFileSync(path.join(dir, 'peer.png'), svgToPng(svg));
-  writeFileSync(path.join(dir, 'peer.vl.json'), JSON.stringify(spec, null, 2) + '\n');
+  writeFileSync(path.join(dir, `${base}.svg`), svg);
+  writeFileSync(path.join(dir, `${base}.png`), svgToPng(svg));
+  writeFileSync(path.join(dir, `${base}.vl.json`), JSON.stringify(spec, null, 2) + '\n');
 }
 
 /** Prompts of the story-openings workload without a greedy near-tie on stories260K, with their text. */
@@ -233,7 +240,7 @@ async function nativeSections(models: BenchModels, chosen: Awaited<ReturnType<ty
   const target = 'stories260K-x78M';
   const dir = path.dirname(models.gguf[target]);
   const sections: WeightsSection[] = [];
-  const wargs = { reps: args.reps, tokens: args.x78mTokens, draftNMax: args.draftNMax };
+  const wargs = { reps: args.reps, tokens: args.x78mTokens, draftNMax: args.draftNMax, specThreads: args.specThreads };
   for (const w of args.weights) {
     const file = await weightsFile(dir, target, models.gguf[target], w, tools);
     const section = await benchWeights(target, w, file, models.gguf['stories260K-ssm-m'], chosen.prompts, chosen.pieces, tools, wargs, (l) => process.stderr.write(`${l}\n`));
@@ -271,9 +278,9 @@ async function main(): Promise<void> {
   const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION, nodeLlamaCpp: '3.21.1' };
   const native = sections?.map((s) => ({ weights: s.weights, file: path.basename(s.file), skipped: s.skipped }));
   const loadAverage = { before: loadBefore, after: os.loadavg() };
-  writeFileSync(path.join(dir, 'peer.json'), JSON.stringify({ date: new Date().toISOString(), env, args, loadAverage, tieMargin: TIE_MARGIN, native, table, summary, results }, null, 2) + '\n');
-  await writeChart(results, dir);
-  console.log('wrote results/bench/peer.json, peer.svg, peer.png');
+  writeFileSync(path.join(dir, `${args.out}.json`), JSON.stringify({ date: new Date().toISOString(), env, args, loadAverage, tieMargin: TIE_MARGIN, native, table, summary, results }, null, 2) + '\n');
+  await writeChart(results, dir, args.out);
+  console.log(`wrote results/bench/${args.out}.json, .svg, .png, .vl.json`);
   // Quantized outputs legitimately differ (activations are quantized differently); only F32 must agree.
   const bad = results.filter((r) => !r.matches && r.weights === 'F32');
   if (bad.length > 0) {
