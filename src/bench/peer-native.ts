@@ -64,16 +64,24 @@ export function speculativeName(s: SpeculativeRun): string {
   return `native ${s.type}${s.nMax === undefined ? '' : ` n-max=${s.nMax}`} threads=${s.threads}`;
 }
 
-/** One greedy generation by llama-speculative-simple: its stdout (prompt then text) and its decoding stats. */
+/**
+ * One greedy generation by llama-speculative-simple: its stdout (prompt then
+ * text) and its decoding stats. Its log is written by a background thread and
+ * now and then ends before the stats lines (seen under heavy load, exit
+ * status 0): such a run is repeated, up to 3 times in all.
+ */
 export function speculativeSimple(tools: NativeTools, model: string, prompt: string, nPredict: number, s: SpeculativeRun): { stdout: string; stats: SpeculativeStats } {
   const args = ['-m', model, '-p', prompt, '-n', String(nPredict), '-c', '512', '-t', String(s.threads), '--temp', '0', '--top-k', '1', '--seed', '0', '--spec-type', s.type];
   if (s.draft) args.push('-md', s.draft, '-td', String(s.threads));
   if (s.nMax !== undefined) args.push(s.type === 'ngram-mod' ? '--spec-ngram-mod-n-max' : '--spec-draft-n-max', String(s.nMax));
-  const out = run(tools.bin, 'llama-speculative-simple', args);
-  try {
-    return { stdout: out.stdout, stats: parseSpeculativeLog(out.stderr) };
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; its command: ${args.join(' ')}; its log ends:\n${out.stderr.slice(-1500)}`);
+  for (let attempt = 1; ; attempt++) {
+    const out = run(tools.bin, 'llama-speculative-simple', args);
+    try {
+      return { stdout: out.stdout, stats: parseSpeculativeLog(out.stderr) };
+    } catch (e) {
+      if (attempt < 3) continue;
+      throw new Error(`${(e as Error).message} (3 attempts); its command: ${args.join(' ')}; its log ends:\n${out.stderr.slice(-1500)}`);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * same file. Incremental decoding (ours at 1 and 2 threads, llama-bench at 1
  * and 2), draft-model speculation (our SSM trees, llama-speculative-simple
  * draft-simple with the SSM's GGUF, a sweep of n-max) and model-free
- * speculation (our n-gram and suffix trees, its ngram types that exist).
+ * speculation (our suffix tree, its ngram types that exist).
  * Systems alternate each repetition (the order reverses). Greedy; every
  * output is compared with our incremental tokens: at F32 a difference fails
  * the benchmark, at quantized types the tokens in agreement are reported.
@@ -76,7 +76,6 @@ async function oursSystems(file: string): Promise<OursEntry[]> {
     { name: 'specinfer incremental threads=2', mode: 'incremental', spec: runSpec(file, 2, { kind: 'none' }) },
     { name: 'specinfer ssm-m chain 4 threads=2', mode: 'draft', spec: runSpec(file, 2, ssm, policyConfig('chain', { depth: 4 })) },
     { name: 'specinfer ssm-m static <1,1,3,1,1,1,1,1> threads=2', mode: 'draft', spec: runSpec(file, 2, ssm, policyConfig('static')) },
-    { name: 'specinfer ssm-m dynamic 12 nodes threads=2', mode: 'draft', spec: runSpec(file, 2, ssm, policyConfig('dynamic'), 12) },
     { name: 'specinfer suffix threads=2', mode: 'model-free', spec: runSpec(file, 2, suffix) },
   ] as const;
   const out: OursEntry[] = [];
