@@ -42,6 +42,19 @@ function crossImports(): { from: string; to: string; file: string }[] {
   return out;
 }
 
+/** Subfolders of src/model that import none of the listed ones (docs/design.md#layers). */
+const MODEL_PARTS: Readonly<Record<string, readonly string[]>> = {
+  formats: ['graph', 'pull'],
+  graph: ['pull'],
+  pull: ['graph', 'formats'],
+};
+
+/** `model/part` of a file of src/model/PART/, else undefined. */
+function modelPart(rel: string): string | undefined {
+  const parts = rel.split(path.sep);
+  return parts[0] === 'model' && parts.length > 2 ? parts[1] : undefined;
+}
+
 describe('layering of src/', () => {
   it('every folder has a level', () => {
     const folders = readdirSync(SRC, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -52,6 +65,21 @@ describe('layering of src/', () => {
     const edges = crossImports();
     expect(edges.length).to.be.greaterThan(50);
     const wrong = edges.filter((e) => !(LEVELS[e.from] < LEVELS[e.to])).map((e) => `${e.file} imports ${e.to}/`);
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('model/: formats and pull do not import graph building, graph building reads no files', () => {
+    const wrong: string[] = [];
+    for (const entry of readdirSync(path.join(SRC, 'model'), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      const from = modelPart(path.relative(SRC, file));
+      if (from === undefined) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const to = modelPart(path.relative(SRC, path.resolve(path.dirname(file), m[1])));
+        if (to !== undefined && MODEL_PARTS[from].includes(to)) wrong.push(`${path.relative(SRC, file)} imports model/${to}/`);
+      }
+    }
     expect(wrong).to.deep.equal([]);
   });
 });

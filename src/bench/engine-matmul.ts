@@ -12,7 +12,7 @@ import { monotonicClock } from '../core/types.js';
 import { floatTensor, OrtSession } from '../engine/ort.js';
 import { percentile } from '../report/metrics.js';
 import { headDim, type LlamaConfig } from '../model/weights.js';
-import { GraphBuilder } from '../model/onnx-graph.js';
+import { GraphBuilder } from '../model/graph/onnx-graph.js';
 
 export interface MatmulFloor {
   readonly ms1: number; // median ms at M = 1

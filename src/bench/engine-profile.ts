@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineModel } from '../engine/model.js';
-import type { GraphKind } from '../model/llama-graph.js';
+import type { GraphKind } from '../model/graph/llama-graph.js';
 import { loadModel } from '../model/models.js';
 import type { TreeShape } from '../core/tree-shape.js';
 

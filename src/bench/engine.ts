@@ -28,7 +28,7 @@ import { decodeSpeculative } from '../decode/speculative.js';
 import { DraftModelSpeculator } from '../speculators/draft-model.js';
 import { createPolicy, policyConfig } from '../tree/policies.js';
 import { createVerifier, GREEDY } from '../verifiers/index.js';
-import type { GraphKind } from '../model/llama-graph.js';
+import type { GraphKind } from '../model/graph/llama-graph.js';
 import { matmulFloor } from './engine-matmul.js';
 import { profileForwards, type OpProfile } from './engine-profile.js';
 import { ensureBenchModels } from './peer-models.js';

@@ -16,7 +16,7 @@ import { createRng } from '../core/rng.js';
 import { decodeSpeculative } from '../decode/speculative.js';
 import { buildRun } from '../harness/components.js';
 import { readWorkload, workloadsDir, type WorkloadPrompt } from '../harness/workload.js';
-import { decodeText } from '../model/tokenizer.js';
+import { decodeText } from '../model/formats/tokenizer.js';
 import { speculatorConfig } from '../speculators/registry.js';
 import { GREEDY, type SamplingParams } from '../sampling/params.js';
 

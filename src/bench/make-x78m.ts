@@ -14,7 +14,7 @@ import { workModelsDir } from './work-dir.js';
 import { monotonicClock } from '../core/types.js';
 import { generateIncremental } from '../decode/incremental.js';
 import { EngineModel } from '../engine/model.js';
-import { writeHfFolder } from '../model/hf-writer.js';
+import { writeHfFolder } from '../model/formats/hf-writer.js';
 import { inflateWeights, X78M_NAME, X78M_SHAPE } from '../model/inflate.js';
 import { loadModel, modelVocab, type LoadedModel } from '../model/models.js';
 import { parameterCount } from '../model/weights.js';

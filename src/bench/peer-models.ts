@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureX78m } from './make-x78m.js';
-import { writeGguf } from '../model/gguf-writer.js';
+import { writeGguf } from '../model/formats/gguf-writer.js';
 import { loadModel, modelVocab } from '../model/models.js';
 import { workModelsDir } from './work-dir.js';
 

@@ -12,9 +12,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { monotonicClock } from '../core/types.js';
-import { writeGguf } from '../model/gguf-writer.js';
+import { writeGguf } from '../model/formats/gguf-writer.js';
 import { loadModel, modelVocab } from '../model/models.js';
-import type { GgufDtype } from '../model/gguf-writer.js';
+import type { GgufDtype } from '../model/formats/gguf-writer.js';
 import { speculatorConfig } from '../speculators/registry.js';
 import { policyConfig } from '../tree/policies.js';
 import type { PeerSystem } from './peer-llama.js';

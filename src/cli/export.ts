@@ -1,8 +1,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../core/errors.js';
 import { makeOutDir, makeOutFileDir } from '../harness/out-dir.js';
-import { writeGguf, type GgufDtype } from '../model/gguf-writer.js';
-import { writeHfFolder } from '../model/hf-writer.js';
+import { writeGguf, type GgufDtype } from '../model/formats/gguf-writer.js';
+import { writeHfFolder } from '../model/formats/hf-writer.js';
 import { loadModelAs, modelVocab } from '../model/models.js';
 import { dequantizeWeights } from '../model/weights.js';
 

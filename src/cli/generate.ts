@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { GRAPH_KINDS, type GraphKind } from '../model/llama-graph.js';
-import { QUANT_TYPES, type WeightsType } from '../model/quant.js';
+import { GRAPH_KINDS, type GraphKind } from '../model/graph/llama-graph.js';
+import { QUANT_TYPES, type WeightsType } from '../model/formats/quant.js';
 import { ConfigError, EngineError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative, type RequestOutput } from '../decode/speculative.js';
 import { buildRun, type RunSpec } from '../harness/components.js';
 import { readForwardLatency } from '../harness/latency.js';
-import { decodeText } from '../model/tokenizer.js';
+import { decodeText } from '../model/formats/tokenizer.js';
 import { formatStats, summarize } from '../report/metrics.js';
 import { SPECULATOR_DEFAULTS, SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from '../speculators/registry.js';
 import { POLICY_DEFAULTS, POLICY_KINDS, policyConfig, type PolicyConfig, type PolicyKind } from '../tree/policies.js';

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../core/errors.js';
-import { writeHfFolder } from '../model/hf-writer.js';
+import { writeHfFolder } from '../model/formats/hf-writer.js';
 import { defaultKvHeads, inflateWeights } from '../model/inflate.js';
 import { loadModel, modelsDir, modelVocab } from '../model/models.js';
-import { catalogueLines, pullModel } from '../model/pull.js';
+import { catalogueLines, pullModel } from '../model/pull/pull.js';
 import { parameterCount } from '../model/weights.js';
 
 /** `specinfer models pull [name] [--list]`: the one command that downloads. */

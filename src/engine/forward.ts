@@ -1,5 +1,5 @@
 import type { Clock } from '../core/types.js';
-import { GRAPH_IO } from '../model/llama-graph.js';
+import { GRAPH_IO } from '../model/graph/llama-graph.js';
 import { writeTreeLayout, type RowPlacement } from '../tree/layout.js';
 import type { TreeShape } from '../core/tree-shape.js';
 import type { CacheShape, KvCache, NewKv } from './kv-cache.js';

@@ -1,4 +1,4 @@
-import { GRAPH_IO } from '../model/llama-graph.js';
+import { GRAPH_IO } from '../model/graph/llama-graph.js';
 import { floatTensor, int64Tensor, type FeedTensor } from './ort.js';
 
 /** The per-forward inputs of the graph (GRAPH_IO) for B requests of `rows` rows over T = past + rows columns. */

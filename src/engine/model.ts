@@ -1,7 +1,7 @@
 import { EngineError } from '../core/errors.js';
 import type { Logits, Model, ModelInfo, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock } from '../core/types.js';
-import type { LayoutKind } from '../model/llama-graph-fused.js';
+import type { LayoutKind } from '../model/graph/llama-graph-fused.js';
 import { headDim, type ModelWeights } from '../model/weights.js';
 import { EMPTY_TREE, extendsTree, hangBelowChain, treeDepths, treeShapeProblem } from '../tree/tree.js';
 import { type TreeShape } from '../core/tree-shape.js';

@@ -1,5 +1,5 @@
-import { buildLlamaGraph, type LlamaGraphOptions } from '../model/llama-graph.js';
-import type { LayoutKind } from '../model/llama-graph-fused.js';
+import { buildLlamaGraph, type LlamaGraphOptions } from '../model/graph/llama-graph.js';
+import type { LayoutKind } from '../model/graph/llama-graph-fused.js';
 import { LAYER_MATRICES, matrixBytes, weightsType, type ModelWeights } from '../model/weights.js';
 import { EngineError } from '../core/errors.js';
 import { OrtSession, type SessionOptions } from './ort.js';

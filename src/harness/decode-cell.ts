@@ -11,7 +11,7 @@ import { createRng } from '../core/rng.js';
 import type { Clock } from '../core/types.js';
 import type { StopReason } from '../decode/records.js';
 import { decodeSpeculative } from '../decode/speculative.js';
-import { decodeText, type Tokenizer } from '../model/tokenizer.js';
+import { decodeText, type Tokenizer } from '../model/formats/tokenizer.js';
 import type { SamplingParams } from '../sampling/params.js';
 import type { References, Speculator } from '../speculators/types.js';
 import type { Verifier } from '../verifiers/types.js';

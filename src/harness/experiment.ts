@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, weightsSchema, type SpeculatorConfig } from '../speculators/registry.js';
 import { policySchema } from '../tree/policies.js';
 import { VERIFIER_KINDS } from '../verifiers/index.js';
-import { GRAPH_KINDS } from '../model/llama-graph.js';
+import { GRAPH_KINDS } from '../model/graph/llama-graph.js';
 
 const positiveInt = z.number().int().min(1);
 const count = z.number().int().min(0);

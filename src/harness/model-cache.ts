@@ -5,7 +5,7 @@
  */
 import type { EngineModel, EngineOptions } from '../engine/model.js';
 import { loadModelAs, type LoadedModel } from '../model/models.js';
-import type { WeightsType } from '../model/quant.js';
+import type { WeightsType } from '../model/formats/quant.js';
 import { weightsType, type Matrix } from '../model/weights.js';
 import { freshModels, type ModelProvider } from './components.js';
 

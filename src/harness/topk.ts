@@ -9,7 +9,7 @@ import { argmax } from '../core/math.js';
 import type { Model, Sequence } from '../core/model.js';
 import { EMPTY_TREE } from '../tree/tree.js';
 import { probabilities, sampleFrom } from '../sampling/transform.js';
-import type { Tokenizer } from '../model/tokenizer.js';
+import type { Tokenizer } from '../model/formats/tokenizer.js';
 import { cellSeeds, cellSpeculator } from './experiment.js';
 import { requestRng, type CellContext, type CellPrompts } from './decode-cell.js';
 import type { CellPlan } from './plan.js';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
-import type { Tokenizer } from '../model/tokenizer.js';
+import type { Tokenizer } from '../model/formats/tokenizer.js';
 import { closest } from './issues.js';
 
 export interface WorkloadPrompt {

@@ -7,8 +7,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFileError } from '../core/errors.js';
-import { readGgufFile, type GgufValue } from './gguf.js';
-import { readHfConfig } from './hf.js';
+import { readGgufFile, type GgufValue } from './formats/gguf.js';
+import { readHfConfig } from './formats/hf.js';
 import { resolveModel, type ModelFormat } from './models.js';
 
 export interface ModelProbe {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { dequantize, quantize, QK, type BlockType, type QuantMatrix, type WeightsType } from './quant.js';
+import { dequantize, quantize, QK, type BlockType, type QuantMatrix, type WeightsType } from './formats/quant.js';
 
 /**
  * Llama-family architecture hyper-parameters, in the llama2.c naming.

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { Model } from '../core/model.js';
-import type { WeightsType } from '../model/quant.js';
+import type { WeightsType } from '../model/formats/quant.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { deepFreeze, policyConfig, type PolicyConfig } from '../tree/policies.js';
 import { policySchema } from '../tree/policy-schema.js';

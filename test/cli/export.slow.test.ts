@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readGgufFile } from '../../src/model/gguf.js';
+import { readGgufFile } from '../../src/model/formats/gguf.js';
 import { loadModel } from '../../src/model/models.js';
 import { MODELS_DIR } from '../support/models-dir.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import type { Model } from '../../src/core/model.js';
-import { buildLlamaGraph } from '../../src/model/llama-graph.js';
+import { buildLlamaGraph } from '../../src/model/graph/llama-graph.js';
 import { loadModel } from '../../src/model/models.js';
 import { EMPTY_TREE } from '../../src/tree/tree.js';
 import { type TreeShape } from '../../src/core/tree-shape.js';

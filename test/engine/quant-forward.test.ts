@@ -6,7 +6,7 @@ import { buildRun } from '../../src/harness/components.js';
 import { loadExperiment } from '../../src/harness/load.js';
 import { ModelCache } from '../../src/harness/model-cache.js';
 import { loadModel, loadModelAs } from '../../src/model/models.js';
-import type { NBitsAccuracy } from '../../src/model/quant-nbits.js';
+import type { NBitsAccuracy } from '../../src/model/graph/quant-nbits.js';
 import { dequantizeWeights, weightsType, type ModelWeights } from '../../src/model/weights.js';
 import { DraftModelSpeculator } from '../../src/speculators/draft-model.js';
 import { StaticExpansionPolicy } from '../../src/tree/static-expansion.js';

@@ -6,8 +6,8 @@ import { ConfigFileError, formatIssue } from '../../src/harness/config-source.js
 import { cellSeeds } from '../../src/harness/experiment.js';
 import { loadExperiment, type Experiment, type LoadOptions } from '../../src/harness/load.js';
 import { editDistance, suggestion } from '../../src/harness/issues.js';
-import { writeHfFolder } from '../../src/model/hf-writer.js';
-import { byteLevelVocab } from '../../src/model/llama2c-tokenizer.js';
+import { writeHfFolder } from '../../src/model/formats/hf-writer.js';
+import { byteLevelVocab } from '../../src/model/formats/llama2c-tokenizer.js';
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../src/model/random.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 

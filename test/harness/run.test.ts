@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { CellRecord, OutputRecord } from '../../src/harness/cell.js';
 import { loadExperiment } from '../../src/harness/load.js';
 import { ModelCache } from '../../src/harness/model-cache.js';
-import { decodeText } from '../../src/model/tokenizer.js';
+import { decodeText } from '../../src/model/formats/tokenizer.js';
 import { mergeRuns } from '../../src/harness/merge.js';
 import { renderReport } from '../../src/report/run-report.js';
 import { replayMeasure } from '../../src/harness/replay.js';

@@ -6,7 +6,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/rng.js';
 import { generateIncremental } from '../../src/decode/incremental.js';
 import { EngineModel } from '../../src/engine/model.js';
-import { writeHfFolder } from '../../src/model/hf-writer.js';
+import { writeHfFolder } from '../../src/model/formats/hf-writer.js';
 import { defaultKvHeads, inflateWeights, placeHeads, type InflateShape } from '../../src/model/inflate.js';
 import { loadModel, modelVocab, type LoadedModel } from '../../src/model/models.js';
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../src/model/random.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError, ModelFileError, TokenizerError } from '../../src/core/errors.js';
 import { BUNDLED_MODELS_DIR, loadModel, modelSearchDirs, modelsDir, resolveModel } from '../../src/model/models.js';
 import { TINY_RANDOM_CONFIG } from '../../src/model/random.js';
-import { decodeText } from '../../src/model/tokenizer.js';
+import { decodeText } from '../../src/model/formats/tokenizer.js';
 import { MODELS_DIR, modelFile } from '../support/models-dir.js';
 
 /** Runs `fn` with SPECINFER_MODELS set to `value` (or unset), restoring it afterwards. */

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { readLlama2cCheckpoint } from '../../src/model/llama2c.js';
-import { readLlama2cVocab } from '../../src/model/llama2c-vocab.js';
-import { Llama2cTokenizer } from '../../src/model/llama2c-tokenizer.js';
-import { decodeText } from '../../src/model/tokenizer.js';
+import { readLlama2cCheckpoint } from '../../src/model/formats/llama2c.js';
+import { readLlama2cVocab } from '../../src/model/formats/llama2c-vocab.js';
+import { Llama2cTokenizer } from '../../src/model/formats/llama2c-tokenizer.js';
+import { decodeText } from '../../src/model/formats/tokenizer.js';
 import { modelFile } from '../support/models-dir.js';
 import { argmax, ReferenceModel, referenceGreedy } from '../support/reference.js';
 import { makeReferenceCases, referenceFixturePath, type ReferenceCase } from '../support/make-reference-fixtures.js';

@@ -1,4 +1,4 @@
-import { f32ToF16Bits } from '../../src/model/safetensors.js';
+import { f32ToF16Bits } from '../../src/model/formats/safetensors.js';
 
 /**
  * Writes ggml blocks from chosen integer fields (the inverse of

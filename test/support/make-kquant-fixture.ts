@@ -10,10 +10,10 @@
  *   node dist/test/support/make-kquant-fixture.js
  */
 import { fileURLToPath } from 'node:url';
-import { writeGguf } from '../../src/model/gguf-writer.js';
-import { readLlama2cVocab } from '../../src/model/llama2c-vocab.js';
-import { BLOCK_LAYOUTS } from '../../src/model/quant-blocks.js';
-import { quantize, type BlockType, type QuantMatrix } from '../../src/model/quant.js';
+import { writeGguf } from '../../src/model/formats/gguf-writer.js';
+import { readLlama2cVocab } from '../../src/model/formats/llama2c-vocab.js';
+import { BLOCK_LAYOUTS } from '../../src/model/formats/quant-blocks.js';
+import { quantize, type BlockType, type QuantMatrix } from '../../src/model/formats/quant.js';
 import type { LayerWeights, LlamaConfig, Matrix, ModelWeights } from '../../src/model/weights.js';
 import { lcg, randomBlock } from './kquant-encode.js';
 import { modelFile } from './models-dir.js';

@@ -7,9 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readLlama2cCheckpoint } from '../../src/model/llama2c.js';
-import { readLlama2cVocab } from '../../src/model/llama2c-vocab.js';
-import { Llama2cTokenizer } from '../../src/model/llama2c-tokenizer.js';
+import { readLlama2cCheckpoint } from '../../src/model/formats/llama2c.js';
+import { readLlama2cVocab } from '../../src/model/formats/llama2c-vocab.js';
+import { Llama2cTokenizer } from '../../src/model/formats/llama2c-tokenizer.js';
 import { modelFile } from './models-dir.js';
 import { referenceGreedy } from './reference.js';
 

@@ -1,4 +1,4 @@
-import type { Tokenizer } from '../../src/model/tokenizer.js';
+import type { Tokenizer } from '../../src/model/formats/tokenizer.js';
 
 /** Eight TinyStories-style prompts for conformance runs. */
 export const CONFORMANCE_PROMPTS: readonly string[] = [

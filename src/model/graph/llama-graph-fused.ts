@@ -1,0 +1,281 @@
+import { GraphBuilder } from './onnx-graph.js';
+import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
+import { EngineError } from '../../core/errors.js';
+import type { QuantMatrix } from '../formats/quant.js';
+import { DEFAULT_NBITS_ACCURACY, nbitsWeight, type NBitsAccuracy } from './quant-nbits.js';
+import { headDim, type LlamaConfig, type Matrix as WeightMatrix, type ModelWeights } from '../weights.js';
+
+/** ONNX opset that has Attention, RotaryEmbedding and RMSNormalization (ONNX 1.18). */
+const FUSED_OPSET = 23;
+
+/**
+ * The forward graph on onnxruntime's fused kernels: per layer one RMSNormalization,
+ * one MatMul for [Q | K | V], two RotaryEmbedding, one Attention (grouped-query,
+ * past/present KV and the tree's additive mask in one kernel), one MatMul for
+ * [gate | up], SiLU, and the down projection, in the given layout (see Layout).
+ * Same inputs, outputs and function as the reference graph (llama-graph.ts),
+ * which the tests compare it with. Quantized layer matrices become MatMulNBits
+ * nodes (quant-nbits.ts), in the rows layout only (EngineError in the lanes layout).
+ */
+export function buildFusedGraph(w: ModelWeights, nLayers: number, layout: LayoutKind = 'rows', accuracy = DEFAULT_NBITS_ACCURACY): Uint8Array {
+  const c = w.config;
+  const g = new GraphBuilder('llama_tree_forward_fused', FUSED_OPSET);
+  const io = declareIo(g, c, nLayers);
+  g.op1('Identity', [forward(g, c, declareWeights(g, w, nLayers, layout, accuracy), io, layout)], {}, GRAPH_IO.logits);
+  return g.toBytes();
+}
+
+interface GraphIo {
+  readonly ids: string;
+  readonly positions: string;
+  readonly bias: string;
+}
+
+/**
+ * A weight matrix in the graph: a float initializer (W [out, in] in the lanes
+ * layout, W^T [in, out] in the rows layout), or (rows layout) x -> x W^T for
+ * quantized or mixed-type matrices.
+ */
+type Matrix = { readonly float: string } | { readonly apply: (x: string) => string };
+
+/** Initializer names of the forward's weights (matrices stacked as in stackedWeight). */
+interface ForwardWeights {
+  readonly embedding: string; // [vocab, dim]
+  readonly rope: RopeCache;
+  readonly layers: readonly { attnNorm: string; qkv: Matrix; wo: Matrix; ffnNorm: string; gateUp: Matrix; down: Matrix }[];
+  readonly finalNorm: string;
+  readonly classifier: Matrix;
+}
+
+/** Adds the weights to the graph. */
+function declareWeights(g: GraphBuilder, w: ModelWeights, nLayers: number, kind: LayoutKind, accuracy: NBitsAccuracy): ForwardWeights {
+  const c = w.config;
+  const stacked = (name: string, ws: readonly WeightMatrix[], inDim: number) => stackedWeight(g, { name, transposed: kind === 'rows', accuracy }, ws, inDim);
+  const qDim = c.nHeads * headDim(c);
+  return {
+    embedding: g.weight('tok_embeddings', w.tokenEmbedding, [c.vocabSize, c.dim]),
+    rope: ropeCache(g, c),
+    layers: w.layers.slice(0, nLayers).map((lw, l) => ({
+      attnNorm: g.weight(`l${l}.attn_norm`, lw.attnNorm, [c.dim]),
+      qkv: stacked(`l${l}.wqkv`, [lw.wq, lw.wk, lw.wv], c.dim), // qDim + 2 kvDim outputs
+      wo: stacked(`l${l}.wo`, [lw.wo], qDim),
+      ffnNorm: g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]),
+      gateUp: stacked(`l${l}.w13`, [lw.w1, lw.w3], c.dim), // 2 hidden outputs
+      down: stacked(`l${l}.w2`, [lw.w2], c.hiddenDim),
+    })),
+    finalNorm: g.weight('final_norm', w.finalNorm, [c.dim]),
+    classifier: stacked('classifier', [w.classifier], c.dim),
+  };
+}
+
+/**
+ * One forward; emits new_kv and returns the logits [B, N, vocab]. Activations
+ * between layers are in the layout's token form ([B, N, f] or [B*N, f]); the
+ * attention reads and writes [B, N, f].
+ */
+function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphIo, kind: LayoutKind): string {
+  const hd = headDim(c);
+  const qDim = c.nHeads * hd;
+  const kvDim = c.nKvHeads * hd;
+  const layout = LAYOUTS[kind](g, io.ids);
+  const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
+  const rowPositions = g.op1('Reshape', [io.positions, g.int64([-1, 1])]); // [B*N, 1]
+  const newKeys: string[] = [];
+  const newValues: string[] = [];
+  let x = layout.embed(fw.embedding);
+  fw.layers.forEach((lw, l) => {
+    const h = rmsNorm(g, x, lw.attnNorm, c.normEps);
+    const qkv = layout.linear(h, lw.qkv); // qDim + 2 kvDim features
+    const [q, k, v] = g.op('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: -1 }, 3);
+    const rq = rotary(g, q, c.nHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, qDim]
+    const rk = rotary(g, k, c.nKvHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, kvDim]
+    const v3 = layout.sequences(v); // [B, N, kvDim]
+    // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores. The kernel needs its
+    // present K/V outputs when given a past; they stay inside the graph (only the new rows leave).
+    const [attn] = g.op('Attention', [rq, rk, v3, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3); // [B, N, qDim]
+    newKeys.push(g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] })); // [B, kvHeads, N, hd]
+    newValues.push(g.op1('Transpose', [g.op1('Reshape', [v3, kvShape])], { perm: [0, 2, 1, 3] }));
+    x = g.op1('Add', [x, layout.linear(layout.tokens(attn, qDim), lw.wo)]);
+    const h2 = rmsNorm(g, x, lw.ffnNorm, c.normEps);
+    x = g.op1('Add', [x, layout.mlp(h2, lw.gateUp, lw.down, c.hiddenDim)]);
+  });
+  emitNewKv(g, newKeys, newValues);
+  const xf = rmsNorm(g, x, fw.finalNorm, c.normEps);
+  return layout.sequences(layout.linear(xf, fw.classifier));
+}
+
+/**
+ * How a forward multiplies its rows by the weights:
+ * - rows: tokens as [B, N, f]; x W^T with W^T [in, out] as the B operand, which
+ *   onnxruntime prepacks; one row streams the packed weights once (memory-bound).
+ * - lanes: tokens as [B*N, f]; (W x^T)^T, W [out, in] as the A operand and the
+ *   rows as the columns of B: each weight element is broadcast against up to
+ *   16 rows in one AVX-512 FMA, so 1 to 16 rows cost the same instructions
+ *   (x78M weight MatMuls at 16 rows: lanes about 300 GFLOP/s, rows about 180).
+ */
+export type LayoutKind = 'rows' | 'lanes';
+
+interface Layout {
+  /** [B, N, -1]: the Reshape target of [B, N, f]. */
+  readonly seqShape: string;
+  /** Token embeddings of input_ids in token form. */
+  embed(table: string): string;
+  /** Token form x [.., in] -> x W^T [.., out], token form. */
+  linear(x: string, w: Matrix): string;
+  /** SwiGLU MLP of h [.., dim]: W2 (silu(W1 h) * W3 h), with gateUp = [W1; W3] (2 hidden outputs), down = W2. */
+  mlp(h: string, gateUp: Matrix, down: Matrix, hidden: number): string;
+  /** Token form -> [B, N, f]. */
+  sequences(x: string): string;
+  /** [B, N, f] -> token form. */
+  tokens(x: string, f: number): string;
+}
+
+const T2 = { perm: [1, 0] };
+
+const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
+  rows(g, ids) {
+    const linear = (x: string, w: Matrix) => timesWT(g, x, w);
+    return {
+      seqShape: sequenceShape(g, ids),
+      embed: (table) => g.op1('Gather', [table, ids]),
+      linear,
+      mlp(h, gateUp, down, hidden) {
+        const [gate, up] = g.op('Split', [linear(h, gateUp), g.int64([hidden, hidden])], { axis: -1 }, 2);
+        return linear(swiGlu(g, gate, up), down);
+      },
+      sequences: (x) => x,
+      tokens: (x) => x,
+    };
+  },
+  lanes(g, ids) {
+    const seqShape = sequenceShape(g, ids);
+    const transpose = (x: string) => g.op1('Transpose', [x], T2);
+    return {
+      seqShape,
+      embed: (table) => g.op1('Gather', [table, g.op1('Reshape', [ids, g.int64([-1])])]),
+      linear: (x, w) => transpose(g.op1('MatMul', [floatOf(w), transpose(x)])),
+      mlp(h, gateUp, down, hidden) {
+        // gate, up and their product stay transposed ([hidden, B*N]): the down projection takes them as they are.
+        const [gate, up] = g.op('Split', [g.op1('MatMul', [floatOf(gateUp), transpose(h)]), g.int64([hidden, hidden])], { axis: 0 }, 2);
+        return transpose(g.op1('MatMul', [floatOf(down), swiGlu(g, gate, up)]));
+      },
+      sequences: (x) => g.op1('Reshape', [x, seqShape]),
+      tokens: (x, f) => g.op1('Reshape', [x, g.int64([-1, f])]),
+    };
+  },
+};
+
+/** [B, N, -1] from input_ids [B, N]. */
+function sequenceShape(g: GraphBuilder, ids: string): string {
+  return g.op1('Concat', [g.op1('Shape', [ids]), g.int64([-1])], { axis: 0 });
+}
+
+/** silu(gate) * up, elementwise. */
+function swiGlu(g: GraphBuilder, gate: string, up: string): string {
+  return g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
+}
+
+/** The float initializer of a lanes-layout matrix. */
+function floatOf(w: Matrix): string {
+  if ('float' in w) return w.float;
+  throw new EngineError('quantized weights run in the rows layout only (MatMulNBits takes the weights as its B operand)');
+}
+
+/**
+ * The row-major matrices W_i [out_i, in] stacked along their output axis as one
+ * [sum out_i, in] weight: float32 ones as one initializer, stored transposed
+ * ([in, sum out_i]) when `transposed`; quantized ones of one type as one
+ * MatMulNBits weight (rows layout); a mix as one product per run of the same
+ * type, concatenated along the features.
+ */
+function stackedWeight(g: GraphBuilder, how: StackHow, ws: readonly WeightMatrix[], inDim: number): Matrix {
+  const runs = sameTypeRuns(ws);
+  const weights = runs.map((run, i) => runWeight(g, runs.length === 1 ? how : { ...how, name: `${how.name}.${i}` }, run, inDim));
+  if (weights.length === 1) return weights[0];
+  return { apply: (x) => g.op1('Concat', weights.map((w) => timesWT(g, x, w)), { axis: -1 }) };
+}
+
+/** Rows layout: x [.., in] -> x W^T [.., out]. */
+function timesWT(g: GraphBuilder, x: string, w: Matrix): string {
+  return 'float' in w ? g.op1('MatMul', [x, w.float]) : w.apply(x);
+}
+
+/** A stacked weight's initializer name, whether float ones are stored transposed, and MatMulNBits' accuracy_level. */
+interface StackHow {
+  readonly name: string;
+  readonly transposed: boolean;
+  readonly accuracy: NBitsAccuracy;
+}
+
+/** One stacked weight of matrices of one type. */
+function runWeight(g: GraphBuilder, { name, transposed, accuracy }: StackHow, ws: readonly WeightMatrix[], inDim: number): Matrix {
+  if (!ws.every((m): m is Float32Array => m instanceof Float32Array)) return { apply: nbitsWeight(g, stackedQuant(ws as QuantMatrix[]), name, accuracy) };
+  const out = ws.reduce((s, m) => s + m.length, 0) / inDim;
+  const data = new Float32Array(out * inDim);
+  let offset = 0;
+  for (const m of ws) {
+    data.set(m, offset);
+    offset += m.length;
+  }
+  return { float: transposed ? g.weight(name, transpose(data, out, inDim), [inDim, out]) : g.weight(name, data, [out, inDim]) };
+}
+
+/** Quantized matrices of one type and width as one [sum rows, cols] matrix (rows are whole blocks). */
+function stackedQuant(ws: readonly QuantMatrix[]): QuantMatrix {
+  if (ws.length === 1) return ws[0];
+  const data = new Uint8Array(ws.reduce((s, m) => s + m.data.length, 0));
+  let offset = 0;
+  for (const m of ws) {
+    data.set(m.data, offset);
+    offset += m.data.length;
+  }
+  return { type: ws[0].type, rows: ws.reduce((s, m) => s + m.rows, 0), cols: ws[0].cols, data };
+}
+
+/** Maximal runs of consecutive matrices of the same type (float32, or one block type). */
+function sameTypeRuns(ws: readonly WeightMatrix[]): WeightMatrix[][] {
+  const typeOf = (m: WeightMatrix) => (m instanceof Float32Array ? 'f32' : m.type);
+  const runs: WeightMatrix[][] = [];
+  ws.forEach((m, i) => (i > 0 && typeOf(m) === typeOf(ws[i - 1]) ? runs[runs.length - 1].push(m) : runs.push([m])));
+  return runs;
+}
+
+interface RopeCache {
+  readonly cos: string; // [maxSeqLen, half]
+  readonly sin: string; // [maxSeqLen, half]
+  readonly half: number; // headDim / 2
+}
+
+/** cos/sin of pos * theta^(-2i/headDim) for every position, in float32 steps as llama2.c's run.c computes them. */
+function ropeCache(g: GraphBuilder, c: LlamaConfig): RopeCache {
+  const hd = headDim(c);
+  const half = hd / 2;
+  const cos = new Float32Array(c.maxSeqLen * half);
+  const sin = new Float32Array(c.maxSeqLen * half);
+  for (let i = 0; i < half; i++) {
+    const freq = Math.fround(1 / Math.fround(Math.pow(c.ropeTheta, Math.fround((2 * i) / hd))));
+    for (let pos = 0; pos < c.maxSeqLen; pos++) {
+      const angle = Math.fround(pos * freq);
+      cos[pos * half + i] = Math.cos(angle);
+      sin[pos * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos: g.weight('rope_cos', cos, [c.maxSeqLen, half]), sin: g.weight('rope_sin', sin, [c.maxSeqLen, half]), half };
+}
+
+/**
+ * Interleaved (adjacent-pair) RoPE of x (token form, f = heads*hd features) as
+ * [B, N, f], each row on its own as a batch of B*N one-token sequences:
+ * onnxruntime's kernel refuses more rows per sequence than its cos/sin cache
+ * has positions, and a wide tree can have more. `seqShape`: [B, N, -1].
+ */
+function rotary(g: GraphBuilder, x: string, heads: number, rope: RopeCache, rowPositions: string, seqShape: string): string {
+  const f = heads * 2 * rope.half;
+  const rows = g.op1('Reshape', [x, g.int64([-1, 1, f])]); // [B*N, 1, f]
+  const rotated = g.op1('RotaryEmbedding', [rows, rope.cos, rope.sin, rowPositions], { interleaved: 1, num_heads: heads });
+  return g.op1('Reshape', [rotated, seqShape]);
+}
+
+function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  return g.op1('RMSNormalization', [x, weight], { axis: -1, epsilon: eps });
+}
