@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { writeFileSync } from 'node:fs';
 import { EngineError } from '../core/errors.js';
+import type { ExternalFile, SerializedModel } from '../model/graph/onnx-graph.js';
 
 /** How sessions are created; a config field wherever a model is named. */
 export interface SessionOptions {
@@ -24,13 +25,20 @@ export type FeedTensor = ort.Tensor;
 
 /** One compiled graph in onnxruntime. */
 export class OrtSession {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  /** `external`: the in-memory external-data files the session was made from, held as long as it lives. */
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private external: readonly ExternalFile[],
+  ) {}
 
-  static async create(graph: Uint8Array, opts: SessionOptions = {}): Promise<OrtSession> {
-    if (opts.dumpOnnxPath) writeFileSync(opts.dumpOnnxPath, graph);
+  /** A session of a serialized model, or of a model with in-memory external data (onnx-graph.ts toModel). */
+  static async create(graph: Uint8Array | SerializedModel, opts: SessionOptions = {}): Promise<OrtSession> {
+    const model = graph instanceof Uint8Array ? { bytes: graph, external: [] } : graph;
+    if (opts.dumpOnnxPath) writeFileSync(opts.dumpOnnxPath, model.bytes);
     const providers = [...(opts.executionProviders ?? ['cpu'])];
     try {
-      const session = await ort.InferenceSession.create(graph, {
+      const session = await ort.InferenceSession.create(model.bytes, {
+        ...(model.external.length > 0 ? { externalData: model.external.map((f) => ({ path: f.path, data: f.data })) } : {}),
         executionProviders: providers,
         intraOpNumThreads: opts.threads ?? 1,
         interOpNumThreads: 1,
@@ -38,7 +46,7 @@ export class OrtSession {
         ...(opts.stopSpinningAfterRun === true ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
         ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
       });
-      return new OrtSession(session);
+      return new OrtSession(session, model.external);
     } catch (e) {
       throw new EngineError(
         `onnxruntime could not create a session with execution providers [${providers.join(', ')}]: ${(e as Error).message}. ` +
@@ -56,8 +64,14 @@ export class OrtSession {
     this.session.endProfiling();
   }
 
+  /** Bytes of the external-data files this session holds (0 after dispose). */
+  externalBytes(): number {
+    return this.external.reduce((sum, f) => sum + f.data.byteLength, 0);
+  }
+
   async dispose(): Promise<void> {
     await this.session.release();
+    this.external = [];
   }
 }
 

@@ -74,6 +74,17 @@ export function matrixBytes(m: Matrix): number {
   return m instanceof Float32Array ? m.byteLength : m.data.byteLength;
 }
 
+/** Bytes of all the weights as held (float32 arrays, quantized blocks; a tied classifier counted once). */
+export function weightBytes(w: ModelWeights): number {
+  let n = w.tokenEmbedding.byteLength + w.finalNorm.byteLength;
+  if (w.classifier !== w.tokenEmbedding) n += w.classifier.byteLength;
+  for (const l of w.layers) {
+    n += l.attnNorm.byteLength + l.ffnNorm.byteLength;
+    for (const f of LAYER_MATRICES) n += matrixBytes(l[f]);
+  }
+  return n;
+}
+
 /** Number of parameters (tied classifier counted once). */
 export function parameterCount(w: ModelWeights): number {
   let n = w.tokenEmbedding.length + w.finalNorm.length;

@@ -17,12 +17,12 @@ const FUSED_OPSET = 23;
  * which the tests compare it with. Quantized layer matrices become MatMulNBits
  * nodes (quant-nbits.ts), in the rows layout only (EngineError in the lanes layout).
  */
-export function buildFusedGraph(w: ModelWeights, nLayers: number, layout: LayoutKind = 'rows', accuracy = DEFAULT_NBITS_ACCURACY): Uint8Array {
+export function buildFusedGraph(w: ModelWeights, nLayers: number, layout: LayoutKind = 'rows', accuracy = DEFAULT_NBITS_ACCURACY): GraphBuilder {
   const c = w.config;
   const g = new GraphBuilder('llama_tree_forward_fused', FUSED_OPSET);
   const io = declareIo(g, c, nLayers);
   g.op1('Identity', [forward(g, c, declareWeights(g, w, nLayers, layout, accuracy), io, layout)], {}, GRAPH_IO.logits);
-  return g.toBytes();
+  return g;
 }
 
 interface GraphIo {

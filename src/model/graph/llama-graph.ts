@@ -1,4 +1,4 @@
-import { GraphBuilder } from './onnx-graph.js';
+import { GraphBuilder, type SerializedModel } from './onnx-graph.js';
 import { buildFusedGraph, type LayoutKind } from './llama-graph-fused.js';
 import type { NBitsAccuracy } from './quant-nbits.js';
 import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
@@ -33,12 +33,25 @@ export interface LlamaGraphOptions {
  * Quantized layer matrices need the fused graph in the rows layout (ConfigError otherwise).
  */
 export function buildLlamaGraph(w: ModelWeights, opts: LlamaGraphOptions = {}): Uint8Array {
+  return graphOf(w, opts).toBytes();
+}
+
+/**
+ * buildLlamaGraph with every initializer of at least `externalMinBytes` bytes
+ * as in-memory external data (onnx-graph.ts toModel): the weights are not
+ * copied into the serialized model.
+ */
+export function buildLlamaModel(w: ModelWeights, opts: LlamaGraphOptions, externalMinBytes: number): SerializedModel {
+  return graphOf(w, opts).toModel(externalMinBytes);
+}
+
+function graphOf(w: ModelWeights, opts: LlamaGraphOptions): GraphBuilder {
   const nLayers = opts.layers ?? w.config.nLayers;
   if ((opts.graph ?? 'fused') === 'fused') return buildFusedGraph(w, nLayers, opts.layout, opts.quantAccuracy);
   return buildReferenceGraph(floatWeights(w, 'the reference graph (graph: reference)'), nLayers);
 }
 
-function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {
+function buildReferenceGraph(w: LlamaWeights, nLayers: number): GraphBuilder {
   const c = w.config;
   const g = new GraphBuilder('llama_tree_forward');
   const hd = headDim(c);
@@ -67,7 +80,7 @@ function buildReferenceGraph(w: LlamaWeights, nLayers: number): Uint8Array {
   emitNewKv(g, newKeys, newValues);
   const xf = rmsNorm(g, x, g.weight('final_norm', w.finalNorm, [c.dim]), c.normEps);
   linear(g, xf, w.classifier, c.vocabSize, c.dim, 'classifier', GRAPH_IO.logits);
-  return g.toBytes();
+  return g;
 }
 
 

@@ -10,6 +10,18 @@ const UINT8 = onnx.TensorProto.DataType.UINT8;
 
 export type ElemType = 'float32' | 'int64';
 
+/** An in-memory external-data file of a model: `data` are the bytes the model's TensorProtos refer to by `path`. */
+export interface ExternalFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
+/** A ModelProto's bytes and the in-memory files its external initializers are in. */
+export interface SerializedModel {
+  readonly bytes: Uint8Array;
+  readonly external: readonly ExternalFile[];
+}
+
 /** Opset of the default ONNX domain used by every graph the project builds. */
 export const OPSET = 15;
 
@@ -103,8 +115,30 @@ export class GraphBuilder {
     return this.op(type, inputs, attrs, 1, outName === undefined ? undefined : [outName])[0];
   }
 
-  /** Serialized ModelProto bytes. */
+  /** Serialized ModelProto bytes, every initializer inside. */
   toBytes(): Uint8Array {
+    return this.toModel(Infinity).bytes;
+  }
+
+  /**
+   * The ModelProto with initializers of at least `externalMinBytes` bytes as
+   * external data: each refers to its own in-memory file (`external`, path
+   * `init_<i>`, offset 0), whose bytes are the initializer's own array (no copy).
+   */
+  toModel(externalMinBytes: number): SerializedModel {
+    const external: ExternalFile[] = [];
+    const initializers = this.initializers.map((t) => {
+      const raw = t.rawData as Uint8Array;
+      if (raw.byteLength < externalMinBytes) return t;
+      const path = `init_${external.length}`;
+      external.push({ path, data: raw });
+      const location = [['location', path], ['offset', '0'], ['length', String(raw.byteLength)]].map(([key, value]) => ({ key, value }));
+      return { ...t, rawData: undefined, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: location };
+    });
+    return { bytes: this.encode(initializers), external };
+  }
+
+  private encode(initializers: onnxProto.onnx.ITensorProto[]): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: this.opset >= 23 ? 11 : 8,
       producerName: 'specinfer-ts',
@@ -112,7 +146,7 @@ export class GraphBuilder {
       graph: {
         name: this.name,
         node: this.nodes,
-        initializer: this.initializers,
+        initializer: initializers,
         input: this.inputs,
         output: this.outputs,
       },
