@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { writeFileSync } from 'node:fs';
 import { EngineError } from '../core/errors.js';
-import type { ExternalFile, SerializedModel } from '../model/graph/onnx-graph.js';
+import type { SerializedModel } from '../model/graph/onnx-graph.js';
 
 /** How sessions are created; a config field wherever a model is named. */
 export interface SessionOptions {
@@ -25,13 +25,14 @@ export type FeedTensor = ort.Tensor;
 
 /** One compiled graph in onnxruntime. */
 export class OrtSession {
-  /** `external`: the in-memory external-data files the session was made from, held as long as it lives. */
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    private external: readonly ExternalFile[],
-  ) {}
+  private constructor(private readonly session: ort.InferenceSession) {}
 
-  /** A session of a serialized model, or of a model with in-memory external data (onnx-graph.ts toModel). */
+  /**
+   * A session of a serialized model, or of a model with in-memory external
+   * data (onnx-graph.ts toModel). onnxruntime copies the external data into
+   * its own tensors: the caller may drop or reuse those arrays once this
+   * resolves (test/engine/sessions.test.ts overwrites them and compares logits).
+   */
   static async create(graph: Uint8Array | SerializedModel, opts: SessionOptions = {}): Promise<OrtSession> {
     const model = graph instanceof Uint8Array ? { bytes: graph, external: [] } : graph;
     if (opts.dumpOnnxPath) writeFileSync(opts.dumpOnnxPath, model.bytes);
@@ -46,7 +47,7 @@ export class OrtSession {
         ...(opts.stopSpinningAfterRun === true ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
         ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
       });
-      return new OrtSession(session, model.external);
+      return new OrtSession(session);
     } catch (e) {
       throw new EngineError(
         `onnxruntime could not create a session with execution providers [${providers.join(', ')}]: ${(e as Error).message}. ` +
@@ -64,14 +65,8 @@ export class OrtSession {
     this.session.endProfiling();
   }
 
-  /** Bytes of the external-data files this session holds (0 after dispose). */
-  externalBytes(): number {
-    return this.external.reduce((sum, f) => sum + f.data.byteLength, 0);
-  }
-
   async dispose(): Promise<void> {
     await this.session.release();
-    this.external = [];
   }
 }
 

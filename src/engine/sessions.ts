@@ -1,4 +1,4 @@
-import { buildLlamaGraph, type LlamaGraphOptions } from '../model/graph/llama-graph.js';
+import { buildLlamaModel, type LlamaGraphOptions } from '../model/graph/llama-graph.js';
 import type { LayoutKind } from '../model/graph/llama-graph-fused.js';
 import { LAYER_MATRICES, matrixBytes, weightsType, type ModelWeights } from '../model/weights.js';
 import { EngineError } from '../core/errors.js';
@@ -19,6 +19,9 @@ export const LANES_MIN_ROWS = 8;
  * cost about the same, and a second session is not worth its memory.
  */
 export const LANES_MIN_WEIGHT_BYTES = 64 * 2 ** 20;
+
+/** Initializers of at least this many bytes reach onnxruntime as external data (see ForwardSessions.create). */
+export const EXTERNAL_MIN_BYTES = 4096;
 
 export type ForwardSessionOptions = SessionOptions &
   LlamaGraphOptions & {
@@ -55,8 +58,9 @@ export class ForwardSessions {
     const build = async (layout: LayoutKind, fromRows: number, stopSpinningAfterRun = opts.stopSpinningAfterRun) => {
       const profileFilePrefix = opts.profileFilePrefix === undefined ? undefined : `${opts.profileFilePrefix}_${layout}`;
       const dumpOnnxPath = opts.dumpOnnxPath === undefined || layout === 'rows' ? opts.dumpOnnxPath : lanesPath(opts.dumpOnnxPath);
-      const graphBytes = buildLlamaGraph(w, { layers, graph, layout, quantAccuracy: opts.quantAccuracy });
-      const session = await OrtSession.create(graphBytes, { ...opts, stopSpinningAfterRun, profileFilePrefix, dumpOnnxPath });
+      // Weights go to onnxruntime as in-memory external data (not copied into the serialized model); a dump holds them inline.
+      const model = buildLlamaModel(w, { layers, graph, layout, quantAccuracy: opts.quantAccuracy }, dumpOnnxPath === undefined ? EXTERNAL_MIN_BYTES : Infinity);
+      const session = await OrtSession.create(model, { ...opts, stopSpinningAfterRun, profileFilePrefix, dumpOnnxPath });
       return { fromRows, layout, session };
     };
     if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)]);

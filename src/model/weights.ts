@@ -121,14 +121,16 @@ export function floatWeights(w: ModelWeights, use: string): LlamaWeights {
  */
 export function convertWeights(w: ModelWeights, type: WeightsType): ModelWeights {
   if (type === 'f32') return dequantizeWeights(w);
-  const c = w.config;
-  const q = (m: Matrix, f: (typeof LAYER_MATRICES)[number]): Matrix => {
-    if (!(m instanceof Float32Array)) return m.type === type ? m : q(dequantize(m), f);
-    const rows = matrixRows(c)[f];
-    const cols = m.length / rows;
-    return cols % QK === 0 ? quantize(type, m, rows, cols) : own(m);
-  };
-  return mapLayers(w, (m, f) => q(m, f), own);
+  return mapLayers(w, (m, f) => convertMatrix(m, f, w.config, type), own);
+}
+
+/** Layer matrix `f` of a model of config `c` stored as `type`, as convertWeights converts each one. */
+export function convertMatrix(m: Matrix, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig, type: WeightsType): Matrix {
+  if (!(m instanceof Float32Array)) return m.type === type ? m : convertMatrix(dequantize(m), f, c, type);
+  if (type === 'f32') return m;
+  const rows = matrixRows(c)[f];
+  const cols = m.length / rows;
+  return cols % QK === 0 ? quantize(type, m, rows, cols) : own(m);
 }
 
 /** The model with every layer matrix as float32 (`w` itself when none is quantized). */

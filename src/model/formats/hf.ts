@@ -2,12 +2,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import { brief } from './bounds.js';
-import type { LayerWeights, LlamaConfig, LlamaWeights } from '../weights.js';
+import type { LAYER_MATRICES, LayerWeights, LlamaConfig, LlamaWeights, Matrix } from '../weights.js';
 import type { Tokenizer } from './tokenizer.js';
-import { readSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { openSafetensors, type LazySafetensorsTensor } from './safetensors.js';
 import { loadHfTokenizer } from './hf-tokenizer.js';
 
 export { HfTokenizer, loadHfTokenizer } from './hf-tokenizer.js';
+
+type LayerMatrix = (typeof LAYER_MATRICES)[number];
 
 /**
  * Hugging Face Llama folders: `config.json`, `model.safetensors` (or sharded
@@ -22,9 +24,24 @@ export { HfTokenizer, loadHfTokenizer } from './hf-tokenizer.js';
  * uses the adjacent-pairs layout, so the loader un-permutes those rows.
  */
 export async function loadHfFolder(dir: string): Promise<{ weights: LlamaWeights; tokenizer: Tokenizer }> {
+  return loadHfFolderAs(dir, (m) => m);
+}
+
+/**
+ * A layer matrix as the caller wants it held (e.g. quantized), given its
+ * float32 values ([rows, cols] row-major, Q/K rows in adjacent-pairs order).
+ */
+export type MatrixConverter<M extends Matrix> = (m: Float32Array, field: LayerMatrix, config: LlamaConfig) => M;
+
+/**
+ * loadHfFolder with each layer matrix converted as soon as it is read: tensors
+ * are read from the files one at a time, so the float32 weights of a model
+ * converted to a smaller type are never all in memory at once.
+ */
+export async function loadHfFolderAs<M extends Matrix>(dir: string, convert: MatrixConverter<M>): Promise<{ weights: LlamaWeights<M>; tokenizer: Tokenizer }> {
   const config = readHfConfig(path.join(dir, 'config.json'));
   const tensors = readHfTensors(dir);
-  const weights = buildWeights(config, tensors);
+  const weights = buildWeights(config, tensors, convert);
   const tokenizer = loadHfTokenizer(dir, config.llama.vocabSize);
   return { weights, tokenizer };
 }
@@ -149,7 +166,7 @@ function toLlamaConfig(file: string, c: Record<string, unknown>): LlamaConfig {
 
 /** Every tensor of the folder, with the file it came from (for error messages). */
 interface TensorSet {
-  readonly tensors: Map<string, SafetensorsTensor>;
+  readonly tensors: Map<string, LazySafetensorsTensor>;
   readonly fileOf: (name: string) => string;
 }
 
@@ -161,7 +178,7 @@ function readHfTensors(dir: string): TensorSet {
     if (!existsSync(single)) {
       throw new ModelFileError(single, 'file not found (neither model.safetensors nor model.safetensors.index.json is in the folder; PyTorch .bin checkpoints are not supported)');
     }
-    return { tensors: readSafetensors(single), fileOf: () => single };
+    return { tensors: openSafetensors(single), fileOf: () => single };
   }
   let weightMap: Record<string, string>;
   try {
@@ -170,11 +187,11 @@ function readHfTensors(dir: string): TensorSet {
   } catch (e) {
     throw new ModelFileError(index, `malformed shard index: ${(e as Error).message}`);
   }
-  const tensors = new Map<string, SafetensorsTensor>();
+  const tensors = new Map<string, LazySafetensorsTensor>();
   const from = new Map<string, string>();
   for (const shard of new Set(Object.values(weightMap))) {
     const file = path.join(dir, shard);
-    for (const [name, t] of readSafetensors(file)) {
+    for (const [name, t] of openSafetensors(file)) {
       tensors.set(name, t);
       from.set(name, file);
     }
@@ -183,23 +200,27 @@ function readHfTensors(dir: string): TensorSet {
 }
 
 /** Maps HF tensor names to LlamaWeights, checking every shape against config.json. */
-function buildWeights(config: HfConfig, set: TensorSet): LlamaWeights {
+function buildWeights<M extends Matrix>(config: HfConfig, set: TensorSet, convert: MatrixConverter<M>): LlamaWeights<M> {
   const c = config.llama;
   const hd = c.dim / c.nHeads;
   const get = (name: string, shape: number[]): Float32Array => takeTensor(set, config.file, name, shape);
-  const layers: LayerWeights[] = [];
+  const layers: LayerWeights<M>[] = [];
   for (let l = 0; l < c.nLayers; l++) {
     const p = `model.layers.${l}.`;
+    const matrix = (field: LayerMatrix, name: string, rows: number, cols: number, pairs = false): M => {
+      const m = get(p + name, [rows, cols]);
+      return convert(pairs ? rotateHalfToPairs(m, rows / hd, hd, cols) : m, field, c);
+    };
     layers.push({
       attnNorm: get(p + 'input_layernorm.weight', [c.dim]),
-      wq: rotateHalfToPairs(get(p + 'self_attn.q_proj.weight', [c.nHeads * hd, c.dim]), c.nHeads, hd, c.dim),
-      wk: rotateHalfToPairs(get(p + 'self_attn.k_proj.weight', [c.nKvHeads * hd, c.dim]), c.nKvHeads, hd, c.dim),
-      wv: get(p + 'self_attn.v_proj.weight', [c.nKvHeads * hd, c.dim]),
-      wo: get(p + 'self_attn.o_proj.weight', [c.dim, c.nHeads * hd]),
+      wq: matrix('wq', 'self_attn.q_proj.weight', c.nHeads * hd, c.dim, true),
+      wk: matrix('wk', 'self_attn.k_proj.weight', c.nKvHeads * hd, c.dim, true),
+      wv: matrix('wv', 'self_attn.v_proj.weight', c.nKvHeads * hd, c.dim),
+      wo: matrix('wo', 'self_attn.o_proj.weight', c.dim, c.nHeads * hd),
       ffnNorm: get(p + 'post_attention_layernorm.weight', [c.dim]),
-      w1: get(p + 'mlp.gate_proj.weight', [c.hiddenDim, c.dim]),
-      w2: get(p + 'mlp.down_proj.weight', [c.dim, c.hiddenDim]),
-      w3: get(p + 'mlp.up_proj.weight', [c.hiddenDim, c.dim]),
+      w1: matrix('w1', 'mlp.gate_proj.weight', c.hiddenDim, c.dim),
+      w2: matrix('w2', 'mlp.down_proj.weight', c.dim, c.hiddenDim),
+      w3: matrix('w3', 'mlp.up_proj.weight', c.hiddenDim, c.dim),
     });
   }
   const tokenEmbedding = get('model.embed_tokens.weight', [c.vocabSize, c.dim]);
@@ -219,7 +240,7 @@ function takeTensor(set: TensorSet, configFile: string, name: string, shape: num
       `tensor "${name}" has shape [${t.shape.join(', ')}], expected ${want} (from ${configFile})`,
     );
   }
-  return t.data;
+  return t.read();
 }
 
 /** True when `dir` looks like a Hugging Face model folder (has config.json). */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { ModelFileError } from '../../core/errors.js';
 import { brief, checkedProduct, checkFits } from './bounds.js';
 
@@ -111,29 +111,61 @@ export function decode16(bytes: Uint8Array, n: number, dtype: 'F16' | 'BF16'): F
 
 /** Reads every tensor of a safetensors file; throws ModelFileError naming `file` on any defect. */
 export function readSafetensors(file: string): Map<string, SafetensorsTensor> {
+  return new Map([...openSafetensors(file)].map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape, data: t.read() }]));
+}
+
+/** A tensor of a checked safetensors header whose data is read from the file when asked. */
+export interface LazySafetensorsTensor {
+  readonly dtype: SafetensorsDtype;
+  readonly shape: number[];
+  /** The tensor's values as float32, read from the file now (one read of its bytes, no whole-file buffer). */
+  read(): Float32Array;
+}
+
+/**
+ * The tensors of a safetensors file, their header checked (ModelFileError naming
+ * `file` on any defect) and their data not yet read: a loader can read, convert
+ * and drop one tensor at a time, so a file is never held whole in memory.
+ */
+export function openSafetensors(file: string): Map<string, LazySafetensorsTensor> {
   if (!existsSync(file)) throw new ModelFileError(file, 'file not found');
-  const buf = readFileSync(file);
   const fail = (problem: string): never => {
     throw new ModelFileError(file, `${problem} (is this a complete safetensors file?)`);
   };
-  if (buf.byteLength < 8) fail(`file is ${buf.byteLength} bytes, too short for the 8-byte header length`);
-  const headerLen = buf.readBigUInt64LE(0);
-  if (headerLen > BigInt(buf.byteLength - 8)) {
-    fail(`header length ${headerLen} is larger than the rest of the file (${buf.byteLength - 8} bytes)`);
+  const size = statSync(file).size;
+  if (size < 8) fail(`file is ${size} bytes, too short for the 8-byte header length`);
+  const headerLen = readBytes(file, 0, 8).readBigUInt64LE(0);
+  if (headerLen > BigInt(size - 8)) {
+    fail(`header length ${headerLen} is larger than the rest of the file (${size - 8} bytes)`);
   }
   const dataStart = 8 + Number(headerLen);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, dataStart)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readBytes(file, 8, Number(headerLen))));
   } catch (e) {
     fail(e instanceof SyntaxError ? `malformed JSON header: ${e.message}` : 'the JSON header is not valid UTF-8');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the JSON header is not an object');
-  const data = buf.subarray(dataStart);
   const entries = Object.entries(header as Record<string, unknown>).filter(([name]) => name !== '__metadata__');
-  const spans = entries.map(([name, entry]) => ({ name, ...checkEntry(file, name, entry, data.byteLength) }));
+  const spans = entries.map(([name, entry]) => ({ name, ...checkEntry(file, name, entry, size - dataStart) }));
   checkNoOverlap(file, spans);
-  return new Map(spans.map((s) => [s.name, readTensor(s, data)]));
+  return new Map(spans.map((s) => [s.name, { dtype: s.dtype, shape: s.shape, read: () => readTensor(file, dataStart, s) }]));
+}
+
+/** `length` bytes of `file` from `position`; ModelFileError if the file has fewer. */
+function readBytes(file: string, position: number, length: number, into: Uint8Array = Buffer.alloc(length)): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, into, done, length - done, position + done);
+      if (n === 0) throw new ModelFileError(file, `truncated: ${length} bytes needed at offset ${position}, the file ended after ${done} (was it changed while being read?)`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return Buffer.from(into.buffer, into.byteOffset, length);
 }
 
 /** A header entry, checked: dtype, shape and its byte range in the data section. */
@@ -183,13 +215,13 @@ function checkEntry(file: string, name: string, entry: unknown, dataBytes: numbe
   return { dtype: dt, shape: dims, count, begin, end };
 }
 
-/** Converts a checked tensor's bytes from `data` (the data section) to float32. */
-function readTensor(t: TensorSpan, data: Uint8Array): SafetensorsTensor {
-  const bytes = data.subarray(t.begin, t.end);
-  if (t.dtype !== 'F32') return { dtype: t.dtype, shape: t.shape, data: decode16(bytes, t.count, t.dtype) };
+/** Reads a checked tensor of `file` (data section at `dataStart`) as float32. */
+function readTensor(file: string, dataStart: number, t: TensorSpan): Float32Array {
+  const length = t.end - t.begin;
+  if (t.dtype !== 'F32') return decode16(readBytes(file, dataStart + t.begin, length), t.count, t.dtype);
   const f = new Float32Array(t.count);
-  new Uint8Array(f.buffer).set(bytes);
-  return { dtype: t.dtype, shape: t.shape, data: f };
+  readBytes(file, dataStart + t.begin, length, new Uint8Array(f.buffer));
+  return f;
 }
 
 // ---------------------------------------------------------------- writer

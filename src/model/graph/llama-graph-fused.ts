@@ -211,13 +211,32 @@ interface StackHow {
 function runWeight(g: GraphBuilder, { name, transposed, accuracy }: StackHow, ws: readonly WeightMatrix[], inDim: number): Matrix {
   if (!ws.every((m): m is Float32Array => m instanceof Float32Array)) return { apply: nbitsWeight(g, stackedQuant(ws as QuantMatrix[]), name, accuracy) };
   const out = ws.reduce((s, m) => s + m.length, 0) / inDim;
-  const data = new Float32Array(out * inDim);
+  return { float: transposed ? g.weight(name, stackTransposed(ws, out, inDim), [inDim, out]) : g.weight(name, stack(ws, out * inDim), [out, inDim]) };
+}
+
+/** Row-major matrices [out_i, in] stacked as one [sum out_i, in] array (the matrix itself when there is one). */
+function stack(ws: readonly Float32Array[], size: number): Float32Array {
+  if (ws.length === 1) return ws[0];
+  const data = new Float32Array(size);
   let offset = 0;
   for (const m of ws) {
     data.set(m, offset);
     offset += m.length;
   }
-  return { float: transposed ? g.weight(name, transpose(data, out, inDim), [inDim, out]) : g.weight(name, data, [out, inDim]) };
+  return data;
+}
+
+/** The transpose [in, out] of the stack of row-major matrices [out_i, in] (out = sum out_i), without an intermediate stack. */
+function stackTransposed(ws: readonly Float32Array[], out: number, inDim: number): Float32Array {
+  if (ws.length === 1) return transpose(ws[0], out, inDim);
+  const t = new Float32Array(out * inDim);
+  let row0 = 0;
+  for (const m of ws) {
+    const rows = m.length / inDim;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < inDim; c++) t[c * out + row0 + r] = m[r * inDim + c];
+    row0 += rows;
+  }
+  return t;
 }
 
 /** Quantized matrices of one type and width as one [sum rows, cols] matrix (rows are whole blocks). */
