@@ -67,7 +67,9 @@ export class ForwardSessions {
     if (lanesFromRows === Infinity) return new ForwardSessions([await build('rows', 0)]);
     // Both sessions stop their threads spinning when a run returns: threads spinning after one session's run
     // would take the cores from the other's next run.
-    return new ForwardSessions([await build('lanes', lanesFromRows, true), await build('rows', 0, true)]);
+    // Rows first: while the lanes session loads, the rows session's weights are onnxruntime's (no JS arrays left of it).
+    const rows = await build('rows', 0, true);
+    return new ForwardSessions([await build('lanes', lanesFromRows, true), rows]);
   }
 
   /** The session for a forward of `rows` rows (batch x tree rows). */
