@@ -49,14 +49,14 @@ export interface MemoryRow {
   readonly ratio: number;
 }
 
-interface Args {
+export interface MemoryArgs {
   readonly weights: readonly WeightsType[];
   readonly repeats: number;
   readonly threads: number;
   readonly out: string;
 }
 
-function parseArgs(argv: readonly string[]): Args {
+export function parseMemoryArgs(argv: readonly string[]): MemoryArgs {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -87,7 +87,7 @@ function peakOf(target: string, weights: WeightsType, threads: number): number {
   }
 }
 
-function measure(target: string, weights: WeightsType, a: Args): MemoryRun {
+function measure(target: string, weights: WeightsType, a: MemoryArgs): MemoryRun {
   const t0 = Date.now();
   const peaks = Array.from({ length: a.repeats }, () => peakOf(target, weights, a.threads));
   return { target, weights, peakBytes: Math.min(...peaks), peaks, seconds: (Date.now() - t0) / 1000 };
@@ -107,7 +107,7 @@ export function memoryTable(rows: readonly MemoryRow[]): string {
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseMemoryArgs(process.argv.slice(2));
   const log = (line: string) => process.stdout.write(`${line}\n`);
   await ensureX78m(workModelsDir(log), log);
   const loadBefore = os.loadavg();

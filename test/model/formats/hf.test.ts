@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Tokenizer as LibTokenizer } from '@huggingface/tokenizers';
 import { ModelFileError, TokenizerError } from '../../../src/core/errors.js';
-import { loadHfFolder, pairsToRotateHalf, rotateHalfToPairs } from '../../../src/model/formats/hf.js';
+import { loadHfFolder, loadHfFolderAs, pairsToRotateHalf, rotateHalfToPairs } from '../../../src/model/formats/hf.js';
 import { pieceToBytes } from '../../../src/model/formats/hf-tokenizer.js';
 import { writeHfFolder } from '../../../src/model/formats/hf-writer.js';
 import { readLlama2cCheckpoint } from '../../../src/model/formats/llama2c.js';
@@ -13,7 +13,7 @@ import { readLlama2cVocab, type Llama2cVocab } from '../../../src/model/formats/
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../../src/model/random.js';
 import { readSafetensors, writeSafetensors } from '../../../src/model/formats/safetensors.js';
 import { decodeText, type Tokenizer } from '../../../src/model/formats/tokenizer.js';
-import type { LlamaWeights } from '../../../src/model/weights.js';
+import { convertMatrix, convertWeights, LAYER_MATRICES, type LlamaWeights } from '../../../src/model/weights.js';
 import { modelFile } from '../../support/models-dir.js';
 import { TOKENIZER_TEXTS as TEXTS } from '../../support/tokenizer-texts.js';
 
@@ -61,6 +61,25 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
       expect(st.has('lm_head.weight'), 'tied: no lm_head.weight').to.equal(false);
       const cfg = JSON.parse(readFileSync(path.join(folder('f32'), 'config.json'), 'utf8'));
       expect(cfg).to.include({ model_type: 'llama', tie_word_embeddings: true, torch_dtype: 'float32', rms_norm_eps: 1e-5 });
+    });
+
+    it('loadHfFolderAs converts each layer matrix as it is read: the same blocks as quantizing the loaded float model', async () => {
+      const seen: string[] = [];
+      const { weights: w } = await loadHfFolderAs(folder('f32'), (m, field, c) => {
+        seen.push(field);
+        return convertMatrix(m, field, c, 'q8_0');
+      });
+      expect(seen.slice(0, 7)).to.deep.equal(['wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3']);
+      expect(seen.length).to.equal(7 * weights.config.nLayers);
+      const want = convertWeights(weights, 'q8_0');
+      w.layers.forEach((l, i) => {
+        for (const f of LAYER_MATRICES) {
+          const [a, b] = [l[f], want.layers[i][f]];
+          const bytes = (m: typeof a) => (m instanceof Float32Array ? bytesOf(m) : Buffer.from(m.data));
+          expect(a instanceof Float32Array ? 'f32' : a.type, `${i}.${f}`).to.equal(b instanceof Float32Array ? 'f32' : b.type);
+          expect(bytes(a).equals(bytes(b)), `layers.${i}.${f} differs`).to.equal(true);
+        }
+      });
     });
 
     for (const [dtype, relErr] of [['f16', 2 ** -11], ['bf16', 2 ** -8]] as const) {

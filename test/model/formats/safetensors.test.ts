@@ -8,6 +8,7 @@ import {
   f16BitsToF32,
   f32ToBf16Bits,
   f32ToF16Bits,
+  openSafetensors,
   readSafetensors,
   writeSafetensors,
   type SafetensorsDtype,
@@ -115,6 +116,18 @@ describe('safetensors', () => {
       expect(Number.isNaN(back.data[input.length - 1]), 'NaN stays NaN').to.equal(true);
     });
   }
+
+  it('openSafetensors checks the header and reads each tensor only when asked, from the file as it is then', () => {
+    const f = file('lazy.safetensors');
+    writeSafetensors(f, [{ name: 'a', shape: [2], data: Float32Array.from([1.5, -2]) }, { name: 'h', shape: [1], data: Float32Array.from([0.5]) }], 'F16');
+    const t = openSafetensors(f);
+    expect([...t.keys()]).to.deep.equal(['a', 'h']);
+    expect([t.get('a')!.dtype, t.get('a')!.shape]).to.deep.equal(['F16', [2]]);
+    expect(Array.from(t.get('a')!.read())).to.deep.equal([1.5, -2]);
+    expect(Array.from(t.get('h')!.read())).to.deep.equal([0.5]);
+    truncateSync(f, readFileSync(f).length - 2); // the file shrinks after its header was checked: h's 2 bytes are gone
+    expect(() => t.get('h')!.read()).to.throw(ModelFileError, /lazy\.safetensors: truncated: 2 bytes needed at offset \d+, the file ended after 0 \(was it changed while being read\?\)/);
+  });
 
   it('F16 conversion is exact on every binary16 value (all 65536 bit patterns round-trip)', () => {
     for (let h = 0; h < 65536; h++) {
