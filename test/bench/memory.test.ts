@@ -24,14 +24,15 @@ describe('bench:memory', () => {
 
   it('table: difference and ratio to the weights in MiB', () => {
     const MiB = 2 ** 20;
-    const table = memoryTable([{ weights: 'q8_0', weightBytes: 80 * MiB, baselinePeakBytes: 120 * MiB, peakBytes: 320 * MiB, ratio: 2.5 }]);
-    expect(table.split('\n')[2]).to.equal('| q8_0 | 80.0 | 120.0 | 320.0 | 200.0 | 2.50 |');
+    const table = memoryTable([{ source: 'gguf', weights: 'q8_0', weightBytes: 80 * MiB, baselinePeakBytes: 120 * MiB, peakBytes: 320 * MiB, ratio: 2.5 }]);
+    expect(table.split('\n')[2]).to.equal('| GGUF | q8_0 | 80.0 | 120.0 | 320.0 | 200.0 | 2.50 |');
   });
 
   it('arguments: defaults, and bad values named with what is accepted', () => {
-    expect(parseMemoryArgs([])).to.deep.equal({ weights: ['f32', 'q8_0', 'q4_0'], repeats: 1, threads: 1, out: 'memory' });
+    expect(parseMemoryArgs([])).to.deep.equal({ weights: ['f32', 'q8_0', 'q4_0'], sources: ['load', 'gguf'], repeats: 1, threads: 1, out: 'memory' });
     expect(parseMemoryArgs(['--weights', 'q4_0', '--repeats', '3'])).to.include({ repeats: 3 });
     expect(() => parseMemoryArgs(['--weights', 'q5_k'])).to.throw('--weights: unknown type "q5_k" (use a comma-separated list of f32, q8_0, q4_0)');
+    expect(() => parseMemoryArgs(['--sources', 'hf'])).to.throw('--sources: unknown source "hf" (use a comma-separated list of load, gguf)');
     expect(() => parseMemoryArgs(['--repeats', '0'])).to.throw('--repeats must be an integer >= 1, got 0');
   });
 });
