@@ -21,7 +21,7 @@ export const LANES_MIN_ROWS = 8;
 export const LANES_MIN_WEIGHT_BYTES = 64 * 2 ** 20;
 
 /** Initializers of at least this many bytes reach onnxruntime as external data (see ForwardSessions.create). */
-export const EXTERNAL_MIN_BYTES = 4096;
+const EXTERNAL_MIN_BYTES = 4096;
 
 export type ForwardSessionOptions = SessionOptions &
   LlamaGraphOptions & {
