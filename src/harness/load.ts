@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue, type KeyPath } from './config-source.js';
 import { CheckContext, checkCell } from './checks.js';
-import { cellConfigSchema, type CellConfig } from './experiment.js';
+import { cellConfigSchema, experimentSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
 import { loadPlugins, registerPlugins } from './plugins.js';
 import { cellLabels } from './labels.js';
@@ -77,7 +77,8 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     const at = (problems: readonly PathProblem[]) => problems.map((p) => ({ issue: locateIssue(p, axes, point, src), cell: id }));
     const parsed = cellConfigSchema.safeParse(cellRaw);
     if (!parsed.success) {
-      const problems = zodProblems(parsed.error.issues, cellConfigSchema, cellRaw);
+      // The whole file's schema: a misspelt `plugins` or `sweep` gets its "did you mean" too.
+      const problems = zodProblems(parsed.error.issues, experimentSchema, cellRaw);
       found.push(...at(problems), ...at(otherKeyProblems(cellRaw, problems, ctx)));
       continue;
     }

@@ -145,11 +145,13 @@ describe('plugins: an experiment file names modules whose definitions join the r
       expect(message).to.equal(`${dir}/exp.yaml:1: plugins[0]: ./broken.mjs: importing ${dir}/broken.mjs failed: no GPU here`);
     });
 
-    it('every bad entry at once, each on its line; a list that is not one', async () => {
+    it('every bad entry at once, each on its line; a list that is not one; a misspelt key', async () => {
       const { dir, message } = await problem('plugins:\n  - ./a.mjs\n  - ./b.mjs\n');
       expect(message).to.equal(`2 problems in ${dir}/exp.yaml:\n${dir}/exp.yaml:2: plugins[0]: ./a.mjs: no such file (${dir}/a.mjs)\n${dir}/exp.yaml:3: plugins[1]: ./b.mjs: no such file (${dir}/b.mjs)`);
       const notList = await problem('plugins: ./a.mjs\n');
       expect(notList.message).to.equal(`${notList.dir}/exp.yaml:1: plugins: expected a list, got './a.mjs'`);
+      const typo = await problem('plugin: [./a.mjs]\n');
+      expect(typo.message).to.equal(`${typo.dir}/exp.yaml:1: plugin: unknown key 'plugin' (did you mean 'plugins'?)`);
     });
 
     it('loadExperiment (synchronous) on a file whose plugin was never imported says what to call', () => {
