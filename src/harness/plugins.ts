@@ -54,11 +54,13 @@ export function resolvePlugin(name: string, dir: string): string {
     if (existsSync(file) && statSync(file).isFile()) return file;
     throw new PluginProblem(`no such file${path.isAbsolute(name) ? '' : ` (${file})`}${fileSuggestion(name, dir)}`);
   }
+  const from = path.resolve(dir);
   try {
-    return createRequire(path.join(dir, 'plugin-resolution.js')).resolve(name);
+    return createRequire(path.join(from, 'plugin-resolution.js')).resolve(name);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new PluginProblem(`no such package from ${dir} (${code}): install it there, or give the module's path (./${name}.mjs)`);
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw new PluginProblem(`the package's exports have no require or default entry: give the module's path (./node_modules/${name}/...)`);
+    throw new PluginProblem(`no such package from ${from} (${code}): install it there, or give the module's path (./${name}.mjs)`);
   }
 }
 
