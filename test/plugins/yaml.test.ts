@@ -171,9 +171,21 @@ describe('plugins: an experiment file names modules whose definitions join the r
         writeFileSync(path.join(dir, name), text);
       }
       writeFileSync(path.join(dir, 'exp.yaml'), 'plugins: [specinfer-echo]\ntarget: stories260K\nspeculator: {kind: echo, n: 2}\nworkload: story-openings\n');
-      const exp = await openExperiment(path.join(dir, 'exp.yaml'));
-      expect(exp.plugins).to.deep.equal([path.join(dir, 'node_modules/specinfer-echo/index.js')]);
-      expect(exp.cells.map((c) => c.config.speculator)).to.deep.equal([{ kind: 'none' }, { kind: 'echo', n: 2 }]);
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        const exp = await openExperiment('exp.yaml');
+        expect(exp.plugins).to.deep.equal([path.join(dir, 'node_modules/specinfer-echo/index.js')]);
+        expect(exp.cells.map((c) => c.config.speculator)).to.deep.equal([{ kind: 'none' }, { kind: 'echo', n: 2 }]);
+      } finally {
+        process.chdir(cwd);
+      }
+    });
+
+    it('a package whose exports offer an import entry only', async () => {
+      const manifest = JSON.stringify({ name: 'specinfer-esm-only', type: 'module', exports: { import: './index.js' } });
+      const { dir, message } = await problem('plugins: [specinfer-esm-only]\n', { 'node_modules/specinfer-esm-only/package.json': manifest, 'node_modules/specinfer-esm-only/index.js': speculatorModule('esm') });
+      expect(message).to.equal(`${dir}/exp.yaml:1: plugins[0]: specinfer-esm-only: the package's exports have no require or default entry: give the module's path (./node_modules/specinfer-esm-only/...)`);
     });
   });
 });
