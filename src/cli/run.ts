@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { monotonicClock } from '../core/types.js';
-import { loadExperiment, type Experiment } from '../harness/load.js';
+import { openExperiment, type Experiment } from '../harness/load.js';
 import { createProgress } from '../harness/progress.js';
 import { runExperiment, type CellMeasure } from '../harness/run.js';
 import { readJson, RESULT_FILES, type DoneState } from '../harness/results.js';
@@ -93,7 +93,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Run an experiment file: every cell of its sweep, records, tables, charts and report.html',
   builder: (y: Argv) => runOptions(y).epilogue(MODELS_EPILOGUE),
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
-    const exp = loadExperiment(args.file);
+    const exp = await openExperiment(args.file);
     await runFromArgs(exp, args, { out: args.out ?? path.join('results', exp.name), command: ['run', args.file] });
   },
 };

@@ -10,6 +10,7 @@ import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, weightsSchema, type Sp
 import { policySchema } from '../tree/policies.js';
 import { VERIFIER_KINDS } from '../verifiers/index.js';
 import { GRAPH_KINDS } from '../model/graph/llama-graph.js';
+import { pluginsSchema } from './plugins.js';
 
 const positiveInt = z.number().int().min(1);
 const count = z.number().int().min(0);
@@ -123,7 +124,7 @@ export const sweepSchema = z
 
 /** The whole file. */
 export const experimentSchema = z
-  .strictObject({ ...cellShape, sweep: sweepSchema.optional() })
+  .strictObject({ plugins: pluginsSchema.optional(), ...cellShape, sweep: sweepSchema.optional() })
   .describe('A specinfer experiment: a target, speculators, a tree policy, a verifier, sampling parameters and a workload, optionally swept.');
 
 export type CellConfig = z.output<typeof cellConfigSchema>;

@@ -50,6 +50,8 @@ export interface OptionRule<C> {
 
 /** One speculator kind, complete. Methods are declared as methods so a definition of one kind is usable as one of the union. */
 export interface SpeculatorDefinition<C extends { readonly kind: string } = SpeculatorConfig, I = unknown> {
+  /** Which registry it joins (a plugin module's definitions are routed by this field). */
+  readonly component: 'speculator';
   readonly kind: C['kind'];
   /** One sentence: what it proposes (the config schema's and the docs table's description). */
   readonly description: string;
@@ -108,6 +110,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
   for (const r of spec.rules ?? []) schema = schema.refine((c) => r.ok(c as C), { path: [r.path], message: r.message });
   let defaults: C | undefined;
   return Object.freeze({
+    component: 'speculator' as const,
     kind: spec.kind as C['kind'],
     description: spec.description,
     options: z.object(spec.options),

@@ -11,6 +11,7 @@ import type { Speculator } from './types.js';
 
 export { defineSpeculator, type SpeculatorDefinition, type SpeculatorDeps, type TraitsContext } from './define.js';
 export {
+  isBuiltInSpeculator,
   isSpeculatorKind,
   modelRef,
   registerSpeculator,
