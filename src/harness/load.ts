@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
-import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue, type KeyPath } from './config-source.js';
+import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue } from './config-source.js';
 import { CheckContext, checkCell } from './checks.js';
 import { cellConfigSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
@@ -111,7 +111,7 @@ function otherKeyProblems(cellRaw: unknown, problems: readonly PathProblem[], ct
 
 function locateIssue(p: PathProblem, axes: readonly SweepAxis[], point: SweepPoint, src: ConfigSource): ConfigIssue {
   const { docPath, note } = locate(p.path, axes, point, src);
-  return src.issue(docPath, `${p.problem}${note}`, p.path as KeyPath);
+  return src.issue(docPath, `${p.problem}${note}`, p.path);
 }
 
 /** One issue per (line, path, problem); those of some cells only (of several) name them. */

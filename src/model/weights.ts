@@ -87,7 +87,7 @@ export function parameterCount(w: ModelWeights): number {
 
 /** The quantization type of the layer matrices, 'f32' when none is quantized ('mixed' when types differ). */
 export function weightsType(w: ModelWeights): BlockType | 'f32' | 'mixed' {
-  const types = new Set(w.layers.flatMap((l) => LAYER_MATRICES.map((f) => (l[f] instanceof Float32Array ? 'f32' : (l[f] as QuantMatrix).type))));
+  const types = new Set(w.layers.flatMap((l) => LAYER_MATRICES.map((f) => l[f]).map((m) => (m instanceof Float32Array ? 'f32' : m.type))));
   const quant = [...types].filter((t) => t !== 'f32');
   if (quant.length === 0) return 'f32';
   return quant.length === 1 ? quant[0] : 'mixed';

@@ -231,5 +231,5 @@ export function mssVsNsChart(rows: readonly SummaryRow[]): Chart<VerifierDatum> 
 /** Every chart the rows support, in report order. */
 export function reportCharts(rows: readonly SummaryRow[]): Chart[] {
   const builders = [tokensPerStepChart, widthChart, speedupChart, perDepthChart, timeBreakdownChart, mssVsNsChart];
-  return builders.map((b) => b(rows)).filter((c): c is NonNullable<typeof c> => c !== undefined) as Chart[];
+  return builders.map((b) => b(rows)).filter((c): c is NonNullable<typeof c> => c !== undefined);
 }

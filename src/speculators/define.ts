@@ -108,7 +108,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
   for (const r of spec.rules ?? []) schema = schema.refine((c) => r.ok(c as C), { path: [r.path], message: r.message });
   let defaults: C | undefined;
   return Object.freeze({
-    kind: spec.kind as C['kind'],
+    kind: spec.kind,
     description: spec.description,
     options: z.object(spec.options),
     schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
@@ -118,7 +118,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
     models: (cfg: C) => spec.models?.(cfg) ?? [],
     example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
     needsTargetLogits: (cfg: C) => (spec.needsTargetLogits === true ? [cfg.kind] : (spec.needsTargetLogits?.(cfg) ?? [])),
-    create: spec.create,
+    create: (cfg: C, deps: SpeculatorDeps) => spec.create(cfg, deps),
   });
 }
 

@@ -64,7 +64,7 @@ export function isPolicyKind(kind: string): kind is PolicyKind {
 export function policyConfig<K extends PolicyKind>(kind: K, fields: Partial<Omit<PolicyConfigOf<K>, 'kind'>> = {}): PolicyConfigOf<K> {
   if (!isPolicyKind(kind)) throw new ConfigError(`unknown tree policy '${String(kind)}'; expected one of ${POLICY_KINDS.join(', ')}`);
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-  return { ...POLICY_DEFAULTS[kind], ...defined, kind } as PolicyConfigOf<K>;
+  return { ...POLICY_DEFAULTS[kind], ...defined, kind };
 }
 
 const FACTORIES: { readonly [K in PolicyKind]: (cfg: PolicyConfigOf<K>, d: DrawOptions) => TreePolicy } = {

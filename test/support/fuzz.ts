@@ -104,7 +104,7 @@ export function loadsOrFailsCleanly(file: string, load: () => unknown): SpecInfe
   } catch (e) {
     if (!(e instanceof SpecInferError)) {
       const raw = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      throw new Error(`${file}: raw exception instead of a SpecInferError: ${raw}`);
+      throw new Error(`${file}: raw exception instead of a SpecInferError: ${raw}`, { cause: e });
     }
     expect(e.message, 'the error names the file').to.include(file);
     err = e;
