@@ -217,7 +217,7 @@ function referenceText(file: string): string {
 }
 
 /** Turns command-line options into a run spec (the same shape configs use). */
-export function specFromArgs(args: GenerateArgs): RunSpec {
+function specFromArgs(args: GenerateArgs): RunSpec {
   const temperature = args.greedy ? 0 : (args.temperature ?? 0);
   if (args.greedy && args.temperature !== undefined && args.temperature !== 0) {
     throw new ConfigError(`--greedy and --temperature ${args.temperature} contradict each other`);

@@ -81,7 +81,7 @@ function expectedText(expected: string, article = ''): string {
 }
 
 /** A value as it would read in the file. */
-export function describe(v: unknown): string {
+function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'string') return `'${v}'`;
@@ -91,7 +91,7 @@ export function describe(v: unknown): string {
 }
 
 /** The value at `path` in plain data (undefined when absent). */
-export function valueAt(data: unknown, path: KeyPath): unknown {
+function valueAt(data: unknown, path: KeyPath): unknown {
   let v = data;
   for (const seg of path) {
     if (v === null || typeof v !== 'object') return undefined;
@@ -129,7 +129,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Keys the schema allows for the object at `path` of `data` (unions resolved by the data). */
-export function allowedKeys(schema: z.ZodType, data: unknown, path: KeyPath): string[] {
+function allowedKeys(schema: z.ZodType, data: unknown, path: KeyPath): string[] {
   let s: z.ZodType | undefined = schema;
   let v = data;
   for (const seg of path) {

@@ -138,7 +138,7 @@ function resolvedYaml(file: string, base: Record<string, unknown>, sweep: unknow
 }
 
 /** YAML text of plain data, lists of plain values in flow style ([1, 1, 3, 1]). */
-export function yamlText(value: unknown): string {
+function yamlText(value: unknown): string {
   const doc = new Document(value);
   visit(doc, {
     Seq(_, node) {

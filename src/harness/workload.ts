@@ -37,7 +37,7 @@ export function referenceTokens(tok: Tokenizer, p: WorkloadPrompt): Int32Array[]
 }
 
 /** Names of the workloads in experiments/workloads. */
-export function workloadNames(): string[] {
+function workloadNames(): string[] {
   const dir = workloadsDir();
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length)).sort() : [];
 }

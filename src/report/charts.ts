@@ -50,7 +50,7 @@ function chart<D extends object>(name: string, title: string, data: readonly D[]
 const cellAxis = { field: 'cell', type: 'nominal', sort: null, title: null };
 
 /** A 95% interval in chart data (NaN bounds: no whisker drawn). */
-export interface Bounds {
+interface Bounds {
   readonly lo: number;
   readonly hi: number;
 }

@@ -42,7 +42,7 @@ export interface TraitsContext {
 }
 
 /** A cross-option rule checked when a config is parsed: `ok` false gives `message` at `path`. */
-export interface OptionRule<C> {
+interface OptionRule<C> {
   readonly path: string;
   readonly message: string;
   ok(cfg: C): boolean;
@@ -123,7 +123,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
 }
 
 /** Model-free proposers: ranked candidates, always deterministic children; a chain when the policy builds one. */
-export function lookupTraits(ctx: TraitsContext): TreeTraits {
+function lookupTraits(ctx: TraitsContext): TreeTraits {
   return { children: 'deterministic', chain: ctx.policy().chain };
 }
 

@@ -25,7 +25,7 @@ export interface NgramOptions {
 }
 
 /** Occurrences examined per lookup (the most recent ones). */
-export const SCAN_LIMIT = 64;
+const SCAN_LIMIT = 64;
 
 /** A lookup result: the n that matched (0 = none) and the continuations, best first. */
 export interface NgramMatch {

@@ -14,12 +14,7 @@ import { POLICY_SHAPES, type PolicyConfig } from './policy-schema.js';
 
 export {
   policySchema,
-  type ChainPolicyConfig,
-  type ChildrenOption,
-  type DynamicPolicyConfig,
   type PolicyConfig,
-  type PSplitPolicyConfig,
-  type SequoiaPolicyConfig,
   type StaticPolicyConfig,
 } from './policy-schema.js';
 
@@ -56,7 +51,7 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function isPolicyKind(kind: string): kind is PolicyKind {
+function isPolicyKind(kind: string): kind is PolicyKind {
   return (POLICY_KINDS as readonly string[]).includes(kind);
 }
 
