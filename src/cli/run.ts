@@ -24,7 +24,7 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('out', { type: 'string', describe: 'results folder (default results/NAME)' })
     .option('shard', { type: 'string', describe: 'run shard k/N (k = 1..N): the cells whose index mod N is k - 1; auto: from a Slurm array task or Kubernetes Indexed Job (docs/cluster.md)' })
     .option('shards', { type: 'number', describe: 'with --shard auto: the number of shards (required in a Kubernetes Indexed Job)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' }) as unknown as Argv<RunArgs>;
+    .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' });
 }
 
 /** How runFromArgs runs: where, the command line that resumes it, and for replay its measure. */

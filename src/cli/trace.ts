@@ -28,7 +28,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       .positional('file', { type: 'string', demandOption: true, describe: 'experiment file (YAML)' })
       .option('out', { type: 'string', describe: 'trace file (default results/NAME/trace.jsonl)' })
       .option('extra', { type: 'number', default: 64, describe: 'tokens traced beyond maxTokens (at least the deepest tree)' })
-      .check(numberCheck({ extra: 'positive-int' })) as unknown as Argv<TraceArgs>,
+      .check(numberCheck({ extra: 'positive-int' })),
   handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
     const exp = await openExperiment(args.file, { replay: true });
     const out = args.out ?? defaultTrace(exp.name);

@@ -18,7 +18,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   builder: (y: Argv) =>
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'experiment files (YAML)' })
-      .option('replay', { type: 'boolean', default: false, describe: 'also check that every cell can be replayed from a trace' }) as unknown as Argv<ValidateArgs>,
+      .option('replay', { type: 'boolean', default: false, describe: 'also check that every cell can be replayed from a trace' }),
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     for (const file of args.files) {
       const exp = await openExperiment(file, { replay: args.replay });

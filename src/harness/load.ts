@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
-import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue, type KeyPath } from './config-source.js';
+import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue } from './config-source.js';
 import { CheckContext, checkCell } from './checks.js';
 import { cellConfigSchema, experimentSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
@@ -128,7 +128,7 @@ function otherKeyProblems(cellRaw: unknown, problems: readonly PathProblem[], ct
 
 function locateIssue(p: PathProblem, axes: readonly SweepAxis[], point: SweepPoint, src: ConfigSource): ConfigIssue {
   const { docPath, note } = locate(p.path, axes, point, src);
-  return src.issue(docPath, `${p.problem}${note}`, p.path as KeyPath);
+  return src.issue(docPath, `${p.problem}${note}`, p.path);
 }
 
 /** One issue per (line, path, problem); those of some cells only (of several) name them. */
@@ -155,7 +155,7 @@ function resolvedYaml(file: string, base: Record<string, unknown>, sweep: unknow
 }
 
 /** YAML text of plain data, lists of plain values in flow style ([1, 1, 3, 1]). */
-export function yamlText(value: unknown): string {
+function yamlText(value: unknown): string {
   const doc = new Document(value);
   visit(doc, {
     Seq(_, node) {

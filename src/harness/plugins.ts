@@ -99,12 +99,20 @@ export function registerImported(file: string): readonly Definition[] {
   return defs;
 }
 
+/** A short description of an exported value that is not a definition. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'function') return 'a function';
+  return JSON.stringify(v) ?? typeof v;
+}
+
 /** The definitions a module exports (its default export and `definitions`), each once. Throws a PluginProblem. */
 function definitionsOf(mod: Record<string, unknown>): readonly Definition[] {
   const given = [mod.default, mod.definitions].filter((v) => v !== undefined).flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]));
   const unique = [...new Set(given)];
   const bad = unique.find((v) => !isDefinition(v));
-  if (bad !== undefined) throw new PluginProblem(`exports ${typeof bad === 'object' ? 'an object' : String(bad)} that is not a definition (make definitions with defineSpeculator)`);
+  if (bad !== undefined) throw new PluginProblem(`exports ${describeValue(bad)} that is not a definition (make definitions with defineSpeculator)`);
   if (unique.length === 0) {
     throw new PluginProblem('exports no definitions (export default defineSpeculator({...}), or export const definitions = [...] of definitions)');
   }

@@ -42,7 +42,7 @@ export interface TraitsContext {
 }
 
 /** A cross-option rule checked when a config is parsed: `ok` false gives `message` at `path`. */
-export interface OptionRule<C> {
+interface OptionRule<C> {
   readonly path: string;
   readonly message: string;
   ok(cfg: C): boolean;
@@ -111,7 +111,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
   let defaults: C | undefined;
   return Object.freeze({
     component: 'speculator' as const,
-    kind: spec.kind as C['kind'],
+    kind: spec.kind,
     description: spec.description,
     options: z.object(spec.options),
     schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
@@ -121,12 +121,12 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
     models: (cfg: C) => spec.models?.(cfg) ?? [],
     example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
     needsTargetLogits: (cfg: C) => (spec.needsTargetLogits === true ? [cfg.kind] : (spec.needsTargetLogits?.(cfg) ?? [])),
-    create: spec.create,
+    create: (cfg: C, deps: SpeculatorDeps) => spec.create(cfg, deps),
   });
 }
 
 /** Model-free proposers: ranked candidates, always deterministic children; a chain when the policy builds one. */
-export function lookupTraits(ctx: TraitsContext): TreeTraits {
+function lookupTraits(ctx: TraitsContext): TreeTraits {
   return { children: 'deterministic', chain: ctx.policy().chain };
 }
 

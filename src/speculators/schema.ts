@@ -18,7 +18,6 @@ import { retrievalSpeculator } from './kinds/retrieval.js';
 import { suffixSpeculator } from './kinds/suffix.js';
 
 export { modelRef, weightsSchema } from './define.js';
-export type { HybridConfig } from './kinds/hybrid.js';
 
 /** The built-in kinds, in the order listed everywhere (docs, errors, the conformance suite). */
 const LEAVES = [
@@ -42,15 +41,6 @@ export type SpeculatorInput = InputOf<Leaf> | HybridInput;
 export type SpeculatorKind = SpeculatorConfig['kind'];
 export type SpeculatorConfigOf<K extends SpeculatorKind> = Extract<SpeculatorConfig, { kind: K }>;
 
-export type NoneConfig = SpeculatorConfigOf<'none'>;
-export type DraftModelConfig = SpeculatorConfigOf<'draft-model'>;
-export type GsdConfig = SpeculatorConfigOf<'gsd'>;
-export type LayerSkipConfig = SpeculatorConfigOf<'layer-skip'>;
-export type NgramConfig = SpeculatorConfigOf<'ngram'>;
-export type SuffixConfig = SpeculatorConfigOf<'suffix'>;
-export type RetrievalConfig = SpeculatorConfigOf<'retrieval'>;
-export type RecycleConfig = SpeculatorConfigOf<'recycle'>;
-
 /** Every definition: the built-in ones, then those registered (registerSpeculator), in order. */
 const definitions: SpeculatorDefinition[] = [...BUILT_IN];
 const kinds: string[] = BUILT_IN.map((d) => d.kind);
@@ -59,10 +49,6 @@ export const SPECULATOR_DEFINITIONS: readonly SpeculatorDefinition[] = definitio
 
 /** Every kind, built-in first (registered kinds are appended; their configs are outside the SpeculatorConfig type). */
 export const SPECULATOR_KINDS = kinds as readonly SpeculatorKind[];
-
-export function isSpeculatorKind(kind: string): kind is SpeculatorKind {
-  return kinds.includes(kind);
-}
 
 /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
 export function speculatorDefinition(kind: string): SpeculatorDefinition {

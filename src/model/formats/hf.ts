@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import { brief } from './bounds.js';
@@ -6,8 +6,6 @@ import type { LayerWeights, LlamaConfig, LlamaWeights } from '../weights.js';
 import type { Tokenizer } from './tokenizer.js';
 import { readSafetensors, type SafetensorsTensor } from './safetensors.js';
 import { loadHfTokenizer } from './hf-tokenizer.js';
-
-export { HfTokenizer, loadHfTokenizer } from './hf-tokenizer.js';
 
 /**
  * Hugging Face Llama folders: `config.json`, `model.safetensors` (or sharded
@@ -222,7 +220,3 @@ function takeTensor(set: TensorSet, configFile: string, name: string, shape: num
   return t.data;
 }
 
-/** True when `dir` looks like a Hugging Face model folder (has config.json). */
-export function isHfFolder(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory() && existsSync(path.join(dir, 'config.json'));
-}

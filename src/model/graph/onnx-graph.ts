@@ -11,7 +11,7 @@ const UINT8 = onnx.TensorProto.DataType.UINT8;
 export type ElemType = 'float32' | 'int64';
 
 /** Opset of the default ONNX domain used by every graph the project builds. */
-export const OPSET = 15;
+const OPSET = 15;
 
 /**
  * A small builder for ONNX graphs: values are named by strings, every op call

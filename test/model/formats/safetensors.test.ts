@@ -10,7 +10,6 @@ import {
   f32ToF16Bits,
   readSafetensors,
   writeSafetensors,
-  type SafetensorsDtype,
 } from '../../../src/model/formats/safetensors.js';
 
 /** [input, expected bits, expected value read back] (NaN: any NaN). */
@@ -102,7 +101,7 @@ describe('safetensors', () => {
     it(`converts to and from ${dtype} (round to nearest even) as the hand-computed table says`, () => {
       const input = Float32Array.from([...table.map((r) => r[0]), NaN]);
       const f = file(`${dtype}.safetensors`);
-      writeSafetensors(f, [{ name: 'x', shape: [input.length], data: input }], dtype as SafetensorsDtype);
+      writeSafetensors(f, [{ name: 'x', shape: [input.length], data: input }], dtype);
       const bits = storedBits(f);
       const back = readSafetensors(f).get('x')!;
       expect(back.dtype).to.equal(dtype);
