@@ -2,7 +2,7 @@
  * The library entry point: `import { openRun, generate } from 'specinfer-ts'`.
  * The short path is openRun (a target, a speculator, defaults for the rest)
  * then generate (one prompt, its text, tokens and step statistics); the
- * experiment runner behind `specinfer run` is loadExperiment + runExperiment.
+ * experiment runner behind `specinfer run` is openExperiment + runExperiment.
  * Everything exported here is the public API; docs/api.md documents it.
  */
 import { createRng } from './core/rng.js';
@@ -25,7 +25,8 @@ export type { StepRecord, StopReason } from './decode/records.js';
 export { decodeSpeculative, type DecodeOptions, type RequestOutput } from './decode/speculative.js';
 export { generateIncremental, type GenerationResult, type IncrementalOptions } from './decode/incremental.js';
 export { buildRun, type Run, type RunSpec } from './harness/components.js';
-export { loadExperiment, type Experiment } from './harness/load.js';
+export { loadExperiment, openExperiment, type Experiment, type LoadOptions } from './harness/load.js';
+export { loadPlugins } from './harness/plugins.js';
 export { runExperiment, type RunOptions, type RunResult } from './harness/run.js';
 export { cellDetail, renderReport } from './report/run-report.js';
 export { summarize, formatStats, type Summary } from './report/metrics.js';
@@ -42,6 +43,8 @@ export {
   type TraitsContext,
 } from './speculators/registry.js';
 export { LookupSpeculator, type LookupState } from './speculators/lookup.js';
+/** The zod of this package: plugins write their options' schemas with it. */
+export { z } from 'zod';
 export type { RowProposal } from './tree/policy.js';
 export type { TreeShape } from './core/tree-shape.js';
 export type { Speculator, SpeculatorSession, StepOutcome } from './speculators/types.js';

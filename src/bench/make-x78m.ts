@@ -50,7 +50,7 @@ export async function ensureX78m(dir: string, log: (line: string) => void): Prom
   const [a, b] = [await greedy(small, prompt, 32), await greedy(loaded, prompt, 32)];
   if (a.tokens.join() !== b.tokens.join()) {
     rmSync(dest, { recursive: true, force: true });
-    throw new Error(`${dest}: greedy tokens differ from stories260K's (${b.tokens} vs ${a.tokens}); removed it`);
+    throw new Error(`${dest}: greedy tokens differ from stories260K's (${b.tokens.join(',')} vs ${a.tokens.join(',')}); removed it`);
   }
   const s = (ms: number): string => (ms / 1000).toFixed(2);
   log(

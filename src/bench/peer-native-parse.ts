@@ -30,7 +30,7 @@ export function parseLlamaBenchJson(text: string): LlamaBenchRow[] {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`llama-bench output is not JSON: ${(e as Error).message}`);
+    throw new Error(`llama-bench output is not JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(data)) throw new Error('llama-bench output is not a JSON array');
   return data.map((row: unknown, i) => {

@@ -80,7 +80,7 @@ export function speculativeSimple(tools: NativeTools, model: string, prompt: str
       return { stdout: out.stdout, stats: parseSpeculativeLog(out.stderr) };
     } catch (e) {
       if (attempt < 3) continue;
-      throw new Error(`${(e as Error).message} (3 attempts); its command: ${args.join(' ')}; its log ends:\n${out.stderr.slice(-1500)}`);
+      throw new Error(`${(e as Error).message} (3 attempts); its command: ${args.join(' ')}; its log ends:\n${out.stderr.slice(-1500)}`, { cause: e });
     }
   }
 }

@@ -209,7 +209,7 @@ async function writeChart(results: SystemResult[], dir: string, base: string): P
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
   } as const;
-  const svg = await chartSvg(spec as never);
+  const svg = await chartSvg(spec);
   writeFileSync(path.join(dir, `${base}.svg`), svg);
   writeFileSync(path.join(dir, `${base}.png`), svgToPng(svg));
   writeFileSync(path.join(dir, `${base}.vl.json`), JSON.stringify(spec, null, 2) + '\n');

@@ -31,7 +31,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         choices: ['f32', 'f16', 'q8_0', 'q4_0'] as const,
         default: 'f32' as const,
         describe: 'storage type of the weights (q8_0 / q4_0: GGUF only, layer matrices quantized as llama.cpp does)',
-      }) as unknown as Argv<ExportArgs>,
+      }),
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
     if (args.format === 'gguf') makeOutFileDir(args.out);
     else makeOutDir(args.out);

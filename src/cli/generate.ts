@@ -140,7 +140,7 @@ function options(y: Argv): Argv<GenerateArgs> {
     .option('allow-lossy', { type: 'boolean', default: false, describe: 'accept a verifier that is not exact for this tree kind' })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads (0 = one per core)' })
     .option('execution-provider', { type: 'string', array: true, default: ['cpu'], describe: 'onnxruntime execution providers, e.g. cuda cpu' })
-    .option('graph', { choices: GRAPH_KINDS, default: 'fused' as GraphKind, describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
+    .option('graph', { choices: GRAPH_KINDS, default: 'fused', describe: 'fused onnxruntime kernels, or the plain-ONNX reference graph' })
     .option('weights', { choices: QUANT_CHOICES, describe: "target's layer matrices: f32, or quantized at load to q8_0 / q4_0 (default: as stored)" })
     .option('draft-weights', { choices: QUANT_CHOICES, describe: "draft models' layer matrices: f32, q8_0 or q4_0 (default: as stored)" })
     .option('set', {
@@ -217,7 +217,7 @@ function referenceText(file: string): string {
 }
 
 /** Turns command-line options into a run spec (the same shape configs use). */
-export function specFromArgs(args: GenerateArgs): RunSpec {
+function specFromArgs(args: GenerateArgs): RunSpec {
   const temperature = args.greedy ? 0 : (args.temperature ?? 0);
   if (args.greedy && args.temperature !== undefined && args.temperature !== 0) {
     throw new ConfigError(`--greedy and --temperature ${args.temperature} contradict each other`);

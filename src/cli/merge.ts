@@ -14,7 +14,7 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
   builder: (y: Argv) =>
     y
       .positional('out', { type: 'string', demandOption: true, describe: 'merged results folder' })
-      .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results folders' }) as unknown as Argv<MergeArgs>,
+      .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results folders' }),
   handler: async (args: ArgumentsCamelCase<MergeArgs>) => {
     const { cells, measure } = await mergeRuns(args.out, args.dirs);
     const { renderReport } = await import('../report/run-report.js');

@@ -14,7 +14,7 @@ const pullCommand: CommandModule<object, PullArgs> = {
   builder: (y: Argv) =>
     y
       .positional('name', { type: 'string', describe: 'a catalogue name, hf:ORG/NAME[@REV] or hf:ORG/NAME[@REV]/FILE.gguf; none lists the catalogue' })
-      .option('list', { type: 'boolean', default: false, describe: 'list the catalogue (name, size, what it is)' }) as unknown as Argv<PullArgs>,
+      .option('list', { type: 'boolean', default: false, describe: 'list the catalogue (name, size, what it is)' }),
   handler: async (args: ArgumentsCamelCase<PullArgs>) => {
     if (args.list || args.name === undefined) {
       process.stdout.write(`${catalogueLines().join('\n')}\n`);
@@ -64,7 +64,7 @@ const inflateCommand: CommandModule<object, InflateArgs> = {
         describe: 'entries that only meet zeros: seeded random (dense, costs like a trained model) or zero (plain padding)',
       })
       .option('seed', { type: 'number', default: 0, describe: 'seed of the random fill' })
-      .option('out', { type: 'string', demandOption: true, describe: 'output folder (Hugging Face format)' }) as unknown as Argv<InflateArgs>,
+      .option('out', { type: 'string', demandOption: true, describe: 'output folder (Hugging Face format)' }),
   handler: async (args: ArgumentsCamelCase<InflateArgs>) => {
     if (existsSync(args.out)) throw new ConfigError(`--out ${args.out} already exists; give a new folder`);
     const m = await loadModel(args.model);

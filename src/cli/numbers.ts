@@ -18,7 +18,7 @@ const RULES: Readonly<Record<NumberKind, { readonly ok: (v: number) => boolean; 
 };
 
 /** The value of `--flag` as typed in `argv` (`--flag V` or `--flag=V`; the last one wins). */
-export function typedValue(argv: readonly string[], flag: string): string | undefined {
+function typedValue(argv: readonly string[], flag: string): string | undefined {
   let found: string | undefined;
   argv.forEach((a, i) => {
     if (a === `--${flag}` && i + 1 < argv.length) found = argv[i + 1];
@@ -36,8 +36,8 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 export function numberCheck(kinds: Readonly<Record<string, NumberKind>>, argv: readonly string[] = process.argv.slice(2)) {
   return (args: Record<string, unknown>): true => {
     for (const [flag, kind] of Object.entries(kinds)) {
-      const v = args[camel(flag)];
-      if (v === undefined || RULES[kind].ok(v as number)) continue;
+      const v = args[camel(flag)] as number | undefined;
+      if (v === undefined || RULES[kind].ok(v)) continue;
       throw new UsageError(`--${flag} must be ${RULES[kind].text}, got '${typedValue(argv, flag) ?? String(v)}'`);
     }
     return true;

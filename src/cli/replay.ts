@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { loadExperiment } from '../harness/load.js';
+import { openExperiment } from '../harness/load.js';
 import { replayMeasure } from '../harness/replay.js';
 import { readTrace } from '../harness/trace.js';
 import { runFromArgs, runOptions } from './run.js';
@@ -23,9 +23,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay <file>',
   describe: "Measure speculators against a recorded target trace (greedy acceptance only; the target does not run)",
   builder: (y: Argv) =>
-    runOptions(y).option('trace', { type: 'string', describe: 'trace file from `specinfer trace` (default results/NAME/trace.jsonl)' }) as unknown as Argv<ReplayArgs>,
+    runOptions(y).option('trace', { type: 'string', describe: 'trace file from `specinfer trace` (default results/NAME/trace.jsonl)' }),
   handler: async (args: ArgumentsCamelCase<ReplayArgs>) => {
-    const exp = loadExperiment(args.file, { replay: true });
+    const exp = await openExperiment(args.file, { replay: true });
     const file = args.trace ?? defaultTrace(exp.name);
     const trace = readTrace(file);
     await runFromArgs(exp, args, {

@@ -18,7 +18,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   builder: (y: Argv) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'results folder with cells.json and steps.jsonl' })
-      .option('out', { type: 'string', describe: 'write the report here instead of into DIR' }) as unknown as Argv<ReportArgs>,
+      .option('out', { type: 'string', describe: 'write the report here instead of into DIR' }),
   handler: async (args: ArgumentsCamelCase<ReportArgs>) => {
     const { readRunDir, writeReport } = await import('../report/report.js');
     const run = readRunDir(args.dir);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { monotonicClock } from '../core/types.js';
-import { loadExperiment, type Experiment } from '../harness/load.js';
+import { openExperiment, type Experiment } from '../harness/load.js';
 import { createProgress } from '../harness/progress.js';
 import { runExperiment, type CellMeasure } from '../harness/run.js';
 import { readJson, RESULT_FILES, type DoneState } from '../harness/results.js';
@@ -24,7 +24,7 @@ export function runOptions(y: Argv): Argv<RunArgs> {
     .option('out', { type: 'string', describe: 'results folder (default results/NAME)' })
     .option('shard', { type: 'string', describe: 'run shard k/N (k = 1..N): the cells whose index mod N is k - 1; auto: from a Slurm array task or Kubernetes Indexed Job (docs/cluster.md)' })
     .option('shards', { type: 'number', describe: 'with --shard auto: the number of shards (required in a Kubernetes Indexed Job)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' }) as unknown as Argv<RunArgs>;
+    .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' });
 }
 
 /** How runFromArgs runs: where, the command line that resumes it, and for replay its measure. */
@@ -93,7 +93,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'Run an experiment file: every cell of its sweep, records, tables, charts and report.html',
   builder: (y: Argv) => runOptions(y).epilogue(MODELS_EPILOGUE),
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
-    const exp = loadExperiment(args.file);
+    const exp = await openExperiment(args.file);
     await runFromArgs(exp, args, { out: args.out ?? path.join('results', exp.name), command: ['run', args.file] });
   },
 };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../core/errors.js';
-import { loadExperiment } from '../harness/load.js';
+import { openExperiment } from '../harness/load.js';
 import { arrayScript, mergeScript, slurmPaths, type SlurmSweep } from '../harness/slurm.js';
 
 interface SlurmArgs {
@@ -22,8 +22,8 @@ interface SlurmArgs {
 const SHARED = 'DIR must be on a filesystem every node sees (NFS, Lustre, ...)';
 
 /** The sweep of `args`, every path absolute; refuses more shards than cells. */
-function sweepOf(args: SlurmArgs): SlurmSweep {
-  const exp = loadExperiment(args.file);
+async function sweepOf(args: SlurmArgs): Promise<SlurmSweep> {
+  const exp = await openExperiment(args.file);
   for (const w of exp.warnings) process.stderr.write(`warning: ${w}\n`);
   if (!(Number.isInteger(args.shards) && args.shards >= 1)) throw new ConfigError(`--shards must be a whole number >= 1, got ${args.shards}`);
   if (args.shards > exp.cells.length) {
@@ -78,7 +78,7 @@ export const slurmCommand: CommandModule<object, SlurmArgs> = {
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the scripts, submit nothing' })
       .epilog(`Task k runs shard k/N with --resume: resubmit a failed one with \`sbatch --array=K DIR/slurm/array.sh\` and the merge with \`sbatch --dependency=afterok:JOBID DIR/slurm/merge.sh\`. ${SHARED}.`) as unknown as Argv<SlurmArgs>,
   handler: async (args: ArgumentsCamelCase<SlurmArgs>) => {
-    const sweep = sweepOf(args);
+    const sweep = await sweepOf(args);
     const files = slurmPaths(sweep.out);
     const scripts = { array: arrayScript(sweep), merge: mergeScript(sweep) };
     if (args.dryRun) {

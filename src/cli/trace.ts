@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { loadExperiment } from '../harness/load.js';
+import { openExperiment } from '../harness/load.js';
 import { makeOutFileDir } from '../harness/out-dir.js';
 import { recordTrace } from '../harness/trace.js';
 import { numberCheck } from './numbers.js';
@@ -28,9 +28,9 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       .positional('file', { type: 'string', demandOption: true, describe: 'experiment file (YAML)' })
       .option('out', { type: 'string', describe: 'trace file (default results/NAME/trace.jsonl)' })
       .option('extra', { type: 'number', default: 64, describe: 'tokens traced beyond maxTokens (at least the deepest tree)' })
-      .check(numberCheck({ extra: 'positive-int' })) as unknown as Argv<TraceArgs>,
+      .check(numberCheck({ extra: 'positive-int' })),
   handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
-    const exp = loadExperiment(args.file, { replay: true });
+    const exp = await openExperiment(args.file, { replay: true });
     const out = args.out ?? defaultTrace(exp.name);
     makeOutFileDir(out);
     const n = await recordTrace(exp, out, args.extra);

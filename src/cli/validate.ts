@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { loadExperiment } from '../harness/load.js';
+import { openExperiment } from '../harness/load.js';
 
 interface ValidateArgs {
   files: string[];
@@ -18,10 +18,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   builder: (y: Argv) =>
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'experiment files (YAML)' })
-      .option('replay', { type: 'boolean', default: false, describe: 'also check that every cell can be replayed from a trace' }) as unknown as Argv<ValidateArgs>,
-  handler: (args: ArgumentsCamelCase<ValidateArgs>) => {
+      .option('replay', { type: 'boolean', default: false, describe: 'also check that every cell can be replayed from a trace' }),
+  handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     for (const file of args.files) {
-      const exp = loadExperiment(file, { replay: args.replay });
+      const exp = await openExperiment(file, { replay: args.replay });
       for (const w of exp.warnings) process.stderr.write(`warning: ${w}\n`);
       const baselines = exp.cells.filter((c) => c.info.baseline).length;
       const workloads = new Set(exp.cells.flatMap((c) => c.workloads));

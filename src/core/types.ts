@@ -1,6 +1,3 @@
-/** Token ids are int32 everywhere in the project. */
-export type TokenIds = Int32Array;
-
 /** Seeded random source; one stream per request. `uniform()` is in [0, 1). */
 export interface Rng {
   uniform(): number;

@@ -1,5 +1,5 @@
 /** Bytes of free buffers a pool keeps (the oldest given buffers go first). */
-export const KV_POOL_MAX_BYTES = 64 * 2 ** 20;
+const KV_POOL_MAX_BYTES = 64 * 2 ** 20;
 
 /**
  * Free K/V buffers of one model's caches, by length. A cache that grows gives

@@ -15,10 +15,6 @@ import { checkSampling, createVerifier, type VerifierKind } from '../verifiers/i
 import type { SamplingParams } from '../sampling/params.js';
 import type { Verifier } from '../verifiers/types.js';
 
-export type { SpeculatorConfig } from '../speculators/registry.js';
-export type { PolicyConfig } from '../tree/policies.js';
-export { createPolicy };
-
 /** Everything one decoding run needs, by kind tags and options (experiment files give one per cell: src/harness/plan.ts runSpec). */
 export interface RunSpec {
   readonly target: string;
@@ -176,18 +172,12 @@ function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedMo
 }
 
 /** A model whose dispose() does nothing: its owner (a cache) disposes it. */
-export function borrowed(m: Model): Model {
+function borrowed(m: Model): Model {
   return { info: m.info, open: (p) => m.open(p), scoreBatch: (s, t) => m.scoreBatch(s, t), dispose: async () => {} };
 }
 
 function engineModel(m: LoadedModel<Matrix>, opts: EngineOptions): Promise<EngineModel> {
   return EngineModel.create({ id: opts.layers === undefined ? m.id : `${m.id}[:${opts.layers}]`, weights: m.weights, bosId: m.tokenizer.bosId, eosIds: [m.tokenizer.eosId] }, opts);
-}
-
-/** The target's first `layers` layers + final norm + classifier as a draft (the same weight arrays). */
-export function layerSkipModel(target: LoadedModel<Matrix>, layers: number, opts: EngineOptions): Promise<EngineModel> {
-  checkLayers(target, layers);
-  return freshModels.engine(target, opts, layers);
 }
 
 function checkLayers(target: LoadedModel<Matrix>, layers: number): void {
@@ -228,7 +218,7 @@ const NEEDS: { readonly [kind: string]: string } = {
 };
 
 /** Why `verifier` is not exact for such trees at these sampling parameters, or undefined when it is. */
-export function exactnessProblem(traits: TreeTraits, verifier: Verifier, sampling: SamplingParams): string | undefined {
+function exactnessProblem(traits: TreeTraits, verifier: Verifier, sampling: SamplingParams): string | undefined {
   if (verifier.exactFor(traits, sampling)) return undefined;
   return (
     `verifier '${verifier.kind}' is not exact for ${traits.chain ? 'chains' : 'trees'} with ${traits.children} children at temperature ${sampling.temperature}` +

@@ -58,7 +58,7 @@ export interface CellRuns {
 }
 
 /** Runs of the target's engine model (`specinfer run`). */
-export const engineRuns: CellRuns = {
+const engineRuns: CellRuns = {
   warmUp: true,
   build: async (plan, ctx) => {
     const run = await buildRun(plan.spec, ctx.models);
@@ -117,7 +117,7 @@ async function decodeBatch(
 }
 
 /** The output line of a request: its tokens, their text (as printed after `prompt`'s last token), why it stopped. */
-export function outputRecord(at: Pick<OutputRecord, 'cell' | 'workload' | 'prompt' | 'seed'>, tok: Tokenizer, prompt: ArrayLike<number>, tokens: ArrayLike<number>, stop: StopReason): OutputRecord {
+function outputRecord(at: Pick<OutputRecord, 'cell' | 'workload' | 'prompt' | 'seed'>, tok: Tokenizer, prompt: ArrayLike<number>, tokens: ArrayLike<number>, stop: StopReason): OutputRecord {
   const generated = Array.from(tokens);
   return { ...at, tokens: generated, text: decodeText(tok, [prompt[prompt.length - 1], ...generated]), stop };
 }

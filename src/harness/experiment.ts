@@ -10,11 +10,12 @@ import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, weightsSchema, type Sp
 import { policySchema } from '../tree/policies.js';
 import { VERIFIER_KINDS } from '../verifiers/index.js';
 import { GRAPH_KINDS } from '../model/graph/llama-graph.js';
+import { pluginsSchema } from './plugins.js';
 
 const positiveInt = z.number().int().min(1);
 const count = z.number().int().min(0);
 
-export const samplingSchema = z
+const samplingSchema = z
   .strictObject({
     temperature: z.number().min(0).default(0).describe('Sampling temperature of the target (and the drafts): 0 = greedy (argmax).'),
     topK: count.default(0).describe('Keep the k most probable tokens (0 = off).'),
@@ -22,13 +23,13 @@ export const samplingSchema = z
   })
   .describe("Sampling parameters, applied to the target's distribution before verification (and the same transform to the drafts').");
 
-export const verifierSchema = z
+const verifierSchema = z
   .strictObject({
     kind: z.enum(VERIFIER_KINDS).describe('greedy (temperature 0 only), mss (multi-step speculative sampling), ns (naive sampling), rsd (recursive speculative decoding: siblings drawn without replacement), sequence (chains from one proposer).'),
   })
   .describe('The verifier (selected by kind).');
 
-export const engineSchema = z
+const engineSchema = z
   .strictObject({
     threads: count.default(1).describe('onnxruntime intra-op threads (0 = one per core).'),
     executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']).describe('onnxruntime execution providers in priority order, e.g. [cuda, cpu].'),
@@ -50,7 +51,7 @@ export const engineSchema = z
   })
   .describe('How models run.');
 
-export const measureSchema = z
+const measureSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('decode') }).describe('Speculative decoding: one record per step (steps.jsonl).'),
     z
@@ -106,14 +107,14 @@ const cellShape = {
 export const cellConfigSchema = z.strictObject(cellShape);
 
 /** A sweep value with a short name for tables and charts. */
-export const namedSweepValueSchema = z
+const namedSweepValueSchema = z
   .strictObject({
     name: z.string().min(1).describe('The label of the cells with this value, e.g. tree-8.'),
     value: z.unknown().describe('The value the key path takes.'),
   })
   .describe('A sweep value with a name: {name: tree-8, value: {...}}.');
 
-export const sweepSchema = z
+const sweepSchema = z
   .record(z.string(), z.array(z.union([namedSweepValueSchema, z.unknown()])).min(1))
   .describe(
     'A grid: each key is a key path (e.g. policy.expansion, verifier.kind, batchSize), each value the list of values it takes; every combination is one cell (first key slowest). ' +
@@ -123,12 +124,10 @@ export const sweepSchema = z
 
 /** The whole file. */
 export const experimentSchema = z
-  .strictObject({ ...cellShape, sweep: sweepSchema.optional() })
+  .strictObject({ plugins: pluginsSchema.optional(), ...cellShape, sweep: sweepSchema.optional() })
   .describe('A specinfer experiment: a target, speculators, a tree policy, a verifier, sampling parameters and a workload, optionally swept.');
 
 export type CellConfig = z.output<typeof cellConfigSchema>;
-export type ExperimentFile = z.output<typeof experimentSchema>;
-export type MeasureConfig = z.output<typeof measureSchema>;
 
 /** The speculator of a cell: a list is a hybrid merge of its entries. */
 export function cellSpeculator(c: Pick<CellConfig, 'speculator'>): SpeculatorConfig {
@@ -137,8 +136,8 @@ export function cellSpeculator(c: Pick<CellConfig, 'speculator'>): SpeculatorCon
 }
 
 /** Seeds of a cell whose config names none: several when it samples (intervals then cover the sampling), one when greedy. */
-export const DEFAULT_SAMPLED_SEEDS: readonly number[] = [0, 1, 2, 3];
-export const DEFAULT_GREEDY_SEEDS: readonly number[] = [0];
+const DEFAULT_SAMPLED_SEEDS: readonly number[] = [0, 1, 2, 3];
+const DEFAULT_GREEDY_SEEDS: readonly number[] = [0];
 
 /** The seeds a cell runs: its own, else the default for its temperature. */
 export function cellSeeds(c: Pick<CellConfig, 'seeds' | 'sampling'>): number[] {

@@ -23,7 +23,7 @@ function flatten(issues: readonly Issue[]): Issue[] {
   return issues.flatMap((i) => {
     if (i.code !== 'invalid_union' || i.errors.length === 0) return [i];
     const branch = i.errors.find((errs) => !errs.some(isRootTypeMismatch));
-    return branch ? flatten(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] }) as Issue)) : [i];
+    return branch ? flatten(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] }))) : [i];
   });
 }
 
@@ -61,7 +61,7 @@ function unionProblem(i: z.core.$ZodIssueInvalidUnion, value: unknown): string {
   const options = ((i as { options?: unknown[] }).options ?? []).map(String);
   if (disc !== undefined) {
     if (value === undefined) return `missing (required: one of ${options.join(', ')})`;
-    return `unknown ${disc} ${describe(value)}; expected one of ${options.join(', ')}${suggestion(String(value), options)}`;
+    return `unknown ${disc} ${describe(value)}; expected one of ${options.join(', ')}${suggestion(typeof value === 'string' ? value : JSON.stringify(value), options)}`;
   }
   const expected = i.errors.flatMap((errs) => errs.filter(isRootTypeMismatch).map((e) => expectedText((e as z.core.$ZodIssueInvalidType).expected)));
   return expected.length > 0 ? `expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}` : i.message;
@@ -81,17 +81,17 @@ function expectedText(expected: string, article = ''): string {
 }
 
 /** A value as it would read in the file. */
-export function describe(v: unknown): string {
+function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'string') return `'${v}'`;
   if (Array.isArray(v)) return `a list [${v.map((x) => (typeof x === 'object' && x !== null ? '...' : String(x))).join(', ')}]`;
   if (typeof v === 'object') return 'a mapping';
-  return String(v);
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : typeof v;
 }
 
 /** The value at `path` in plain data (undefined when absent). */
-export function valueAt(data: unknown, path: KeyPath): unknown {
+function valueAt(data: unknown, path: KeyPath): unknown {
   let v = data;
   for (const seg of path) {
     if (v === null || typeof v !== 'object') return undefined;
@@ -129,7 +129,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Keys the schema allows for the object at `path` of `data` (unions resolved by the data). */
-export function allowedKeys(schema: z.ZodType, data: unknown, path: KeyPath): string[] {
+function allowedKeys(schema: z.ZodType, data: unknown, path: KeyPath): string[] {
   let s: z.ZodType | undefined = schema;
   let v = data;
   for (const seg of path) {
@@ -153,7 +153,7 @@ interface Def {
 }
 
 function defOf(s: z.ZodType): Def {
-  return s.def as unknown as Def;
+  return s.def;
 }
 
 /** Unwraps optional/default/lazy wrappers and picks the union member `value` was meant for. */

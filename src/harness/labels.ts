@@ -123,7 +123,7 @@ function text(v: unknown, peers: readonly unknown[], short: boolean): string {
     return v.map((x, i) => text(x, peers.map((p) => field(p, i)), short)).join(v.some((x) => !isScalar(x)) ? '+' : ',');
   }
   if (isScalar(v)) return String(v);
-  const { kind, ...rest } = v as Record<string, unknown>;
+  const { kind, ...rest } = v as { kind?: string } & Record<string, unknown>;
   const kin = peers.filter((p) => !isScalar(p) && !Array.isArray(p) && field(p, 'kind') === kind);
   const shared = (k: string, x: unknown) => kin.length >= 2 && kin.every((p) => JSON.stringify(field(p, k)) === JSON.stringify(x));
   const inner = Object.entries(rest)

@@ -3,13 +3,16 @@
  * each checked against the schema and then against models, workloads and
  * the verifier's exactness, all before any model loads. Every problem of
  * the file is reported at once (ConfigFileError), each with its line.
+ * The modules its `plugins:` names are imported first (openExperiment), so
+ * their definitions are known when the file is checked.
  */
 import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
-import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue, type KeyPath } from './config-source.js';
+import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue } from './config-source.js';
 import { CheckContext, checkCell } from './checks.js';
-import { cellConfigSchema, type CellConfig } from './experiment.js';
+import { cellConfigSchema, experimentSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
+import { loadPlugins, registerPlugins } from './plugins.js';
 import { cellLabels } from './labels.js';
 import { baselineCells, sweepCell, type CellPlan } from './plan.js';
 import { applyPoint, locate, MAX_CELLS, sweepAxes, sweepPoints, type SweepAxis, type SweepPoint } from './sweep.js';
@@ -25,6 +28,8 @@ export interface Experiment {
   readonly warnings: readonly string[];
   /** The file with defaults filled in (and its sweep): config.resolved.yaml. */
   readonly resolvedYaml: string;
+  /** The plugin modules its `plugins:` names, as absolute file paths (registered). */
+  readonly plugins: readonly string[];
 }
 
 export interface LoadOptions {
@@ -39,14 +44,24 @@ interface Located {
   readonly cell: string;
 }
 
-/** Reads and checks an experiment file; throws a ConfigFileError listing every problem. */
+/** Imports the plugins an experiment file names, then loads it (loadExperiment). */
+export async function openExperiment(file: string, opts: LoadOptions = {}): Promise<Experiment> {
+  await loadPlugins(file, opts);
+  return loadExperiment(file, opts);
+}
+
+/**
+ * Reads and checks an experiment file; throws a ConfigFileError listing
+ * every problem. Its plugins must have been imported (openExperiment does).
+ */
 export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment {
   const src = opts.text === undefined ? ConfigSource.read(file) : ConfigSource.parse(file, opts.text);
   const raw = src.value();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigFileError(file, [src.issue([], 'an experiment file is a YAML mapping (target:, speculator:, workload:, seeds:, ...)')]);
   }
-  const { sweep, ...base } = raw as Record<string, unknown>;
+  const { sweep, plugins: pluginList, ...base } = raw as Record<string, unknown>;
+  const plugins = registerPlugins(pluginList, src);
   // The sweep's well-formed axes still expand, so its problems join those of the cells.
   const { axes, issues } = sweepAxes(sweep, src);
   if (axes.reduce((n, a) => n * a.values.length, 1) > MAX_CELLS) throw new ConfigFileError(file, issues);
@@ -62,7 +77,8 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     const at = (problems: readonly PathProblem[]) => problems.map((p) => ({ issue: locateIssue(p, axes, point, src), cell: id }));
     const parsed = cellConfigSchema.safeParse(cellRaw);
     if (!parsed.success) {
-      const problems = zodProblems(parsed.error.issues, cellConfigSchema, cellRaw);
+      // The whole file's schema: a misspelt `plugins` or `sweep` gets its "did you mean" too.
+      const problems = zodProblems(parsed.error.issues, experimentSchema, cellRaw);
       found.push(...at(problems), ...at(otherKeyProblems(cellRaw, problems, ctx)));
       continue;
     }
@@ -84,7 +100,8 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     cells: all,
     measure: cells[0].config.measure.kind,
     warnings: merged(warnings, points.length).map(formatIssue),
-    resolvedYaml: resolvedYaml(file, base, sweep, name),
+    resolvedYaml: resolvedYaml(file, base, sweep, name, plugins),
+    plugins,
   };
 }
 
@@ -111,7 +128,7 @@ function otherKeyProblems(cellRaw: unknown, problems: readonly PathProblem[], ct
 
 function locateIssue(p: PathProblem, axes: readonly SweepAxis[], point: SweepPoint, src: ConfigSource): ConfigIssue {
   const { docPath, note } = locate(p.path, axes, point, src);
-  return src.issue(docPath, `${p.problem}${note}`, p.path as KeyPath);
+  return src.issue(docPath, `${p.problem}${note}`, p.path);
 }
 
 /** One issue per (line, path, problem); those of some cells only (of several) name them. */
@@ -128,17 +145,17 @@ function merged(found: readonly Located[], cellCount: number): ConfigIssue[] {
     .sort((a, b) => a.line - b.line);
 }
 
-/** The file with defaults filled in where its keys parse on their own, and its sweep as written. */
-function resolvedYaml(file: string, base: Record<string, unknown>, sweep: unknown, name: string): string {
+/** The file with defaults filled in where its keys parse on their own, its plugins as absolute paths, and its sweep as written. */
+function resolvedYaml(file: string, base: Record<string, unknown>, sweep: unknown, name: string, plugins: readonly string[]): string {
   const parsed = cellConfigSchema.safeParse(base);
-  const resolved: Record<string, unknown> = { ...(parsed.success ? stripUndefined(parsed.data) : base), name };
+  const resolved: Record<string, unknown> = { ...(plugins.length > 0 ? { plugins } : {}), ...(parsed.success ? stripUndefined(parsed.data) : base), name };
   if (sweep !== undefined && sweep !== null) resolved.sweep = sweep;
   const header = `# ${path.basename(file)} with every default filled in (written by specinfer run)\n`;
   return header + yamlText(resolved);
 }
 
 /** YAML text of plain data, lists of plain values in flow style ([1, 1, 3, 1]). */
-export function yamlText(value: unknown): string {
+function yamlText(value: unknown): string {
   const doc = new Document(value);
   visit(doc, {
     Seq(_, node) {

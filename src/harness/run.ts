@@ -11,7 +11,8 @@ import type { CellInfo, DecodeResult } from './cell.js';
 import { runDecodeCell, type CellContext, type CellPrompts } from './decode-cell.js';
 import { endedEnv, envStrings, runEnv, type RunEnv } from './env.js';
 import { cellSeeds } from './experiment.js';
-import type { Experiment } from './load.js';
+import { openExperiment, type Experiment } from './load.js';
+import { importPlugins } from './plugins.js';
 import { lockResults } from './lock.js';
 import { ModelCache } from './model-cache.js';
 import type { CellPlan } from './plan.js';
@@ -56,11 +57,17 @@ export interface RunResult {
   readonly skipped: readonly string[];
 }
 
-/** Runs the experiment's cells (of one shard) into `opts.out`, holding its lock (see lock.ts). */
-export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<RunResult> {
+/**
+ * Runs the experiment's cells (of one shard) into `opts.out`, holding its
+ * lock (see lock.ts). `exp` is a loaded experiment or an experiment file
+ * (opened with its plugins); the experiment's plugins are registered first.
+ */
+export async function runExperiment(exp: Experiment | string, opts: RunOptions): Promise<RunResult> {
+  const loaded = typeof exp === 'string' ? await openExperiment(exp) : exp;
+  await importPlugins(loaded.plugins);
   const lock = lockResults(opts.out);
   try {
-    return await runLocked(exp, opts);
+    return await runLocked(loaded, opts);
   } finally {
     lock.release();
   }

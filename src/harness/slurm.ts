@@ -34,7 +34,7 @@ export function slurmPaths(out: string): { readonly dir: string; readonly logs: 
 }
 
 /** The results folder of shard k. */
-export function shardOut(out: string, k: number | string): string {
+function shardOut(out: string, k: number | string): string {
   return path.join(out, `shard-${k}`);
 }
 

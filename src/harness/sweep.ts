@@ -34,7 +34,7 @@ const FIXED = new Set(['sweep', 'name', 'description', 'measure']);
 export const MAX_CELLS = 10_000;
 
 /** 'a.b.0' -> ['a', 'b', 0]. */
-export function splitKeyPath(key: string): KeyPath {
+function splitKeyPath(key: string): KeyPath {
   return key.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
@@ -109,7 +109,7 @@ function overlaps(axes: readonly SweepAxis[], src: ConfigSource): ConfigIssue[] 
   return issues;
 }
 
-export function isPrefix(prefix: KeyPath, path: KeyPath): boolean {
+function isPrefix(prefix: KeyPath, path: KeyPath): boolean {
   return prefix.length <= path.length && prefix.every((s, i) => String(s) === String(path[i]));
 }
 
@@ -146,7 +146,7 @@ export function applyPoint(base: unknown, axes: readonly SweepAxis[], point: Swe
 }
 
 /** Sets `value` at `path`, creating mappings (or lists, for numeric keys) on the way. */
-export function setPath(root: Record<string, unknown>, path: KeyPath, value: unknown): void {
+function setPath(root: Record<string, unknown>, path: KeyPath, value: unknown): void {
   let node: Record<string | number, unknown> = root;
   path.forEach((seg, i) => {
     if (i === path.length - 1) {

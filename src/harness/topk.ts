@@ -82,7 +82,7 @@ async function compare(target: Model, draft: Model, tok: Tokenizer, text: string
 }
 
 /** 1-based rank of `token` in `logits` (higher first; ties: lower token id first). */
-export function rankOf(logits: ArrayLike<number>, token: number): number {
+function rankOf(logits: ArrayLike<number>, token: number): number {
   const v = logits[token];
   let rank = 1;
   for (let i = 0; i < logits.length; i++) if (logits[i] > v || (logits[i] === v && i < token)) rank++;

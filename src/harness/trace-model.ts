@@ -47,7 +47,7 @@ export class TraceModel implements Model {
 }
 
 /** One request along its trace entry: tokens = prompt, then every committed token and the root. */
-export class TraceSequence implements Sequence {
+class TraceSequence implements Sequence {
   private readonly all: number[];
   /** How many leading tokens of `all` agree with prompt + trace. */
   private agreeing: number;

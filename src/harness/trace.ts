@@ -18,7 +18,7 @@ import { ModelCache } from './model-cache.js';
 import { makeOutFileDir } from './out-dir.js';
 import { readWorkload, referenceTokens } from './workload.js';
 
-export interface TraceHeader {
+interface TraceHeader {
   readonly trace: 1;
   readonly config: string;
   /** Tokens each entry holds beyond the largest maxTokens of the experiment. */

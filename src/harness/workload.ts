@@ -37,7 +37,7 @@ export function referenceTokens(tok: Tokenizer, p: WorkloadPrompt): Int32Array[]
 }
 
 /** Names of the workloads in experiments/workloads. */
-export function workloadNames(): string[] {
+function workloadNames(): string[] {
   const dir = workloadsDir();
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length)).sort() : [];
 }
@@ -71,7 +71,7 @@ function parseLine(file: string, line: string, n: number): WorkloadPrompt {
 /** A JSON value's kind for messages: `an array with a number`, `a string`, ... */
 function jsonKind(v: unknown): string {
   if (Array.isArray(v)) {
-    const bad = v.find((r) => typeof r !== 'string');
+    const bad: unknown = v.find((r) => typeof r !== 'string');
     return `an array with ${bad === null ? 'null' : `a ${typeof bad}`}`;
   }
   return v === null ? 'null' : `a ${typeof v}`;

@@ -56,7 +56,7 @@ export interface LoadedModel<M extends Matrix = Float32Array> {
   vocab?: Llama2cVocab;
 }
 
-export const RANDOM_PRESETS: Readonly<Record<string, LlamaConfig>> = Object.freeze({
+const RANDOM_PRESETS: Readonly<Record<string, LlamaConfig>> = Object.freeze({
   tiny: TINY_RANDOM_CONFIG,
   stories110M: STORIES110M_CONFIG,
 });

@@ -65,7 +65,7 @@ export type ModelWeights = LlamaWeights<Matrix>;
 export const LAYER_MATRICES = ['wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3'] as const;
 
 /** Elements of a matrix. */
-export function matrixSize(m: Matrix): number {
+function matrixSize(m: Matrix): number {
   return m instanceof Float32Array ? m.length : m.rows * m.cols;
 }
 
@@ -98,7 +98,7 @@ export function parameterCount(w: ModelWeights): number {
 
 /** The quantization type of the layer matrices, 'f32' when none is quantized ('mixed' when types differ). */
 export function weightsType(w: ModelWeights): BlockType | 'f32' | 'mixed' {
-  const types = new Set(w.layers.flatMap((l) => LAYER_MATRICES.map((f) => (l[f] instanceof Float32Array ? 'f32' : (l[f] as QuantMatrix).type))));
+  const types = new Set(w.layers.flatMap((l) => LAYER_MATRICES.map((f) => l[f]).map((m) => (m instanceof Float32Array ? 'f32' : m.type))));
   const quant = [...types].filter((t) => t !== 'f32');
   if (quant.length === 0) return 'f32';
   return quant.length === 1 ? quant[0] : 'mixed';
@@ -140,7 +140,7 @@ export function dequantizeWeights(w: ModelWeights): LlamaWeights {
 }
 
 /** Row counts of the layer matrices ([rows, cols] = [out, in]). */
-export function matrixRows(c: LlamaConfig): Record<(typeof LAYER_MATRICES)[number], number> {
+function matrixRows(c: LlamaConfig): Record<(typeof LAYER_MATRICES)[number], number> {
   const hd = headDim(c);
   return { wq: c.nHeads * hd, wk: c.nKvHeads * hd, wv: c.nKvHeads * hd, wo: c.dim, w1: c.hiddenDim, w2: c.dim, w3: c.hiddenDim };
 }

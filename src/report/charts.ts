@@ -50,7 +50,7 @@ function chart<D extends object>(name: string, title: string, data: readonly D[]
 const cellAxis = { field: 'cell', type: 'nominal', sort: null, title: null };
 
 /** A 95% interval in chart data (NaN bounds: no whisker drawn). */
-export interface Bounds {
+interface Bounds {
   readonly lo: number;
   readonly hi: number;
 }
@@ -231,5 +231,5 @@ export function mssVsNsChart(rows: readonly SummaryRow[]): Chart<VerifierDatum> 
 /** Every chart the rows support, in report order. */
 export function reportCharts(rows: readonly SummaryRow[]): Chart[] {
   const builders = [tokensPerStepChart, widthChart, speedupChart, perDepthChart, timeBreakdownChart, mssVsNsChart];
-  return builders.map((b) => b(rows)).filter((c): c is NonNullable<typeof c> => c !== undefined) as Chart[];
+  return builders.map((b) => b(rows)).filter((c): c is NonNullable<typeof c> => c !== undefined);
 }

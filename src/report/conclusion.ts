@@ -9,17 +9,17 @@ import { ratios, type Totals } from './metrics.js';
 import type { SummaryRow } from './summary.js';
 import { pairedSpeedup, pairedUnits, totalsAt, type IntervalMetric, type Units } from './units.js';
 
-export type RankMetric = 'speedup' | 'tokensPerStep';
+type RankMetric = 'speedup' | 'tokensPerStep';
 
 /** best − runner-up on the requests both ran (and, for speedup, their baselines ran). */
-export interface Difference {
+interface Difference {
   readonly value: number;
   readonly ci: Interval;
   /** Paired requests. */
   readonly n: number;
 }
 
-export interface Comparison {
+interface Comparison {
   readonly metric: RankMetric;
   readonly best: SummaryRow;
   readonly runnerUp?: SummaryRow;

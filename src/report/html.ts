@@ -37,7 +37,7 @@ export interface ReportDocument {
   readonly conclusion?: readonly string[];
 }
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
@@ -51,7 +51,7 @@ export function tableHtml(t: Table, digits = 4): string {
 }
 
 /** Prefixes the ids an SVG defines and references, so several SVGs can share one page. */
-export function scopeSvgIds(svg: string, prefix: string): string {
+function scopeSvgIds(svg: string, prefix: string): string {
   return svg
     .replace(/\bid="([^"]+)"/g, `id="${prefix}-$1"`)
     .replace(/url\(#([^)]+)\)/g, `url(#${prefix}-$1)`)
@@ -59,7 +59,7 @@ export function scopeSvgIds(svg: string, prefix: string): string {
 }
 
 /** A chart as a figure (id `chart-NAME`) with its SVG inline (the SVG draws the title). */
-export function chartHtml(c: ChartFigure): string {
+function chartHtml(c: ChartFigure): string {
   const svg = scopeSvgIds(c.svg.replace(/^<\?xml[^>]*>\s*/, ''), `chart-${c.name}`);
   return `<figure id="chart-${escapeHtml(c.name)}" aria-label="${escapeHtml(c.title)}">\n${svg}\n</figure>`;
 }
@@ -117,13 +117,13 @@ export function reportHtml(doc: ReportDocument): string {
 }
 
 /** A note that nothing was timed ('' for timed runs). */
-export function untimedHtml(meta?: ReportMeta): string {
+function untimedHtml(meta?: ReportMeta): string {
   if (meta?.timed !== false) return '';
   return '<p id="untimed" class="note">Nothing in this run was timed (a replay against a recorded target trace): the report shows no ms/token, speedup or latency.</p>';
 }
 
 /** The config text as a section ('' without one). */
-export function configHtml(meta?: ReportMeta): string {
+function configHtml(meta?: ReportMeta): string {
   if (meta?.configYaml === undefined) return '';
   return `<section id="config">\n<h2>Config</h2>\n<pre>${escapeHtml(meta.configYaml)}</pre>\n</section>`;
 }

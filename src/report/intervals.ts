@@ -27,8 +27,8 @@ export interface BootstrapOptions {
   readonly level: number;
 }
 
-export const DEFAULT_RESAMPLES = 2000;
-export const DEFAULT_LEVEL = 0.95;
+const DEFAULT_RESAMPLES = 2000;
+const DEFAULT_LEVEL = 0.95;
 
 /** Options with a fresh stream of `seed` (default 0): every report of the same records gives the same intervals. */
 export function bootstrapOptions(seed = 0, resamples = DEFAULT_RESAMPLES, level = DEFAULT_LEVEL): BootstrapOptions {

@@ -7,7 +7,7 @@ import { STOP_REASONS, type StepRecord, type StopReason } from '../decode/record
 export type ForwardKey = (record: StepRecord, index: number) => string | number;
 
 /** The record's forward id; without one (older records), its step: right for the records of one decode call, whose batch steps together. */
-export const forwardOfStep: ForwardKey = (r) => r.forward ?? r.step;
+const forwardOfStep: ForwardKey = (r) => r.forward ?? r.step;
 
 /** Metrics of a set of step records (conventions of docs/design.md#terms-and-metrics). The one place they are computed. */
 export interface Summary {

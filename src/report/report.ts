@@ -17,10 +17,10 @@ import { summaryRows, summaryRowsByWorkload, unitsByCell, type SummaryRow } from
 import { summaryTable, toCsv, type Table } from './table.js';
 import { shownContent } from './untimed.js';
 
-export { readRunDir, type RunDir } from './run-dir.js';
+export { readRunDir } from './run-dir.js';
 export type { ReportMeta } from './html.js';
 
-export interface RenderedChart {
+interface RenderedChart {
   readonly chart: Chart;
   readonly svg: string;
 }
@@ -37,7 +37,7 @@ export interface ReportContent {
 }
 
 /** Summary tables of a run: 'summary' (one row per cell) and 'summary-by-workload'. */
-export function reportTables(rows: readonly SummaryRow[], rowsByWorkload: readonly SummaryRow[]): Table[] {
+function reportTables(rows: readonly SummaryRow[], rowsByWorkload: readonly SummaryRow[]): Table[] {
   return [
     summaryTable(rows, { name: 'summary', title: 'Summary by cell', byWorkload: false }),
     summaryTable(rowsByWorkload, { name: 'summary-by-workload', title: 'Summary by cell and workload', byWorkload: true }),
@@ -45,7 +45,7 @@ export function reportTables(rows: readonly SummaryRow[], rowsByWorkload: readon
 }
 
 /** Renders charts to SVG, in order. */
-export async function renderCharts(charts: readonly Chart[]): Promise<RenderedChart[]> {
+async function renderCharts(charts: readonly Chart[]): Promise<RenderedChart[]> {
   const out: RenderedChart[] = [];
   for (const chart of charts) out.push({ chart, svg: await chartSvg(chart.spec) });
   return out;

@@ -105,7 +105,7 @@ function readText(file: string): string {
 }
 
 /** cells.json: the cells, ids unique. */
-export function readCells(file: string): CellInfo[] {
+function readCells(file: string): CellInfo[] {
   const cells = check(z.array(cellSchema), parseJson(readText(file), file), file);
   const seen = new Set<string>();
   for (const c of cells) {
@@ -116,7 +116,7 @@ export function readCells(file: string): CellInfo[] {
 }
 
 /** steps.jsonl: one CellRecord per non-blank line. */
-export function readRecords(file: string): CellRecord[] {
+function readRecords(file: string): CellRecord[] {
   return readLines(file, recordSchema);
 }
 

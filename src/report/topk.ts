@@ -22,7 +22,7 @@ export interface TopkCounts {
   readonly hits: readonly number[];
 }
 
-export interface TopkRow {
+interface TopkRow {
   readonly cell: string;
   readonly label: string;
   /** A workload, or '*' for all of the cell's. */
@@ -35,7 +35,7 @@ export interface TopkRow {
 }
 
 /** Rows per cell ('*') and per cell x workload, in cell order. */
-export function topkRows(cells: readonly CellInfo[], records: readonly TopkCounts[]): TopkRow[] {
+function topkRows(cells: readonly CellInfo[], records: readonly TopkCounts[]): TopkRow[] {
   const byCell = groupRows(records, (r) => r.cell);
   return cells.flatMap((c) => {
     const rs = byCell.get(c.id) ?? [];
@@ -53,7 +53,7 @@ function row(c: CellInfo, workload: string, rs: readonly TopkCounts[]): TopkRow 
   return { cell: c.id, label: c.label, workload, temperature: c.temperature, requests: rs.length, positions, share };
 }
 
-export function topkTable(rows: readonly TopkRow[]): Table {
+function topkTable(rows: readonly TopkRow[]): Table {
   const maxK = rows.reduce((m, r) => Math.max(m, r.share.length), 0);
   const ks = Array.from({ length: maxK }, (_, i) => `top${i + 1}`);
   return {
@@ -71,7 +71,7 @@ function cellTitle(r: TopkRow): string {
 }
 
 /** Share vs k: one panel per cell, one line per workload (or the cell's only one). */
-export function topkChart(rows: readonly TopkRow[]): { data: object[]; spec: TopLevelSpec } {
+function topkChart(rows: readonly TopkRow[]): { data: object[]; spec: TopLevelSpec } {
   const split = new Set(rows.filter((r) => r.workload !== '*').map((r) => r.cell));
   const data = rows
     .filter((r) => (split.has(r.cell) ? r.workload !== '*' : true))

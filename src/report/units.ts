@@ -15,10 +15,8 @@ export type Units = ReadonlyMap<string, Totals>;
 export type IntervalMetric = 'tokensPerStep' | 'acceptance' | 'msPerToken' | 'speedup';
 export type Intervals = Readonly<Record<IntervalMetric, Interval>>;
 
-export const NO_INTERVALS: Intervals = { tokensPerStep: NO_INTERVAL, acceptance: NO_INTERVAL, msPerToken: NO_INTERVAL, speedup: NO_INTERVAL };
-
 /** The unit of a record: its request (workload, prompt id, seed). */
-export function requestKey(r: Pick<CellRecord, 'workload' | 'prompt' | 'seed'>): string {
+function requestKey(r: Pick<CellRecord, 'workload' | 'prompt' | 'seed'>): string {
   return compositeKey(r.workload, r.prompt, String(r.seed));
 }
 

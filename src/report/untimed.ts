@@ -17,7 +17,7 @@ export function isTimedColumn(name: string): boolean {
 }
 
 /** The table without its timed columns. */
-export function untimedTable(t: Table): Table {
+function untimedTable(t: Table): Table {
   const keep = t.columns.map((c) => !isTimedColumn(c));
   return { ...t, columns: t.columns.filter((_, i) => keep[i]), rows: t.rows.map((r) => r.filter((_, i) => keep[i])) };
 }

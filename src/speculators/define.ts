@@ -42,7 +42,7 @@ export interface TraitsContext {
 }
 
 /** A cross-option rule checked when a config is parsed: `ok` false gives `message` at `path`. */
-export interface OptionRule<C> {
+interface OptionRule<C> {
   readonly path: string;
   readonly message: string;
   ok(cfg: C): boolean;
@@ -50,6 +50,8 @@ export interface OptionRule<C> {
 
 /** One speculator kind, complete. Methods are declared as methods so a definition of one kind is usable as one of the union. */
 export interface SpeculatorDefinition<C extends { readonly kind: string } = SpeculatorConfig, I = unknown> {
+  /** Which registry it joins (a plugin module's definitions are routed by this field). */
+  readonly component: 'speculator';
   readonly kind: C['kind'];
   /** One sentence: what it proposes (the config schema's and the docs table's description). */
   readonly description: string;
@@ -108,7 +110,8 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
   for (const r of spec.rules ?? []) schema = schema.refine((c) => r.ok(c as C), { path: [r.path], message: r.message });
   let defaults: C | undefined;
   return Object.freeze({
-    kind: spec.kind as C['kind'],
+    component: 'speculator' as const,
+    kind: spec.kind,
     description: spec.description,
     options: z.object(spec.options),
     schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
@@ -118,12 +121,12 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
     models: (cfg: C) => spec.models?.(cfg) ?? [],
     example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
     needsTargetLogits: (cfg: C) => (spec.needsTargetLogits === true ? [cfg.kind] : (spec.needsTargetLogits?.(cfg) ?? [])),
-    create: spec.create,
+    create: (cfg: C, deps: SpeculatorDeps) => spec.create(cfg, deps),
   });
 }
 
 /** Model-free proposers: ranked candidates, always deterministic children; a chain when the policy builds one. */
-export function lookupTraits(ctx: TraitsContext): TreeTraits {
+function lookupTraits(ctx: TraitsContext): TreeTraits {
   return { children: 'deterministic', chain: ctx.policy().chain };
 }
 

@@ -25,7 +25,7 @@ export interface NgramOptions {
 }
 
 /** Occurrences examined per lookup (the most recent ones). */
-export const SCAN_LIMIT = 64;
+const SCAN_LIMIT = 64;
 
 /** A lookup result: the n that matched (0 = none) and the continuations, best first. */
 export interface NgramMatch {
@@ -48,7 +48,7 @@ export class NgramIndex {
       throw new RangeError(`ngram: need integers 1 <= minN <= maxN, got minN ${opts.minN}, maxN ${opts.maxN}`);
     }
     if (!Number.isInteger(opts.maxBranches) || opts.maxBranches < 1) throw new RangeError(`ngram: maxBranches must be a positive integer, got ${opts.maxBranches}`);
-    this.maps = Array.from({ length: opts.maxN - opts.minN + 1 }, () => new Map());
+    this.maps = Array.from({ length: opts.maxN - opts.minN + 1 }, () => new Map<string, number[]>());
   }
 
   append(token: number): void {

@@ -11,7 +11,7 @@ import type { Speculator } from './types.js';
 
 export { defineSpeculator, type SpeculatorDefinition, type SpeculatorDeps, type TraitsContext } from './define.js';
 export {
-  isSpeculatorKind,
+  isBuiltInSpeculator,
   modelRef,
   registerSpeculator,
   SPECULATOR_DEFINITIONS,
@@ -19,18 +19,9 @@ export {
   speculatorDefinition,
   speculatorSchema,
   weightsSchema,
-  type DraftModelConfig,
-  type GsdConfig,
-  type HybridConfig,
-  type LayerSkipConfig,
-  type NgramConfig,
-  type NoneConfig,
-  type RecycleConfig,
-  type RetrievalConfig,
   type SpeculatorConfig,
   type SpeculatorConfigOf,
   type SpeculatorKind,
-  type SuffixConfig,
 } from './schema.js';
 
 /** Defaults of every option, per kind: each definition's defaults (`models` and `parts` must then be given). */

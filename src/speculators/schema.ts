@@ -18,7 +18,6 @@ import { retrievalSpeculator } from './kinds/retrieval.js';
 import { suffixSpeculator } from './kinds/suffix.js';
 
 export { modelRef, weightsSchema } from './define.js';
-export type { HybridConfig } from './kinds/hybrid.js';
 
 /** The built-in kinds, in the order listed everywhere (docs, errors, the conformance suite). */
 const LEAVES = [
@@ -42,15 +41,6 @@ export type SpeculatorInput = InputOf<Leaf> | HybridInput;
 export type SpeculatorKind = SpeculatorConfig['kind'];
 export type SpeculatorConfigOf<K extends SpeculatorKind> = Extract<SpeculatorConfig, { kind: K }>;
 
-export type NoneConfig = SpeculatorConfigOf<'none'>;
-export type DraftModelConfig = SpeculatorConfigOf<'draft-model'>;
-export type GsdConfig = SpeculatorConfigOf<'gsd'>;
-export type LayerSkipConfig = SpeculatorConfigOf<'layer-skip'>;
-export type NgramConfig = SpeculatorConfigOf<'ngram'>;
-export type SuffixConfig = SpeculatorConfigOf<'suffix'>;
-export type RetrievalConfig = SpeculatorConfigOf<'retrieval'>;
-export type RecycleConfig = SpeculatorConfigOf<'recycle'>;
-
 /** Every definition: the built-in ones, then those registered (registerSpeculator), in order. */
 const definitions: SpeculatorDefinition[] = [...BUILT_IN];
 const kinds: string[] = BUILT_IN.map((d) => d.kind);
@@ -59,10 +49,6 @@ export const SPECULATOR_DEFINITIONS: readonly SpeculatorDefinition[] = definitio
 
 /** Every kind, built-in first (registered kinds are appended; their configs are outside the SpeculatorConfig type). */
 export const SPECULATOR_KINDS = kinds as readonly SpeculatorKind[];
-
-export function isSpeculatorKind(kind: string): kind is SpeculatorKind {
-  return kinds.includes(kind);
-}
 
 /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
 export function speculatorDefinition(kind: string): SpeculatorDefinition {
@@ -73,9 +59,8 @@ export function speculatorDefinition(kind: string): SpeculatorDefinition {
 
 /**
  * Adds a speculator kind (a plugin's definition): run building, traits,
- * defaults, the docs table and the conformance suite see it from now on;
- * config files and `--set` only when it is registered before the first
- * config is parsed (the zod union is built once, at that parse).
+ * defaults, the docs table, the conformance suite, config files and `--set`
+ * see it from now on (speculatorSchema resolves the registry at every parse).
  * Registering a known kind again is an error unless it is the same definition.
  * Returns a function that removes it again (for tests).
  */
@@ -86,22 +71,44 @@ export function registerSpeculator<C extends { readonly kind: string }, I>(def: 
     if (i < BUILT_IN.length) return;
     definitions.splice(i, 1);
     kinds.splice(i, 1);
+    union = undefined;
   };
   if (known === (def as unknown)) return remove;
   if (known !== undefined) throw new ConfigError(`speculator '${def.kind}' is already defined`);
   definitions.push(def as unknown as SpeculatorDefinition);
   kinds.push(def.kind);
+  union = undefined;
   return remove;
 }
 
-type Option = z.core.$ZodTypeDiscriminable;
-
-/** The union of every definition's schema (called once, by the lazy schema below, at the first parse). */
-function currentUnion(): z.ZodType<SpeculatorConfig, SpeculatorInput> {
-  return z.discriminatedUnion('kind', definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]) as z.ZodType<SpeculatorConfig, SpeculatorInput>;
+/** Whether `kind` is one of the kinds defined in src/ (a plugin may not redefine them). */
+export function isBuiltInSpeculator(kind: string): boolean {
+  return BUILT_IN.some((d) => d.kind === kind);
 }
 
-/** Any speculator, selected by `kind` (kinds registered before the first parse included). */
-export const speculatorSchema: z.ZodType<SpeculatorConfig, SpeculatorInput> = z
-  .lazy(currentUnion)
-  .meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' });
+type Option = z.core.$ZodTypeDiscriminable;
+type Union = z.ZodType<SpeculatorConfig, SpeculatorInput>;
+
+/** The union of the current definitions' schemas; undefined after the registry changed (rebuilt at the next use). */
+let union: Union | undefined;
+
+function currentUnion(): Union {
+  return (union ??= z.discriminatedUnion('kind', definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]) as Union);
+}
+
+/**
+ * A lazy schema resolved at every use. z.lazy keeps the first result of its
+ * getter on each instance (`_zod.innerType`); here that property reads the
+ * getter each time, so parsing, error reports (issues.ts) and the JSON Schema
+ * see definitions registered after the first parse. Clones (`.describe()`,
+ * `.meta()`) are plain z.lazy again: wrap the final instance.
+ */
+function resolvedAtEachUse<T extends z.ZodLazy>(schema: T): T {
+  Object.defineProperty(schema._zod, 'innerType', { get: () => schema._zod.def.getter(), configurable: true });
+  return schema;
+}
+
+/** Any speculator, selected by `kind` (registered kinds included, whenever they were registered). */
+export const speculatorSchema: Union = resolvedAtEachUse(
+  z.lazy(currentUnion).meta({ id: 'Speculator', description: 'A speculator: proposes candidate tokens (selected by kind).' }),
+);

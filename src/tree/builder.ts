@@ -15,7 +15,7 @@ export class DraftTreeBuilder {
   /** Row -> its without-replacement draw records. */
   private readonly distinct = new Map<number, DistinctDraws[]>();
   /** Per row: token -> child node. */
-  private readonly children: Map<number, number>[] = [new Map()];
+  private readonly children: Map<number, number>[] = [new Map<number, number>()];
 
   constructor(readonly proposerIds: readonly string[]) {}
 

@@ -12,7 +12,7 @@ export interface Ranked {
   readonly probs: readonly number[];
 }
 
-export const NO_CANDIDATES: Ranked = { tokens: [], probs: [] };
+const NO_CANDIDATES: Ranked = { tokens: [], probs: [] };
 
 const SOFTMAX_T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
 
@@ -22,7 +22,7 @@ const SOFTMAX_T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
  * draft's plain softmax (temperature 1), since the greedy transform is a
  * point mass that says nothing about the runners-up.
  */
-export function scoringParams(sampling: SamplingParams): SamplingParams {
+function scoringParams(sampling: SamplingParams): SamplingParams {
   return sampling.temperature > 0 ? sampling : SOFTMAX_T1;
 }
 

@@ -18,7 +18,7 @@ export interface RowPlacement {
 }
 
 /** Past or present column of tree row g. */
-export function rowColumn(p: RowPlacement, g: number): number {
+function rowColumn(p: RowPlacement, g: number): number {
   return g < p.pending ? p.committed + g : p.pastLen + (g - p.pending);
 }
 

@@ -14,12 +14,7 @@ import { POLICY_SHAPES, type PolicyConfig } from './policy-schema.js';
 
 export {
   policySchema,
-  type ChainPolicyConfig,
-  type ChildrenOption,
-  type DynamicPolicyConfig,
   type PolicyConfig,
-  type PSplitPolicyConfig,
-  type SequoiaPolicyConfig,
   type StaticPolicyConfig,
 } from './policy-schema.js';
 
@@ -56,7 +51,7 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function isPolicyKind(kind: string): kind is PolicyKind {
+function isPolicyKind(kind: string): kind is PolicyKind {
   return (POLICY_KINDS as readonly string[]).includes(kind);
 }
 
@@ -64,7 +59,7 @@ export function isPolicyKind(kind: string): kind is PolicyKind {
 export function policyConfig<K extends PolicyKind>(kind: K, fields: Partial<Omit<PolicyConfigOf<K>, 'kind'>> = {}): PolicyConfigOf<K> {
   if (!isPolicyKind(kind)) throw new ConfigError(`unknown tree policy '${String(kind)}'; expected one of ${POLICY_KINDS.join(', ')}`);
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-  return { ...POLICY_DEFAULTS[kind], ...defined, kind } as PolicyConfigOf<K>;
+  return { ...POLICY_DEFAULTS[kind], ...defined, kind };
 }
 
 const FACTORIES: { readonly [K in PolicyKind]: (cfg: PolicyConfigOf<K>, d: DrawOptions) => TreePolicy } = {

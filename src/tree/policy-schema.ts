@@ -80,22 +80,16 @@ const DESCRIPTIONS = {
   sequoia: 'The DP-optimal tree for a per-rank acceptance vector (Sequoia); hardware-aware with a latency curve.',
 } as const;
 
-export const staticPolicySchema = z.strictObject(POLICY_SHAPES.static).describe(DESCRIPTIONS.static);
-export const chainPolicySchema = z.strictObject(POLICY_SHAPES.chain).describe(DESCRIPTIONS.chain);
-export const dynamicPolicySchema = z.strictObject(POLICY_SHAPES.dynamic).describe(DESCRIPTIONS.dynamic);
-export const pSplitPolicySchema = z.strictObject(POLICY_SHAPES['p-split']).describe(DESCRIPTIONS['p-split']);
-export const sequoiaPolicySchema = z.strictObject(POLICY_SHAPES.sequoia).describe(DESCRIPTIONS.sequoia);
+const staticPolicySchema = z.strictObject(POLICY_SHAPES.static).describe(DESCRIPTIONS.static);
+const chainPolicySchema = z.strictObject(POLICY_SHAPES.chain).describe(DESCRIPTIONS.chain);
+const dynamicPolicySchema = z.strictObject(POLICY_SHAPES.dynamic).describe(DESCRIPTIONS.dynamic);
+const pSplitPolicySchema = z.strictObject(POLICY_SHAPES['p-split']).describe(DESCRIPTIONS['p-split']);
+const sequoiaPolicySchema = z.strictObject(POLICY_SHAPES.sequoia).describe(DESCRIPTIONS.sequoia);
 
 /** Any tree policy, selected by `kind`. */
 export const policySchema = z
   .discriminatedUnion('kind', [staticPolicySchema, chainPolicySchema, dynamicPolicySchema, pSplitPolicySchema, sequoiaPolicySchema])
   .meta({ id: 'TreePolicy', description: 'A tree policy: decides the shape of the token tree (selected by kind).' });
 
-/** How children are taken from draft logits: 'auto' samples when temperature > 0 and takes the top-k when greedy. */
-export type ChildrenOption = z.output<typeof children>;
 export type StaticPolicyConfig = z.output<typeof staticPolicySchema>;
-export type ChainPolicyConfig = z.output<typeof chainPolicySchema>;
-export type DynamicPolicyConfig = z.output<typeof dynamicPolicySchema>;
-export type PSplitPolicyConfig = z.output<typeof pSplitPolicySchema>;
-export type SequoiaPolicyConfig = z.output<typeof sequoiaPolicySchema>;
 export type PolicyConfig = z.output<typeof policySchema>;

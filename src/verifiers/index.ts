@@ -18,7 +18,7 @@ const FACTORIES: { readonly [K in VerifierKind]: () => Verifier } = {
   sequence: () => new SequenceVerifier(),
 };
 
-export function isVerifierKind(kind: string): kind is VerifierKind {
+function isVerifierKind(kind: string): kind is VerifierKind {
   return (VERIFIER_KINDS as readonly string[]).includes(kind);
 }
 
@@ -30,8 +30,8 @@ export function createVerifier(kind: VerifierKind): Verifier {
   return FACTORIES[kind]();
 }
 
-export { GreedyVerifier, MssVerifier, NsVerifier, RsdVerifier, SequenceVerifier };
-export { checkSampling, probabilities, sampleFrom } from '../sampling/transform.js';
+export { GreedyVerifier };
+export { checkSampling } from '../sampling/transform.js';
 export { treeTraits } from './traits.js';
 export { GREEDY, type SamplingParams } from '../sampling/params.js';
 export { type Verifier, type VerifyResult } from './types.js';

@@ -86,7 +86,7 @@ function acceptAt(p: Float64Array, tests: RowTests, tree: DraftTree, rng: Rng): 
 }
 
 /** One record's tokens tested in draw order against q renormalized over the untried tokens. */
-export function acceptFromRecord(p: Float64Array, r: DistinctDraws, rng: Rng): number | null {
+function acceptFromRecord(p: Float64Array, r: DistinctDraws, rng: Rng): number | null {
   const q = Float64Array.from(r.q);
   for (const x of r.tokens) {
     if (acceptDraw(p, x, q, rng)) return x;

@@ -2,7 +2,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { MODELS_DIR } from '../support/models-dir.js';
 
-export const CLI = 'dist/src/cli/main.js';
+const CLI = 'dist/src/cli/main.js';
 
 export interface CliResult {
   /** Exit status (-1 when killed). */

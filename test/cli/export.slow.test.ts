@@ -66,7 +66,7 @@ describe('specinfer export and specinfer models inflate (CLI)', () => {
     expect(stderr).to.match(/stories260K: 260032 -> \d+ parameters, rms_norm_eps 0\.000005/);
     const m = await loadModel(out);
     expect(m.weights.config).to.deep.include({ dim: 128, hiddenDim: 344, nLayers: 7, nHeads: 16, nKvHeads: 8 });
-    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).rms_norm_eps).to.equal(5e-6);
+    expect((JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { rms_norm_eps: number }).rms_norm_eps).to.equal(5e-6);
     expect((await greedy(out)).stdout).to.equal(reference);
     const gguf = path.join(tmp, 'big.gguf');
     await specinfer('export', out, '--format', 'gguf', '--out', gguf);

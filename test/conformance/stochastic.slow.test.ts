@@ -12,6 +12,7 @@ import { buildRun } from '../../src/harness/components.js';
 import { speculatorConfig, type SpeculatorConfig } from '../../src/speculators/registry.js';
 import { probabilities } from '../../src/sampling/transform.js';
 import type { SamplingParams } from '../../src/sampling/params.js';
+import type { WeightsType } from '../../src/model/formats/quant.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { chiSquareTest, describeChi, tally } from '../support/stats.js';
 
@@ -22,13 +23,14 @@ const TRIALS = 20000;
 describe('model-free trees + MSS at temperature 1: the first token follows the target (chi-square)', () => {
   before(() => useTestModelsDir());
 
-  const cases: [string, SpeculatorConfig][] = [
-    ['ngram', speculatorConfig('ngram')],
-    ['suffix', speculatorConfig('suffix')],
+  const cases: [string, SpeculatorConfig, WeightsType][] = [
+    ['ngram', speculatorConfig('ngram'), 'f32'],
+    ['suffix', speculatorConfig('suffix'), 'f32'],
+    ['suffix', speculatorConfig('suffix'), 'q4_0'],
   ];
-  cases.forEach(([name, cfg], i) => {
-    it(`${name}: ${TRIALS} verifications of one real tree`, async () => {
-      const run = await buildRun({ target: 'stories260K', speculator: cfg, verifier: { kind: 'mss' }, sampling: T1, maxNodes: 64, allowLossy: false, engine: {} });
+  cases.forEach(([name, cfg, weights], i) => {
+    it(`${name}, ${weights} target: ${TRIALS} verifications of one real tree`, async () => {
+      const run = await buildRun({ target: 'stories260K', targetWeights: weights, speculator: cfg, verifier: { kind: 'mss' }, sampling: T1, maxNodes: 64, allowLossy: false, engine: {} });
       const prompt = run.tokenizer.encode(PROMPT);
       const session = await run.speculator.begin(prompt);
       const tree = await session.propose({ sampling: T1, rng: createRng(1), maxNodes: 64, maxDepth: 64 });

@@ -122,7 +122,7 @@ describe('function-preserving inflation', () => {
     it('is a bigger model with the scaled epsilon in config.json', () => {
       expect(big.format).to.equal('hf');
       expect(big.weights.config).to.deep.include({ dim: 128, hiddenDim: 344, nLayers: 7, nHeads: 16, nKvHeads: 8, vocabSize: 512 });
-      expect(JSON.parse(readFileSync(path.join(tmp, 'config.json'), 'utf8')).rms_norm_eps).to.equal((1e-5 * 64) / 128);
+      expect((JSON.parse(readFileSync(path.join(tmp, 'config.json'), 'utf8')) as { rms_norm_eps: number }).rms_norm_eps).to.equal((1e-5 * 64) / 128);
       expect(parameterCount(big.weights)).to.be.greaterThan(4 * parameterCount(small.weights));
     });
 

@@ -10,7 +10,7 @@ import { writeGguf } from '../../src/model/formats/gguf-writer.js';
 import { byteLevelVocab } from '../../src/model/formats/llama2c-tokenizer.js';
 import { GraphBuilder } from '../../src/model/graph/onnx-graph.js';
 import { BLOCK_LAYOUTS, decodeBlocks, type BlockType } from '../../src/model/formats/quant-blocks.js';
-import { nbitsWeight, type NBitsAccuracy } from '../../src/model/graph/quant-nbits.js';
+import { nbitsWeight } from '../../src/model/graph/quant-nbits.js';
 import { dequantize, type QuantMatrix } from '../../src/model/formats/quant.js';
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../src/model/random.js';
 import { weightsType, type LayerWeights, type Matrix, type ModelWeights } from '../../src/model/weights.js';
@@ -169,7 +169,7 @@ describe('MatMulNBits holds Q4_K / Q5_K / Q6_K / Q5_0 (onnxruntime CPU kernel, x
       const g = new GraphBuilder('nbits', 21);
       g.input('x', 'float32', [2, 3, k]);
       g.output('y', 'float32', [2, 3, n]);
-      g.op1('Identity', [nbitsWeight(g, w, 'w', accuracy as NBitsAccuracy)('x')], {}, 'y');
+      g.op1('Identity', [nbitsWeight(g, w, 'w', accuracy)('x')], {}, 'y');
       const session = await OrtSession.create(g.toBytes());
       const y = floatData((await session.run({ x: floatTensor(x, [2, 3, k]) })).y, 'y');
       await session.dispose();

@@ -3,8 +3,7 @@
  * walk-through of docs/extending.md): after each token, the token that
  * followed it last time in this request's prompt + output.
  */
-import { z } from 'zod';
-import { defineSpeculator, LookupSpeculator, type LookupState, type RowProposal, type StepOutcome, type TreeShape } from '../../src/index.js';
+import { defineSpeculator, LookupSpeculator, z, type LookupState, type RowProposal, type StepOutcome, type TreeShape } from '../../src/index.js';
 
 class BigramState implements LookupState {
   readonly proposerId = 'bigram';
@@ -42,3 +41,6 @@ export const bigramSpeculator = defineSpeculator({
   defaultPolicy: (c) => ({ kind: 'chain', depth: c.depth, children: 'auto' }),
   create: async (_c, deps) => new LookupSpeculator('bigram', deps.policy, (prompt) => new BigramState(prompt)),
 });
+
+/** The plugin module contract: its default export (one definition, or a list). */
+export default bigramSpeculator;

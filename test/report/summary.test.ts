@@ -21,7 +21,7 @@ describe('report metrics (hand-computed)', () => {
     expect(percentile([4, 4, 6], 0.9)).to.be.closeTo(5.6, EPS);
     expect(percentile([3, 1, 2, 10], 0.5)).to.equal(2.5);
     expect(percentile([7], 0.9)).to.equal(7);
-    expect(percentile([], 0.5)).to.be.NaN;
+    expect(percentile([], 0.5)).to.deep.equal(NaN);
   });
 
   it('summarize counts a batched forward once per step, and once per key given', () => {
@@ -59,7 +59,7 @@ describe('report summary rows (hand-computed)', () => {
   it('baseline: 6 independent forwards (steps restart per request), 8 ms for 6 tokens', () => {
     const b = byCell(rows, 'B1');
     expect(b).to.include({ steps: 6, tokens: 6, tokensPerStep: 1, proposed: 0, requests: 2, speedup: 1, baselineCell: 'B1' });
-    expect(b.acceptance).to.be.NaN;
+    expect(b.acceptance).to.deep.equal(NaN);
     expect(b.perDepthAcceptance).to.deep.equal([]);
     expect(b.msPerToken).to.be.closeTo(8 / 6, EPS);
     expect(b.scoreShare).to.equal(1);
@@ -113,7 +113,7 @@ describe('report summary rows (hand-computed)', () => {
 
   it('a cell whose target has no baseline has no speedup', () => {
     const o = byCell(rows, 'O');
-    expect(o.speedup).to.be.NaN;
+    expect(o.speedup).to.deep.equal(NaN);
     expect(o.baselineCell).to.equal('');
     expect(o.tokensPerStep).to.equal(2);
   });
@@ -134,8 +134,8 @@ describe('report summary rows (hand-computed)', () => {
   it('a cell without records gives a row of NaN metrics', () => {
     const [r] = summaryRows([cell('E')], []);
     expect(r.steps).to.equal(0);
-    expect(r.tokensPerStep).to.be.NaN;
-    expect(r.p50StepMs).to.be.NaN;
+    expect(r.tokensPerStep).to.deep.equal(NaN);
+    expect(r.p50StepMs).to.deep.equal(NaN);
   });
 
   it('a record of an unknown cell is an error naming it', () => {

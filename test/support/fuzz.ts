@@ -25,7 +25,7 @@ export type Mutation =
   | { readonly kind: 'insert'; readonly at: number; readonly bytes: Uint8Array };
 
 /** A position in [0, len]: anywhere, or within 2 bytes of one of `boundaries` (field and section edges). */
-export function position(len: number, boundaries: readonly number[] = []): fc.Arbitrary<number> {
+function position(len: number, boundaries: readonly number[] = []): fc.Arbitrary<number> {
   const near = boundaries.length === 0 ? [] : [fc.tuple(fc.constantFrom(...boundaries), fc.integer({ min: -2, max: 2 })).map(([b, d]) => b + d)];
   return fc.oneof(fc.integer({ min: 0, max: len }), ...near).map((p) => Math.min(len, Math.max(0, p)));
 }
@@ -89,7 +89,7 @@ export class TempDir {
 }
 
 /** Longest a reader may take on one small malformed file (shared, busy cores: generous, but far below a hang). */
-export const MAX_CASE_MS = 3000;
+const MAX_CASE_MS = 3000;
 
 /**
  * The fuzz property: `load()` returns, or throws a SpecInferError whose
@@ -104,7 +104,7 @@ export function loadsOrFailsCleanly(file: string, load: () => unknown): SpecInfe
   } catch (e) {
     if (!(e instanceof SpecInferError)) {
       const raw = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      throw new Error(`${file}: raw exception instead of a SpecInferError: ${raw}`);
+      throw new Error(`${file}: raw exception instead of a SpecInferError: ${raw}`, { cause: e });
     }
     expect(e.message, 'the error names the file').to.include(file);
     err = e;

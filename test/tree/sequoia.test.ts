@@ -88,7 +88,7 @@ describe('Sequoia DP (optimal tree for a per-rank acceptance vector)', () => {
       const t = new SequoiaTable(vec, 5, 4);
       for (let n = 0; n <= 5; n++) {
         for (let d = 1; d <= 4; d++) {
-          expect(t.value(n, d), `p=[${vec}], n=${n}, d=${d}`).to.be.closeTo(bruteForce(vec, n, d), 1e-12);
+          expect(t.value(n, d), `p=[${vec.join(',')}], n=${n}, d=${d}`).to.be.closeTo(bruteForce(vec, n, d), 1e-12);
           expect(valueOf(t.template(n, d).nodes, vec)).to.be.closeTo(t.value(n, d), 1e-12);
         }
       }

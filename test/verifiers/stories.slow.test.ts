@@ -4,7 +4,9 @@
  * next token is "," with p = 0.97, too easy), drafts from stories260K-ssm-s. Trees are
  * one level deep (every node's target row is then known exactly): 4 draws
  * sampled from the draft's q, merged with the draft's top-2 as point masses.
- * The first emitted token must follow the target's distribution.
+ * The first emitted token must follow the target's distribution, for a
+ * float32 pair and for a q4_0 target with a q8_0 draft (quantized at load,
+ * accuracy_level 4: exactness holds for whatever logits the target returns).
  */
 import { expect } from 'chai';
 import type { Logits, Model } from '../../src/core/model.js';
@@ -16,6 +18,7 @@ import { EMPTY_TREE, treeDepths } from '../../src/tree/tree.js';
 import { createVerifier } from '../../src/verifiers/index.js';
 import { probabilities, sampleFrom } from '../../src/sampling/transform.js';
 import type { SamplingParams } from '../../src/sampling/params.js';
+import type { WeightsType } from '../../src/model/formats/quant.js';
 import { engineModel } from '../support/engine-models.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 import { chiSquareTest, describeChi, tally } from '../support/stats.js';
@@ -60,15 +63,20 @@ interface Rows {
   readonly draftRoot: Float32Array;
 }
 
-describe('verifiers on stories260K: the first emitted token follows the target (chi-square)', () => {
+const PAIRS: readonly { readonly target: WeightsType; readonly draft: WeightsType }[] = [
+  { target: 'f32', draft: 'f32' },
+  { target: 'q4_0', draft: 'q8_0' },
+];
+
+for (const pair of PAIRS) describe(`verifiers on stories260K (${pair.target}, draft ${pair.draft}): the first emitted token follows the target (chi-square)`, () => {
   const PROMPTS = ['Once upon a time, there was a', 'The little bird was sad because'];
   const rows = new Map<string, Rows>();
 
   before(async () => {
     useTestModelsDir();
     const tok = (await loadModel('stories260K')).tokenizer;
-    const t = await engineModel('stories260K');
-    const d = await engineModel('stories260K-ssm-s');
+    const t = await engineModel('stories260K', {}, pair.target);
+    const d = await engineModel('stories260K-ssm-s', {}, pair.draft);
     try {
       for (const text of PROMPTS) {
         const prompt = tok.encode(text, { bos: true });

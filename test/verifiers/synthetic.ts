@@ -55,7 +55,7 @@ export interface ProposerSpec {
 }
 
 /** 'distinct-pruned' keeps a node for a draw only when q(x) is at least this. */
-export const PRUNE_BELOW = 0.15;
+const PRUNE_BELOW = 0.15;
 
 /** The tokens a proposer draws below one row (in draw order) and those that get a node. */
 function pickTokens(mode: ProposerSpec['mode'], q: Float32Array, width: number, rng: Rng): { drawn: number[]; kept: number[] } {
@@ -150,7 +150,7 @@ export interface DecodeSetup {
 }
 
 /** Tokens emitted by one verification step at `root`: the accepted path, then the next token. */
-export function step(d: DecodeSetup, root: number, treeRng: Rng, verifyRng: Rng): { emitted: number[]; accepted: number } {
+function step(d: DecodeSetup, root: number, treeRng: Rng, verifyRng: Rng): { emitted: number[]; accepted: number } {
   const built = buildTree(d.world, root, d.specs, d.sampling, treeRng);
   const tree = d.rewrite ? d.rewrite(built) : built;
   const res = d.verifier.verify(tree, treeLogits(d.world, root, tree), d.sampling, verifyRng);

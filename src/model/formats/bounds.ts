@@ -10,13 +10,13 @@ import { ModelFileError, type SpecInferError } from '../../core/errors.js';
 export type FileErrorClass = new (file: string, problem: string) => SpecInferError;
 
 /** `n` as `2^k` when it is a power of two of at least 2^16, else in decimal. */
-export function formatCount(n: number): string {
+function formatCount(n: number): string {
   const k = Math.log2(n);
   return Number.isInteger(k) && k >= 16 ? `2^${k}` : String(n);
 }
 
 /** A byte count with a binary unit: "512 B", "1.2 MiB", "4 TiB". */
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let v = n;
   let u = 0;

@@ -29,8 +29,8 @@ export const GgufType = Object.freeze({
 /** ggml tensor types this project reads and writes, and names of the others for error messages. */
 export const GGML_F32 = 0;
 export const GGML_F16 = 1;
-export const GGML_Q4_0 = 2;
-export const GGML_Q8_0 = 8;
+const GGML_Q4_0 = 2;
+const GGML_Q8_0 = 8;
 /** The block types read (quant-blocks.ts; Q8_0 and Q4_0 are also written), by ggml type. */
 export const GGML_QUANT_TYPES: Readonly<Record<number, BlockType>> = {
   [GGML_Q4_0]: 'q4_0', 6: 'q5_0', [GGML_Q8_0]: 'q8_0', 12: 'q4_k', 13: 'q5_k', 14: 'q6_k',
@@ -68,7 +68,7 @@ export interface GgufEntry {
   readonly value: GgufValue;
 }
 
-export interface GgufTensorInfo {
+interface GgufTensorInfo {
   readonly name: string;
   readonly ne: readonly number[]; // ggml order: innermost first
   readonly type: number; // ggml type

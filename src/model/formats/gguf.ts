@@ -98,7 +98,7 @@ class Meta {
   array(key: string): readonly GgufValue[] {
     const v = this.get(key).value;
     if (!Array.isArray(v)) throw new ModelFileError(this.g.file, `metadata "${key}" is not an array`);
-    return v;
+    return v as readonly GgufValue[];
   }
 }
 
@@ -167,7 +167,7 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
   const layers: LayerWeights<Matrix>[] = [];
   for (let l = 0; l < c.nLayers; l++) {
     // Norm gains are 1-D: tensorData reads them as float32 only.
-    const entries = GGUF_LAYER_TENSORS.map(([field, name]) => [field, matrix(`blk.${l}.${name}.weight`, shapes[field])]);
+    const entries = GGUF_LAYER_TENSORS.map(([field, name]): [string, Matrix] => [field, matrix(`blk.${l}.${name}.weight`, shapes[field])]);
     layers.push(Object.fromEntries(entries) as unknown as LayerWeights<Matrix>);
   }
   const finalNorm = take('output_norm.weight', [c.dim]);

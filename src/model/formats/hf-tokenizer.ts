@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Tokenizer as LibTokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as LibTokenizerClass } from '@huggingface/tokenizers';
 import { TokenizerError } from '../../core/errors.js';
 import { brief } from './bounds.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -19,6 +19,9 @@ const BYTE_PIECES = /^(?:<0x[0-9A-Fa-f]{2}>)+$/;
 interface LibEncoder {
   encode(text: string, opts: { add_special_tokens: boolean }): { ids: number[] };
 }
+
+/** The library's Tokenizer class, typed by LibEncoder. */
+const LibTokenizer = LibTokenizerClass as unknown as new (json: object, config: object) => LibEncoder;
 
 interface AddedTokenJson {
   id: number;

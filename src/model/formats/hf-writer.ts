@@ -179,7 +179,7 @@ function bpeMerges(pieces: readonly string[], mergeable: readonly boolean[], sco
  * pre-tokenizer, a post-processor that adds <s>, and the decoder
  * Replace("▁" -> " "), ByteFallback, Fuse, Strip(one leading " ").
  */
-export function hfTokenizerFiles(vocab: Llama2cVocab, maxSeqLen: number): { tokenizerJson: object; tokenizerConfig: object } {
+function hfTokenizerFiles(vocab: Llama2cVocab, maxSeqLen: number): { tokenizerJson: object; tokenizerConfig: object } {
   const { pieces, mergeable } = hfPieces(vocab);
   const added = SPECIALS.map((content, id) => ({
     id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,

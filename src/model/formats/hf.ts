@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import { brief } from './bounds.js';
@@ -6,8 +6,6 @@ import type { LAYER_MATRICES, LayerWeights, LlamaConfig, LlamaWeights, Matrix } 
 import type { Tokenizer } from './tokenizer.js';
 import { openSafetensors, type LazySafetensorsTensor } from './safetensors.js';
 import { loadHfTokenizer } from './hf-tokenizer.js';
-
-export { HfTokenizer, loadHfTokenizer } from './hf-tokenizer.js';
 
 type LayerMatrix = (typeof LAYER_MATRICES)[number];
 
@@ -243,7 +241,3 @@ function takeTensor(set: TensorSet, configFile: string, name: string, shape: num
   return t.read();
 }
 
-/** True when `dir` looks like a Hugging Face model folder (has config.json). */
-export function isHfFolder(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory() && existsSync(path.join(dir, 'config.json'));
-}

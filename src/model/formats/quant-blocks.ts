@@ -101,7 +101,7 @@ function decodeQ5_0(data: Uint8Array, at: number, out: Out, b: number): void {
 }
 
 /** Sub-block j's 6-bit scale and minimum from a K-quant's 12 packed bytes at `at` (ggml's get_scale_min_k4). */
-export function scaleMinK4(data: Uint8Array, at: number, j: number): [number, number] {
+function scaleMinK4(data: Uint8Array, at: number, j: number): [number, number] {
   const q = (i: number) => data[at + i];
   if (j < 4) return [q(j) & 63, q(j + 4) & 63];
   return [(q(j + 4) & 15) | ((q(j - 4) >> 6) << 4), (q(j + 4) >> 4) | ((q(j) >> 6) << 4)];

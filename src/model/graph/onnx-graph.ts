@@ -23,7 +23,7 @@ export interface SerializedModel {
 }
 
 /** Opset of the default ONNX domain used by every graph the project builds. */
-export const OPSET = 15;
+const OPSET = 15;
 
 /**
  * A small builder for ONNX graphs: values are named by strings, every op call

@@ -23,7 +23,7 @@ import type { QuantMatrix } from '../formats/quant.js';
  * so `mins` [N, K / 32] holds m and the product is completed by
  * Y -= blockSums(A) mins^T (nbitsWeight).
  */
-export interface NBitsOperands {
+interface NBitsOperands {
   readonly bits: 4 | 8;
   readonly n: number;
   readonly k: number;
@@ -39,7 +39,7 @@ const NBITS: Readonly<Record<BlockType, { bits: 4 | 8; zero: number }>> = {
   q8_0: { bits: 8, zero: 128 }, q5_0: { bits: 8, zero: 128 }, q5_k: { bits: 8, zero: 128 }, q6_k: { bits: 8, zero: 128 },
 };
 
-export function nbitsOperands(m: QuantMatrix): NBitsOperands {
+function nbitsOperands(m: QuantMatrix): NBitsOperands {
   const { bits, zero } = NBITS[m.type];
   const d = decodeBlocks(m.type, m.data, m.rows * m.cols);
   const b = new Uint8Array((d.codes.length * bits) / 8);

@@ -5,7 +5,7 @@
  */
 
 /** One file of a catalogue model. */
-export interface CatalogueFile {
+interface CatalogueFile {
   /** Name inside the model folder. */
   readonly file: string;
   /** Path under the Hugging Face endpoint (`ORG/NAME/resolve/REV/PATH`), or an absolute http(s) URL. */

@@ -16,7 +16,7 @@ export function defaultProgress(log: (line: string) => void): Progress {
 }
 
 /** One line per file: what is fetched, from where, how big, and the resume offset. */
-export function lineProgress(log: (line: string) => void): Progress {
+function lineProgress(log: (line: string) => void): Progress {
   return {
     start: (file, url, total, done) => {
       const size = total === undefined ? 'size unknown' : formatBytes(total);

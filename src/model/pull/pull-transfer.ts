@@ -79,7 +79,7 @@ export function makeDir(dir: string): void {
 }
 
 /** A disk-side failure (full, unwritable) as a DownloadError, or undefined for other errors. */
-export function diskError(e: unknown, where: string): DownloadError | undefined {
+function diskError(e: unknown, where: string): DownloadError | undefined {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   if (DISK_FULL.has(code)) return new DownloadError(`disk full while writing ${where} (${code}): free some space and pull again; nothing was kept`);
   if (NOT_WRITABLE.has(code)) {

@@ -13,12 +13,12 @@ import { hfBaseFiles, hfShardFiles, listHfRepo, parseHfRef } from './pull-hf.js'
 import { defaultProgress, formatBytes, type Progress } from './pull-progress.js';
 import { makeDir, transferFile, type FileSpec, type TransferOptions } from './pull-transfer.js';
 
-export { CATALOGUE, type Catalogue, type CatalogueEntry, type CatalogueFile } from './pull-catalogue.js';
+export type { Catalogue } from './pull-catalogue.js';
 export type { Progress } from './pull-progress.js';
 
-export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 /** Staging folder under the models dir (partial and not yet promoted files). */
-export const PARTIAL_DIR = '.partial';
+const PARTIAL_DIR = '.partial';
 
 export interface PullOptions {
   /** Hugging Face endpoint; default $HF_ENDPOINT, else https://huggingface.co. */
@@ -56,14 +56,9 @@ interface Resolved extends TransferOptions {
 }
 
 /** $HF_ENDPOINT without a trailing slash, else https://huggingface.co. */
-export function hfEndpoint(): string {
+function hfEndpoint(): string {
   const env = process.env.HF_ENDPOINT;
   return (env !== undefined && env !== '' ? env : DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
-}
-
-/** The folder name (under the models dir) a pull of `ref` creates, so the model loads as `loadModel(name)`. */
-export function pulledFolderName(ref: string): string {
-  return ref.startsWith('hf:') ? parseHfRef(ref).folder : ref;
 }
 
 /** Downloads `ref` into `<modelsDir>/<folder>` (see the module comment); DownloadError/ConfigError on failure. */

@@ -47,7 +47,7 @@ export const hybridSpeculator: SpeculatorDefinition<HybridConfig, HybridInput> =
   description: 'Several speculators: one merged tree (merge) or one of them per step (switch).',
   options,
   rules: [{ path: 'parts', message: "speculator 'hybrid' needs at least one part in `parts`", ok: (c) => c.parts.length > 0 }],
-  traits: (c, ctx) => hybridTraits(c.parts.map(ctx.traitsOf), c.mode),
+  traits: (c, ctx) => hybridTraits(c.parts.map((p) => ctx.traitsOf(p)), c.mode),
   models: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).models(p)),
   needsTargetLogits: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).needsTargetLogits(p)),
   example: { parts: [{ kind: 'ngram' }, { kind: 'suffix' }] },

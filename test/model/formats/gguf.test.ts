@@ -206,7 +206,7 @@ describe('GGUF (stories260K written by writeGguf)', function () {
         let s = '';
         for (let j = rnd(12) + 1; j > 0; j--) s += rnd(3) ? pieces[rnd(pieces.length)] : chars[rnd(chars.length)];
         const [a, b] = [[...ref.encode(s)], [...tok.encode(s)]];
-        if (a.join() !== b.join()) expect.fail(`${JSON.stringify(s)}: run.c ${a}, GGUF ${b}`);
+        if (a.join() !== b.join()) expect.fail(`${JSON.stringify(s)}: run.c ${a.join(',')}, GGUF ${b.join(',')}`);
       }
     });
 

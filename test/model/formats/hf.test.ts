@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tokenizer as LibTokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as LibTokenizerClass } from '@huggingface/tokenizers';
 import { ModelFileError, TokenizerError } from '../../../src/core/errors.js';
 import { loadHfFolder, loadHfFolderAs, pairsToRotateHalf, rotateHalfToPairs } from '../../../src/model/formats/hf.js';
 import { pieceToBytes } from '../../../src/model/formats/hf-tokenizer.js';
@@ -26,6 +26,15 @@ function arrays(w: LlamaWeights): [string, Float32Array][] {
   return out;
 }
 
+/** The part of @huggingface/tokenizers' Tokenizer used here (its .d.ts files do not resolve under NodeNext). */
+interface LibTokenizerApi {
+  encode(text: string): { ids: number[] };
+  decode(ids: number[], opts: { skip_special_tokens: boolean }): string;
+}
+const LibTokenizer = LibTokenizerClass as unknown as new (json: object, config: object) => LibTokenizerApi;
+/** A parsed JSON file of the folder. */
+const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+type TokenizerJson = { model: { vocab: Record<string, number> } };
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 
@@ -59,7 +68,7 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
       });
       const st = readSafetensors(path.join(folder('f32'), 'model.safetensors'));
       expect(st.has('lm_head.weight'), 'tied: no lm_head.weight').to.equal(false);
-      const cfg = JSON.parse(readFileSync(path.join(folder('f32'), 'config.json'), 'utf8'));
+      const cfg = readJson(path.join(folder('f32'), 'config.json'));
       expect(cfg).to.include({ model_type: 'llama', tie_word_embeddings: true, torch_dtype: 'float32', rms_norm_eps: 1e-5 });
     });
 
@@ -192,7 +201,7 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
         let text = '';
         for (let j = rnd(12) + 1; j > 0; j--) text += rnd(3) ? pieces[rnd(pieces.length)] : chars[rnd(chars.length)];
         const [a, b] = [[...ref.encode(text)], [...hf.encode(text)]];
-        if (a.join() !== b.join()) expect.fail(`${JSON.stringify(text)}: run.c ${a}, HF ${b}`);
+        if (a.join() !== b.join()) expect.fail(`${JSON.stringify(text)}: run.c ${a.join(',')}, HF ${b.join(',')}`);
       }
     });
 
@@ -214,8 +223,8 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
     });
 
     it("the tokenizer.json decoder pipeline (the library's decode) gives back the text too", () => {
-      const json = JSON.parse(readFileSync(path.join(folder('f32'), 'tokenizer.json'), 'utf8'));
-      const cfg = JSON.parse(readFileSync(path.join(folder('f32'), 'tokenizer_config.json'), 'utf8'));
+      const json = readJson(path.join(folder('f32'), 'tokenizer.json'));
+      const cfg = readJson(path.join(folder('f32'), 'tokenizer_config.json'));
       const lib = new LibTokenizer(json, cfg);
       for (const text of ['Once upon a time, Lily said "hi".', 'café 中文 😀', ' two  spaces']) {
         const ids: number[] = lib.encode(text).ids;
@@ -234,7 +243,7 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
     });
 
     it('spells non-UTF-8 pieces and pieces containing U+2581 as <0xNN> runs that print their exact bytes', async () => {
-      const tok512 = JSON.parse(readFileSync(path.join(folder('f32'), 'tokenizer.json'), 'utf8'));
+      const tok512 = readJson<TokenizerJson>(path.join(folder('f32'), 'tokenizer.json'));
       const multi = Object.keys(tok512.model.vocab).filter((p) => /^(<0x..>){2,}$/.test(p));
       expect(multi, 'every tok512.bin piece is valid UTF-8').to.deep.equal([]);
       const base = byteLevelVocab(TINY_RANDOM_CONFIG.vocabSize);
@@ -243,7 +252,7 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
       pieces[299] = new Uint8Array(Buffer.from('a\u2581b'));
       writeHfFolder(folder('odd'), randomWeights(TINY_RANDOM_CONFIG, 1), { ...base, pieces });
       const { tokenizer } = await loadHfFolder(folder('odd'));
-      const json = JSON.parse(readFileSync(path.join(folder('odd'), 'tokenizer.json'), 'utf8'));
+      const json = readJson<TokenizerJson>(path.join(folder('odd'), 'tokenizer.json'));
       expect(json.model.vocab['<0xE2><0x80>']).to.equal(298);
       expect(json.model.vocab['<0x61><0xE2><0x96><0x81><0x62>']).to.equal(299);
       expect([...tokenizer.pieceBytes(5, 298)]).to.deep.equal([0xe2, 0x80]);
@@ -266,7 +275,7 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
       return dir;
     }
     const editJson = (file: string, change: (j: Record<string, unknown>) => void): void => {
-      const j = JSON.parse(readFileSync(file, 'utf8'));
+      const j = readJson(file);
       change(j);
       writeFileSync(file, JSON.stringify(j));
     };

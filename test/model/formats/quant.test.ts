@@ -54,7 +54,7 @@ describe('Q4_0 blocks (ggml quantize_row_q4_0_ref)', () => {
   });
 
   it('an all-zero block has d = 0 / -8 = -0 (f16 0x8000) and codes 8', () => {
-    expect(Array.from(quantize('q4_0', block({}), 1, 32).data)).to.deep.equal([0x00, 0x80, ...new Array(16).fill(0x88)]);
+    expect(Array.from(quantize('q4_0', block({}), 1, 32).data)).to.deep.equal([0x00, 0x80, ...new Array<number>(16).fill(0x88)]);
   });
 });
 

@@ -11,7 +11,6 @@ import {
   openSafetensors,
   readSafetensors,
   writeSafetensors,
-  type SafetensorsDtype,
 } from '../../../src/model/formats/safetensors.js';
 
 /** [input, expected bits, expected value read back] (NaN: any NaN). */
@@ -103,7 +102,7 @@ describe('safetensors', () => {
     it(`converts to and from ${dtype} (round to nearest even) as the hand-computed table says`, () => {
       const input = Float32Array.from([...table.map((r) => r[0]), NaN]);
       const f = file(`${dtype}.safetensors`);
-      writeSafetensors(f, [{ name: 'x', shape: [input.length], data: input }], dtype as SafetensorsDtype);
+      writeSafetensors(f, [{ name: 'x', shape: [input.length], data: input }], dtype);
       const bits = storedBits(f);
       const back = readSafetensors(f).get('x')!;
       expect(back.dtype).to.equal(dtype);
