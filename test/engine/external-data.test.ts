@@ -4,7 +4,6 @@ import { floatTensor, int64Tensor, OrtSession } from '../../src/engine/ort.js';
 import { buildLlamaGraph, buildLlamaModel, GRAPH_IO } from '../../src/model/graph/llama-graph.js';
 import { GraphBuilder } from '../../src/model/graph/onnx-graph.js';
 import { loadModelAs } from '../../src/model/models.js';
-import type { WeightsType } from '../../src/model/formats/quant.js';
 import { headDim, type ModelWeights } from '../../src/model/weights.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 
@@ -51,7 +50,7 @@ describe('sessions from in-memory external data (stories260K)', () => {
 
   for (const [weights, layout] of [['f32', 'rows'], ['f32', 'lanes'], ['q8_0', 'rows'], ['q4_0', 'rows']] as const) {
     it(`${weights}, ${layout} layout: the same logits as the inline model, also after the external arrays are overwritten (onnxruntime copied them)`, async () => {
-      const w = (await loadModelAs('stories260K', weights as WeightsType)).weights;
+      const w = (await loadModelAs('stories260K', weights)).weights;
       const inline = await OrtSession.create(buildLlamaGraph(w, { layout }));
       const model = buildLlamaModel(w, { layout }, 64);
       expect(model.external.length).to.be.greaterThan(20);

@@ -11,7 +11,7 @@ const UINT8 = onnx.TensorProto.DataType.UINT8;
 export type ElemType = 'float32' | 'int64';
 
 /** An in-memory external-data file of a model: `data` are the bytes the model's TensorProtos refer to by `path`. */
-export interface ExternalFile {
+interface ExternalFile {
   readonly path: string;
   readonly data: Uint8Array;
 }
