@@ -31,7 +31,7 @@ export class OrtSession {
    * A session of a serialized model, or of a model with in-memory external
    * data (onnx-graph.ts toModel). onnxruntime copies the external data into
    * its own tensors: the caller may drop or reuse those arrays once this
-   * resolves (test/engine/sessions.test.ts overwrites them and compares logits).
+   * resolves (test/engine/external-data.test.ts overwrites them and compares logits).
    */
   static async create(graph: Uint8Array | SerializedModel, opts: SessionOptions = {}): Promise<OrtSession> {
     const model = graph instanceof Uint8Array ? { bytes: graph, external: [] } : graph;

@@ -67,7 +67,7 @@ export class ForwardSessions {
     if (lanesFromRows === Infinity) return new ForwardSessions([await build('rows', 0)]);
     // Both sessions stop their threads spinning when a run returns: threads spinning after one session's run
     // would take the cores from the other's next run.
-    // Rows first: while the lanes session loads, the rows session's weights are onnxruntime's (no JS arrays left of it).
+    // Rows first: its transposed arrays (a whole copy of the weights) are garbage before the lanes graph's arrays are built.
     const rows = await build('rows', 0, true);
     return new ForwardSessions([await build('lanes', lanesFromRows, true), rows]);
   }
