@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineModel } from '../engine/model.js';
 import type { GraphKind } from '../model/graph/llama-graph.js';
-import { loadModel } from '../model/models.js';
+import { loadModelAs } from '../model/models.js';
+import type { WeightsType } from '../model/formats/quant.js';
 import type { TreeShape } from '../core/tree-shape.js';
 
 /** Operator type -> milliseconds per forward; `total` is the sum of all kernels. */
@@ -47,12 +48,13 @@ export function opProfile(events: readonly ProfileEvent[], runs: number): OpProf
  */
 export async function profileForwards(
   ref: string,
-  opts: { threads: number; graph: GraphKind },
+  opts: { threads: number; graph: GraphKind; weights?: WeightsType },
   prompt: Int32Array,
   trees: readonly TreeShape[],
   reps: number,
 ): Promise<Record<string, OpProfile>> {
-  const loaded = await loadModel(ref);
+  const { weights, ...engineOpts } = opts;
+  const loaded = await loadModelAs(ref, weights);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'specinfer-profile-'));
   const results: Record<string, OpProfile> = {};
   try {
@@ -61,7 +63,7 @@ export async function profileForwards(
       const prefix = path.join(dir, `rows${rows}`);
       const model = await EngineModel.create(
         { id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] },
-        { ...opts, profileFilePrefix: prefix },
+        { ...engineOpts, profileFilePrefix: prefix },
       );
       try {
         const seqs = [];
