@@ -64,6 +64,9 @@ interface ModelBench {
   prefix: number;
   forwardMs: Record<string, number>; // tree rows -> median ms per forward
   ratio16: number; // median over repetitions of (N=16 ms / N=1 ms) measured back to back
+  /** Median CPU time of the process per forward (all its threads), ms by tree rows: with 1 thread, close to the wall time of a quiet machine even when the cores are shared. */
+  forwardCpuMs: Record<string, number>;
+  ratio16Cpu: number; // median of the paired N=16 / N=1 CPU-time ratios
   incrementalTokensPerSec: number;
   commitMsPerStep: number | null; // mean KV commit per step of a real speculative decode (ssm-m chain of 4); null: not measured (quantized, random models)
   outsideRunShare: number | null; // (step wall time - session.run of target and draft) / step wall time, steady state (decodes 13-18)
@@ -105,21 +108,32 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, weight
   // Every repetition measures every tree size, so drift of a shared machine hits the whole curve alike.
   const trees = TREE_ROWS.map((rows) => benchTree(rows - 1, vocab, rows));
   const times: number[][] = TREE_ROWS.map(() => []);
+  const cpu: number[][] = TREE_ROWS.map(() => []);
   for (let r = 0; r <= reps; r++) {
     // One prefill per repetition: a tree that does not extend the last scored one drops its rows and is computed whole.
     const seq = await model.open(prompt);
     let last: TreeShape | null = null;
     for (let i = 0; i < trees.length; i++) {
       if (last !== null && extendsTree(trees[i], last)) await seq.score(breaker(trees[i]));
+      const c0 = process.cpuUsage();
       const t0 = monotonicClock.nowMs();
       await seq.score(trees[i]);
-      if (r > 0) times[i].push(monotonicClock.nowMs() - t0); // r = 0 is the warm-up
+      const wall = monotonicClock.nowMs() - t0;
+      const c1 = process.cpuUsage(c0);
+      if (r > 0) {
+        // r = 0 is the warm-up
+        times[i].push(wall);
+        cpu[i].push((c1.user + c1.system) / 1000);
+      }
       last = trees[i];
     }
   }
   const forwardMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(times[i], 0.5)]));
   const one = times[TREE_ROWS.indexOf(1)];
   const ratio16 = percentile(times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]), 0.5);
+  const forwardCpuMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(cpu[i], 0.5)]));
+  const oneCpu = cpu[TREE_ROWS.indexOf(1)];
+  const ratio16Cpu = percentile(cpu[TREE_ROWS.indexOf(16)].map((t, r) => t / oneCpu[r]), 0.5);
   // The draft shares stories260K's vocabulary; random models and quantized targets get no speculative measurement.
   const shares = steps && vocab === 512 && weights === 'f32' ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: null, early: null, steady: null };
   const gen = await generateIncremental(model, Int32Array.from([1]), { maxTokens: 128, stopTokens: [] });
@@ -134,6 +148,8 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, weight
     prefix,
     forwardMs,
     ratio16,
+    forwardCpuMs,
+    ratio16Cpu,
     incrementalTokensPerSec: (gen.tokens.length / gen.decodeMs) * 1000,
     commitMsPerStep: shares.commitMs,
     outsideRunShare: shares.steady,
@@ -187,7 +203,7 @@ async function speculativeSteps(model: EngineModel, prompt: Int32Array, graph: G
 }
 
 function printTable(results: ModelBench[]): void {
-  const head = ['model', 'threads', 'graph', 'weights', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'incr tok/s', 'commit ms', 'outside run', 'early', 'load avg'];
+  const head = ['model', 'threads', 'graph', 'weights', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'cpu N16/N1', 'incr tok/s', 'commit ms', 'outside run', 'early', 'load avg'];
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
   const rows = results.map((r) => [
     r.model,
@@ -196,6 +212,7 @@ function printTable(results: ModelBench[]): void {
     r.weights,
     ...TREE_ROWS.map((n) => r.forwardMs[n].toFixed(3)),
     r.ratio16.toFixed(2),
+    r.ratio16Cpu.toFixed(2),
     r.incrementalTokensPerSec.toFixed(0),
     r.commitMsPerStep === null ? 'n/a' : r.commitMsPerStep.toFixed(4),
     pct(r.outsideRunShare),
@@ -206,6 +223,8 @@ function printTable(results: ModelBench[]): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+  console.log('\nprocess CPU ms per forward (median):');
+  for (const r of results) console.log(`${r.model} ${r.threads}t ${r.graph} ${r.weights}: ${TREE_ROWS.map((n) => `${n}:${r.forwardCpuMs[n].toFixed(2)}`).join(' ')}`);
 }
 
 /** Prints operator types by their share of the N = 16 forward, with ms per forward at each N. */
