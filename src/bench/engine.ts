@@ -19,7 +19,8 @@
  *   random:stories110M, stories260K-x78M); `--weights` the weight types of
  *   stories260K-x78M (default f32,q8_0,q4_0; the other models run f32);
  *   `--sections curve,profile,floor` what to run (default all); `--no-steps`
- *   skips the speculative-step measurement (an existing entry's figures are kept, `stepsFrom` their date). Entries,
+ *   skips the speculative-step measurement (an existing entry's figures are kept, `stepsFrom` their date);
+ *   `--profile-threads N` profiles with N threads (default 2). Entries,
  *   profiles and the MatMul floor of this run replace those of the same
  *   key in an existing results/bench/engine.json; the rest are kept.
  */
@@ -256,6 +257,8 @@ interface BenchFlags {
   readonly sections: ReadonlySet<string>;
   /** False with `--no-steps`: no speculative-step measurement; an existing entry's step figures are kept (stepsFrom: its date). */
   readonly steps: boolean;
+  /** `--profile-threads N` (default 2); profiles at other counts are keyed `<graph>[-<weights>]@<N>t`. */
+  readonly profileThreads: number;
 }
 
 const SECTIONS = ['curve', 'profile', 'floor'];
@@ -265,7 +268,7 @@ function parseFlags(args: readonly string[]): BenchFlags {
   for (const w of weights) if (!(WEIGHT_TYPES as readonly string[]).includes(w)) throw new Error(`--weights: unknown weight type '${w}'; expected ${WEIGHT_TYPES.join(', ')}`);
   const sections = listFlag(args, '--sections') ?? SECTIONS;
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--sections: unknown section '${s}'; expected ${SECTIONS.join(', ')}`);
-  return { quick: args.includes('--quick'), models: listFlag(args, '--models'), weights: weights as WeightsType[], sections: new Set(sections), steps: !args.includes('--no-steps') };
+  return { quick: args.includes('--quick'), models: listFlag(args, '--models'), weights: weights as WeightsType[], sections: new Set(sections), steps: !args.includes('--no-steps'), profileThreads: Number(listFlag(args, '--profile-threads')?.[0] ?? 2) };
 }
 
 /** One benchmark case: model, threads, repetitions, weight types, graphs. */
@@ -321,17 +324,19 @@ async function runCurves(f: BenchFlags): Promise<ModelBench[]> {
   return results;
 }
 
-/** Kernel profiles of x78M at 1 and 16 rows, 2 threads: fused and reference graph in f32, and the fused graph at every quantized type asked for (key `fused-<type>`). */
+/** Kernel profiles of x78M at 1 and 16 rows (median run of 9), 2 threads unless --profile-threads: fused and reference graph in f32, and the fused graph at every quantized type asked for (key `fused-<type>`). */
 async function runProfiles(f: BenchFlags): Promise<Record<string, Record<string, OpProfile>>> {
   const profileTrees = [benchTree(0, 512, 1), benchTree(15, 512, 16)];
   const runs: [string, GraphKind, WeightsType][] = f.weights.flatMap((w): [string, GraphKind, WeightsType][] =>
     w === 'f32' ? [['fused', 'fused', w], ['reference', 'reference', w]] : [[`fused-${w}`, 'fused', w]],
   );
   const profile: Record<string, Record<string, OpProfile>> = {};
-  for (const [key, graph, weights] of runs) {
-    profile[key] = await profileForwards(X78M, { threads: 2, graph, weights }, benchPrompt(PREFIX, 512), profileTrees, f.quick ? 2 : 5);
+  const threads = f.profileThreads;
+  for (const [name, graph, weights] of runs) {
+    const key = threads === 2 ? name : `${name}@${threads}t`;
+    profile[key] = await profileForwards(X78M, { threads, graph, weights }, benchPrompt(PREFIX, 512), profileTrees, f.quick ? 2 : 9);
     const layouts = graph === 'fused' && weights === 'f32' ? ' (1 row: rows layout, 16 rows: lanes layout)' : '';
-    printProfile(`${X78M}, 2 threads, ${graph} graph, ${weights}${layouts}, prefix ${PREFIX}`, profile[key]);
+    printProfile(`${X78M}, ${threads} thread(s), ${graph} graph, ${weights}${layouts}, prefix ${PREFIX}`, profile[key]);
   }
   return profile;
 }
