@@ -105,7 +105,9 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, weight
     { threads, graph },
   );
   const vocab = model.info.vocabSize;
-  const prompt = benchPrompt(prefix, vocab);
+  // A model whose context cannot hold the prefix and the largest tree gets a shorter prefix (recorded in the entry).
+  const fitted = Math.min(prefix, model.info.maxContext - TREE_ROWS[TREE_ROWS.length - 1] - 1);
+  const prompt = benchPrompt(fitted, vocab);
   // Every repetition measures every tree size, so drift of a shared machine hits the whole curve alike.
   const trees = TREE_ROWS.map((rows) => benchTree(rows - 1, vocab, rows));
   const times: number[][] = TREE_ROWS.map(() => []);
@@ -146,7 +148,7 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, weight
     weights,
     loadAvg: { before, after: loadAvg() },
     date,
-    prefix,
+    prefix: fitted,
     forwardMs,
     ratio16,
     forwardCpuMs,
@@ -284,7 +286,11 @@ function benchCases(f: BenchFlags): BenchCase[] {
     [X78M, 1, f.quick ? 5 : 9, f.weights, both],
     [X78M, 2, f.quick ? 5 : 9, f.weights, both],
   ];
-  return cases.filter((c) => f.models === undefined || f.models.includes(c[0]));
+  if (f.models === undefined) return cases;
+  // Any other model asked for: its fused-graph curve at each weight type, 1 and 2 threads.
+  const others = f.models.filter((m) => !cases.some((c) => c[0] === m));
+  const extra = others.flatMap((m): BenchCase[] => [1, 2].map((threads): BenchCase => [m, threads, f.quick ? 5 : 9, f.weights, ['fused']]));
+  return [...cases.filter((c) => f.models?.includes(c[0])), ...extra];
 }
 
 /** The key an entry is replaced by in an existing results file. */

@@ -113,7 +113,7 @@ export async function buildRun(spec: RunSpec, models: ModelProvider = freshModel
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
-    const tune = costCurveTuning({ id: targetFile.id, weights: targetFile.weights, threads: spec.engine.threads, maxNodes: spec.maxNodes }, costCurve);
+    const tune = costCurveTuning({ ref: spec.target, id: targetFile.id, weights: targetFile.weights, threads: spec.engine.threads, maxNodes: spec.maxNodes }, costCurve);
     const speculator = await buildSpeculator(spec, verifier, targetFile, models, created, tune);
     const dispose = async () => {
       await speculator.dispose();

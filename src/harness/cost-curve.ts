@@ -54,6 +54,9 @@ export interface CostCurveSource {
 
 /** What a run's target is, for the curve lookup. */
 export interface CurveTarget {
+  /** The model reference the run was given (for the hint to measure a curve). */
+  readonly ref: string;
+  /** The loaded model's id: benchmark entries are keyed by it. */
   readonly id: string;
   readonly weights: ModelWeights;
   /** Intra-op threads (0 = one per core; absent = 1). */
@@ -77,7 +80,7 @@ export function costCurveTuning(target: CurveTarget, source: CostCurveSource | u
   const curve = findForwardLatency(source.file, target.id, threads, weights);
   const what = `${target.id} (${weights}, ${threads} thread${threads === 1 ? '' : 's'})`;
   if (curve === undefined) {
-    source.note?.(`no cost curve for ${what} in ${source.file}: tree policies keep their defaults (measure one: npm run bench:engine -- --models ${target.id} --sections curve)`);
+    source.note?.(`no cost curve for ${what} in ${source.file}: tree policies keep their defaults (measure one: npm run bench:engine -- --models ${target.ref} --sections curve)`);
     return (p) => p;
   }
   let noted = false;

@@ -53,7 +53,7 @@ describe('tree budgets from the cost curve (harness/cost-curve.ts)', () => {
       { model: 'random:tiny:0', threads: 1, graph: 'fused', weights: 'q8_0', forwardMs: STEEP },
     ]);
     const notes: string[] = [];
-    const tune = costCurveTuning({ id: q8.id, weights: q8.weights, threads: 1, maxNodes: 64 }, { file, note: (l) => notes.push(l) });
+    const tune = costCurveTuning({ ref: 'random:tiny', id: q8.id, weights: q8.weights, threads: 1, maxNodes: 64 }, { file, note: (l) => notes.push(l) });
     expect(tune(policyConfig('dynamic'))).to.deep.equal({ ...policyConfig('dynamic'), maxNodes: 1 });
     expect(tune(policyConfig('dynamic'))).to.deep.equal({ ...policyConfig('dynamic'), maxNodes: 1 });
     expect(notes).to.deep.equal([`tree policy dynamic follows the cost curve of random:tiny:0 (q8_0, 1 thread) from ${file}, dynamic node budget 1`]);
@@ -63,14 +63,14 @@ describe('tree budgets from the cost curve (harness/cost-curve.ts)', () => {
     const q4 = await loadModelAs('random:tiny', 'q4_0');
     const file = benchFile([{ model: 'random:tiny:0', threads: 1, weights: 'q8_0', forwardMs: STEEP }]);
     const notes: string[] = [];
-    const tune = costCurveTuning({ id: q4.id, weights: q4.weights, threads: 1, maxNodes: 64 }, { file, note: (l) => notes.push(l) });
+    const tune = costCurveTuning({ ref: 'random:tiny', id: q4.id, weights: q4.weights, threads: 1, maxNodes: 64 }, { file, note: (l) => notes.push(l) });
     const dyn = policyConfig('dynamic');
     expect(tune(dyn)).to.equal(dyn);
     expect(notes).to.deep.equal([
-      `no cost curve for random:tiny:0 (q4_0, 1 thread) in ${file}: tree policies keep their defaults (measure one: npm run bench:engine -- --models random:tiny:0 --sections curve)`,
+      `no cost curve for random:tiny:0 (q4_0, 1 thread) in ${file}: tree policies keep their defaults (measure one: npm run bench:engine -- --models random:tiny --sections curve)`,
     ]);
     const f32 = await loadModelAs('random:tiny');
-    const none = costCurveTuning({ id: f32.id, weights: f32.weights, threads: 1, maxNodes: 64 }, { file: benchFile([{ model: 'random:tiny:0', threads: 1, forwardMs: STEEP }]), note: (l) => notes.push(l) });
+    const none = costCurveTuning({ ref: 'random:tiny', id: f32.id, weights: f32.weights, threads: 1, maxNodes: 64 }, { file: benchFile([{ model: 'random:tiny:0', threads: 1, forwardMs: STEEP }]), note: (l) => notes.push(l) });
     expect(none(dyn)).to.equal(dyn);
     expect(notes).to.have.length(1);
   });
