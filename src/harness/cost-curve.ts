@@ -10,7 +10,7 @@
  *    Sequoia DP's expected accepted tokens of the best N-node tree for the
  *    acceptance vector (sequoia's default: stories260K-ssm-m against
  *    stories260K, whose function stories260K-x78M computes) and t the curve
- *    (ms by rows, interpolated).
+ *    (ms by rows, made non-decreasing, interpolated).
  * Float32 targets and policies given those options explicitly are left as they are.
  */
 import os from 'node:os';
@@ -95,8 +95,22 @@ export function costCurveTuning(target: CurveTarget, source: CostCurveSource | u
   };
 }
 
-/** Sequoia without hardware gets the curve; dynamic without maxNodes gets curveBudget's nodes; any other policy is returned as is. */
-export function curvePolicy(p: PolicyConfig, forwardMs: Readonly<Record<string, number>>, maxNodes: number): PolicyConfig {
+/**
+ * The curve made non-decreasing in rows (each point raised to the largest
+ * time of fewer rows): a forward of more rows never costs less, so a dip
+ * measured on a busy machine does not pick a budget.
+ */
+export function monotoneCurve(forwardMs: Readonly<Record<string, number>>): Record<string, number> {
+  const pts = Object.entries(forwardMs)
+    .map(([k, v]) => [Number(k), v] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let top = -Infinity;
+  return Object.fromEntries(pts.map(([k, v]) => [String(k), (top = Math.max(top, v))]));
+}
+
+/** Sequoia without hardware gets the (monotone) curve; dynamic without maxNodes gets curveBudget's nodes; any other policy is returned as is. */
+export function curvePolicy(p: PolicyConfig, measured: Readonly<Record<string, number>>, maxNodes: number): PolicyConfig {
+  const forwardMs = monotoneCurve(measured);
   if (p.kind === 'sequoia' && p.hardware === undefined) return { ...p, hardware: { forwardMs, draftMsPerLevel: 0 } };
   if (p.kind === 'dynamic' && p.maxNodes === undefined) {
     return { ...p, maxNodes: curveBudget(forwardMs, POLICY_DEFAULTS.sequoia.acceptance, p.depth, maxNodes).nodes };

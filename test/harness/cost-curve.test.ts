@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildRun, freshModels, type RunSpec } from '../../src/harness/components.js';
-import { costCurveTuning, curveBudget, curvePolicy } from '../../src/harness/cost-curve.js';
+import { costCurveTuning, curveBudget, curvePolicy, monotoneCurve } from '../../src/harness/cost-curve.js';
 import { findForwardLatency, readForwardLatency } from '../../src/harness/latency.js';
 import { loadModelAs } from '../../src/model/models.js';
 import { speculatorConfig } from '../../src/speculators/registry.js';
@@ -32,6 +32,13 @@ describe('tree budgets from the cost curve (harness/cost-curve.ts)', () => {
     expect(curveBudget({ 1: 1 }, [0.5], 4, 4).nodes).to.equal(4);
     // t(rows) = rows: (1 + G(N)) / (N + 1) falls from N = 0 on (1, .75, .58, ...).
     expect(curveBudget({ 1: 1, 64: 64 }, [0.5], 4, 4).nodes).to.equal(0);
+  });
+
+  it('monotoneCurve raises a dip to the time of fewer rows; curvePolicy budgets on it', () => {
+    expect(monotoneCurve({ 16: 3, 1: 2, 2: 1, 4: 1.5 })).to.deep.equal({ 1: 2, 2: 2, 4: 2, 16: 3 });
+    // Measured: 2 rows cheaper than 1 (noise), 3 rows at 100 ms. Raised: t(1) = t(2) = 2, so N = 1 (1.71 / 2) still beats N = 0 (1 / 2).
+    expect(curvePolicy(policyConfig('dynamic'), { 1: 2, 2: 1, 3: 100 }, 64)).to.deep.equal({ ...policyConfig('dynamic'), maxNodes: 1 });
+    expect(curvePolicy(policyConfig('sequoia'), { 1: 2, 2: 1 }, 64)).to.deep.equal({ ...policyConfig('sequoia'), hardware: { forwardMs: { 1: 2, 2: 2 }, draftMsPerLevel: 0 } });
   });
 
   it('curvePolicy: sequoia without hardware gets the curve, dynamic without maxNodes the budget (default acceptance), others unchanged', () => {
