@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineModel } from '../engine/model.js';
 import type { GraphKind } from '../model/graph/llama-graph.js';
-import { loadModel } from '../model/models.js';
+import { loadModelAs } from '../model/models.js';
+import type { WeightsType } from '../model/formats/quant.js';
 import type { TreeShape } from '../core/tree-shape.js';
 
 /** Operator type -> milliseconds per forward; `total` is the sum of all kernels. */
@@ -21,22 +22,35 @@ interface ProfileEvent {
   readonly args?: { readonly op_name?: string };
 }
 
-/** Sums the kernel times per operator type of the last `runs` session runs of a profile, per run. */
+/**
+ * The kernel times per operator type of the last `runs` session runs of a
+ * profile: summed within each run, then the median over the runs per
+ * operator type (`total`: the median of the runs' totals), so a run
+ * preempted on a shared machine does not skew the figures.
+ */
 export function opProfile(events: readonly ProfileEvent[], runs: number): OpProfile {
   const windows = events
     .filter((e) => e.cat === 'Session' && e.name === 'model_run')
     .map((e) => [e.ts ?? 0, (e.ts ?? 0) + (e.dur ?? 0)] as const)
     .sort((a, b) => a[0] - b[0])
     .slice(-runs);
-  const inWindow = (ts: number) => windows.some(([from, to]) => ts >= from && ts <= to);
-  const out: OpProfile = { total: 0 };
+  const perRun: OpProfile[] = windows.map(() => ({ total: 0 }));
   for (const e of events) {
-    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.args?.op_name === undefined || !inWindow(e.ts ?? 0)) continue;
-    const ms = (e.dur ?? 0) / 1000 / windows.length;
-    out[e.args.op_name] = (out[e.args.op_name] ?? 0) + ms;
-    out.total += ms;
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.args?.op_name === undefined) continue;
+    const w = windows.findIndex(([from, to]) => (e.ts ?? 0) >= from && (e.ts ?? 0) <= to);
+    if (w < 0) continue;
+    const ms = (e.dur ?? 0) / 1000;
+    perRun[w][e.args.op_name] = (perRun[w][e.args.op_name] ?? 0) + ms;
+    perRun[w].total += ms;
   }
-  return out;
+  const ops = new Set(perRun.flatMap((r) => Object.keys(r)));
+  return Object.fromEntries([...ops].map((op) => [op, median(perRun.map((r) => r[op] ?? 0))]));
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? 0 : s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**
@@ -47,12 +61,13 @@ export function opProfile(events: readonly ProfileEvent[], runs: number): OpProf
  */
 export async function profileForwards(
   ref: string,
-  opts: { threads: number; graph: GraphKind },
+  opts: { threads: number; graph: GraphKind; weights?: WeightsType },
   prompt: Int32Array,
   trees: readonly TreeShape[],
   reps: number,
 ): Promise<Record<string, OpProfile>> {
-  const loaded = await loadModel(ref);
+  const { weights, ...engineOpts } = opts;
+  const loaded = await loadModelAs(ref, weights);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'specinfer-profile-'));
   const results: Record<string, OpProfile> = {};
   try {
@@ -61,7 +76,7 @@ export async function profileForwards(
       const prefix = path.join(dir, `rows${rows}`);
       const model = await EngineModel.create(
         { id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] },
-        { ...opts, profileFilePrefix: prefix },
+        { ...engineOpts, profileFilePrefix: prefix },
       );
       try {
         const seqs = [];

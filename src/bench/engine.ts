@@ -10,9 +10,21 @@
  *   for the fused and the reference graph; then onnxruntime's kernel profile
  *   (ms per operator type) of the stories260K-x78M forwards at N = 1 and 16,
  *   and the cost of its weight MatMuls alone at 16 rows against 1 (engine-matmul.ts).
- *   `--quick`: fewer repetitions.
+ *   Every entry carries the weight type of the target's layer matrices
+ *   (`weights`: f32, or q8_0 / q4_0 quantized at load; quantized weights run
+ *   the fused graph, rows layout, MatMulNBits) and the load average when it started.
+ *
+ *   Flags (comma-separated lists): `--quick` fewer repetitions; `--models`
+ *   the model references to run (default all: stories260K,
+ *   random:stories110M, stories260K-x78M); `--weights` the weight types of
+ *   stories260K-x78M (default f32,q8_0,q4_0; the other models run f32);
+ *   `--sections curve,profile,floor` what to run (default all); `--no-steps`
+ *   skips the speculative-step measurement (an existing entry's figures are kept, `stepsFrom` their date);
+ *   `--profile-threads N` profiles with N threads (default 2). Entries,
+ *   profiles and the MatMul floor of this run replace those of the same
+ *   key in an existing results/bench/engine.json; the rest are kept.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRng } from '../core/rng.js';
@@ -21,19 +33,23 @@ import { percentile } from '../report/metrics.js';
 import { generateIncremental } from '../decode/incremental.js';
 import { EngineModel } from '../engine/model.js';
 import { ORT_VERSION } from '../engine/ort.js';
-import { loadModel } from '../model/models.js';
+import { loadModel, loadModelAs } from '../model/models.js';
+import { QUANT_TYPES, type WeightsType } from '../model/formats/quant.js';
 import { randomTree } from '../tree/random-tree.js';
+import { extendsTree } from '../tree/tree.js';
 import type { TreeShape } from '../core/tree-shape.js';
 import { decodeSpeculative } from '../decode/speculative.js';
 import { DraftModelSpeculator } from '../speculators/draft-model.js';
 import { createPolicy, policyConfig } from '../tree/policies.js';
 import { createVerifier, GREEDY } from '../verifiers/index.js';
 import type { GraphKind } from '../model/graph/llama-graph.js';
-import { matmulFloor } from './engine-matmul.js';
+import { matmulFloor, type MatmulFloor } from './engine-matmul.js';
 import { profileForwards, type OpProfile } from './engine-profile.js';
 import { ensureBenchModels } from './peer-models.js';
 
-const TREE_ROWS = [1, 2, 4, 8, 16, 32, 64];
+const TREE_ROWS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+const WEIGHT_TYPES: readonly WeightsType[] = ['f32', ...QUANT_TYPES];
+const X78M = 'stories260K-x78M';
 /** Committed tokens before every measured forward. */
 const PREFIX = 256;
 
@@ -41,13 +57,21 @@ interface ModelBench {
   model: string;
   threads: number;
   graph: GraphKind;
+  /** Storage of the layer matrices (f32, or quantized at load). */
+  weights: WeightsType;
+  /** os.loadavg() (1, 5, 15 min) when this entry started, and when it ended. */
+  loadAvg: { before: number[]; after: number[] };
+  date: string;
   prefix: number;
   forwardMs: Record<string, number>; // tree rows -> median ms per forward
   ratio16: number; // median over repetitions of (N=16 ms / N=1 ms) measured back to back
+  /** Median CPU time of the process per forward (all its threads), ms by tree rows: with 1 thread, close to the wall time of a quiet machine even when the cores are shared. */
+  forwardCpuMs: Record<string, number>;
+  ratio16Cpu: number; // median of the paired N=16 / N=1 CPU-time ratios
   incrementalTokensPerSec: number;
-  commitMsPerStep: number; // mean KV commit per step of a real speculative decode (ssm-m chain of 4)
-  outsideRunShare: number; // (step wall time - session.run of target and draft) / step wall time, steady state (decodes 13-18)
-  outsideRunShareEarly: number; // the same in decodes 2-5 of the process
+  commitMsPerStep: number | null; // mean KV commit per step of a real speculative decode (ssm-m chain of 4); null: not measured (quantized, random models)
+  outsideRunShare: number | null; // (step wall time - session.run of target and draft) / step wall time, steady state (decodes 13-18)
+  outsideRunShareEarly: number | null; // the same in decodes 2-5 of the process
 }
 
 
@@ -56,44 +80,79 @@ function benchTree(nodes: number, vocab: number, seed: number): TreeShape {
   return randomTree(createRng(seed), nodes, 8, vocab);
 }
 
+/** A one-node tree that `tree` does not extend (scored between two trees where the second extends the first). */
+function breaker(tree: TreeShape): TreeShape {
+  const first = tree.tokens.length > 0 ? tree.tokens[0] : 3;
+  return { tokens: Int32Array.of(first === 3 ? 4 : 3), parents: Int32Array.of(-1) };
+}
+
 /** BOS and `prefix` fixed pseudo-random tokens. */
 function benchPrompt(prefix: number, vocab: number): Int32Array {
   return Int32Array.from({ length: prefix + 1 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919) % (vocab - 3))));
 }
 
-async function benchModel(ref: string, threads: number, graph: GraphKind, reps: number, prefix: number): Promise<ModelBench> {
-  const loaded = await loadModel(ref);
+/** os.loadavg() to 2 decimals. */
+function loadAvg(): number[] {
+  return os.loadavg().map((v) => Math.round(v * 100) / 100);
+}
+
+async function benchModel(ref: string, threads: number, graph: GraphKind, weights: WeightsType, reps: number, prefix: number, steps: boolean): Promise<ModelBench> {
+  const before = loadAvg();
+  const date = new Date().toISOString();
+  const loaded = await loadModelAs(ref, weights);
   const model = await EngineModel.create(
     { id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] },
     { threads, graph },
   );
   const vocab = model.info.vocabSize;
-  const prompt = benchPrompt(prefix, vocab);
+  // A model whose context cannot hold the prefix and the largest tree gets a shorter prefix (recorded in the entry).
+  const fitted = Math.min(prefix, model.info.maxContext - TREE_ROWS[TREE_ROWS.length - 1] - 1);
+  const prompt = benchPrompt(fitted, vocab);
   // Every repetition measures every tree size, so drift of a shared machine hits the whole curve alike.
   const trees = TREE_ROWS.map((rows) => benchTree(rows - 1, vocab, rows));
   const times: number[][] = TREE_ROWS.map(() => []);
+  const cpu: number[][] = TREE_ROWS.map(() => []);
   for (let r = 0; r <= reps; r++) {
+    // One prefill per repetition: a tree that does not extend the last scored one drops its rows and is computed whole.
+    const seq = await model.open(prompt);
+    let last: TreeShape | null = null;
     for (let i = 0; i < trees.length; i++) {
-      const seq = await model.open(prompt); // fresh: nothing pending, the whole tree is computed
+      if (last !== null && extendsTree(trees[i], last)) await seq.score(breaker(trees[i]));
+      const c0 = process.cpuUsage();
       const t0 = monotonicClock.nowMs();
       await seq.score(trees[i]);
-      if (r > 0) times[i].push(monotonicClock.nowMs() - t0); // r = 0 is the warm-up
+      const wall = monotonicClock.nowMs() - t0;
+      const c1 = process.cpuUsage(c0);
+      if (r > 0) {
+        // r = 0 is the warm-up
+        times[i].push(wall);
+        cpu[i].push((c1.user + c1.system) / 1000);
+      }
+      last = trees[i];
     }
   }
   const forwardMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(times[i], 0.5)]));
   const one = times[TREE_ROWS.indexOf(1)];
   const ratio16 = percentile(times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]), 0.5);
-  // The draft shares stories260K's vocabulary; random models get no speculative measurement.
-  const shares = vocab === 512 ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: NaN, early: NaN, steady: NaN };
+  const forwardCpuMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(cpu[i], 0.5)]));
+  const oneCpu = cpu[TREE_ROWS.indexOf(1)];
+  const ratio16Cpu = percentile(cpu[TREE_ROWS.indexOf(16)].map((t, r) => t / oneCpu[r]), 0.5);
+  // The draft shares stories260K's vocabulary; random models and quantized targets get no speculative measurement.
+  const shares = steps && vocab === 512 && weights === 'f32' ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: null, early: null, steady: null };
   const gen = await generateIncremental(model, Int32Array.from([1]), { maxTokens: 128, stopTokens: [] });
   await model.dispose();
   return {
     model: loaded.id,
     threads,
     graph,
-    prefix,
+    weights,
+    loadAvg: { before, after: loadAvg() },
+    date,
+    prefix: fitted,
     forwardMs,
     ratio16,
+    forwardCpuMs,
+    ratio16Cpu,
     incrementalTokensPerSec: (gen.tokens.length / gen.decodeMs) * 1000,
     commitMsPerStep: shares.commitMs,
     outsideRunShare: shares.steady,
@@ -110,11 +169,11 @@ const SPECULATIVE_DECODES = { early: 4, warm: 7, steady: 6 } as const;
 
 /** Speculative-step measurements of one engine model. */
 interface StepShares {
-  commitMs: number;
+  commitMs: number | null;
   /** Share of step time outside session.run in decodes 2-5 of the process. */
-  early: number;
+  early: number | null;
   /** The same share after 12 decodes. */
-  steady: number;
+  steady: number | null;
 }
 
 /**
@@ -147,22 +206,28 @@ async function speculativeSteps(model: EngineModel, prompt: Int32Array, graph: G
 }
 
 function printTable(results: ModelBench[]): void {
-  const head = ['model', 'threads', 'graph', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'incr tok/s', 'commit ms', 'outside run', 'early'];
+  const head = ['model', 'threads', 'graph', 'weights', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'cpu N16/N1', 'incr tok/s', 'commit ms', 'outside run', 'early', 'load avg'];
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
   const rows = results.map((r) => [
     r.model,
     String(r.threads),
     r.graph,
+    r.weights,
     ...TREE_ROWS.map((n) => r.forwardMs[n].toFixed(3)),
     r.ratio16.toFixed(2),
+    r.ratio16Cpu.toFixed(2),
     r.incrementalTokensPerSec.toFixed(0),
-    r.commitMsPerStep.toFixed(4),
-    `${(r.outsideRunShare * 100).toFixed(1)}%`,
-    `${(r.outsideRunShareEarly * 100).toFixed(1)}%`,
+    r.commitMsPerStep === null ? 'n/a' : r.commitMsPerStep.toFixed(4),
+    pct(r.outsideRunShare),
+    pct(r.outsideRunShareEarly),
+    r.loadAvg.before.join('/'),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+  console.log('\nprocess CPU ms per forward (median):');
+  for (const r of results) console.log(`${r.model} ${r.threads}t ${r.graph} ${r.weights}: ${TREE_ROWS.map((n) => `${n}:${r.forwardCpuMs[n].toFixed(2)}`).join(' ')}`);
 }
 
 /** Prints operator types by their share of the N = 16 forward, with ms per forward at each N. */
@@ -178,43 +243,144 @@ function printProfile(title: string, profile: Record<string, OpProfile>): void {
   }
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  await ensureBenchModels((line) => process.stderr.write(`${line}\n`));
-  const cases: [string, number, number][] = [
-    ['stories260K', 1, quick ? 5 : 30],
-    ['stories260K', 2, quick ? 5 : 30],
-    ['random:stories110M', 2, quick ? 2 : 5],
-    ['stories260K-x78M', 1, quick ? 2 : 9],
-    ['stories260K-x78M', 2, quick ? 2 : 15],
+/** The value of `--name a,b,c` as a list, or undefined when absent. */
+function listFlag(args: readonly string[], name: string): string[] | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a comma-separated list`);
+  return v.split(',').map((s) => s.trim());
+}
+
+interface BenchFlags {
+  readonly quick: boolean;
+  readonly models: readonly string[] | undefined;
+  readonly weights: readonly WeightsType[];
+  readonly sections: ReadonlySet<string>;
+  /** False with `--no-steps`: no speculative-step measurement; an existing entry's step figures are kept (stepsFrom: its date). */
+  readonly steps: boolean;
+  /** `--profile-threads N` (default 2); profiles at other counts are keyed `<graph>[-<weights>]@<N>t`. */
+  readonly profileThreads: number;
+}
+
+const SECTIONS = ['curve', 'profile', 'floor'];
+
+function parseFlags(args: readonly string[]): BenchFlags {
+  const weights = listFlag(args, '--weights') ?? WEIGHT_TYPES;
+  for (const w of weights) if (!(WEIGHT_TYPES as readonly string[]).includes(w)) throw new Error(`--weights: unknown weight type '${w}'; expected ${WEIGHT_TYPES.join(', ')}`);
+  const sections = listFlag(args, '--sections') ?? SECTIONS;
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--sections: unknown section '${s}'; expected ${SECTIONS.join(', ')}`);
+  return { quick: args.includes('--quick'), models: listFlag(args, '--models'), weights: weights as WeightsType[], sections: new Set(sections), steps: !args.includes('--no-steps'), profileThreads: Number(listFlag(args, '--profile-threads')?.[0] ?? 2) };
+}
+
+/** One benchmark case: model, threads, repetitions, weight types, graphs. */
+type BenchCase = readonly [string, number, number, readonly WeightsType[], readonly GraphKind[]];
+
+function benchCases(f: BenchFlags): BenchCase[] {
+  const both: GraphKind[] = ['fused', 'reference'];
+  const f32: WeightsType[] = ['f32'];
+  const cases: BenchCase[] = [
+    ['stories260K', 1, f.quick ? 5 : 30, f32, both],
+    ['stories260K', 2, f.quick ? 5 : 30, f32, both],
+    ['random:stories110M', 2, f.quick ? 2 : 5, f32, both],
+    [X78M, 1, f.quick ? 5 : 9, f.weights, both],
+    [X78M, 2, f.quick ? 5 : 9, f.weights, both],
   ];
+  if (f.models === undefined) return cases;
+  // Any other model asked for: its fused-graph curve at each weight type, 1 and 2 threads.
+  const others = f.models.filter((m) => !cases.some((c) => c[0] === m));
+  const extra = others.flatMap((m): BenchCase[] => [1, 2].map((threads): BenchCase => [m, threads, f.quick ? 5 : 9, f.weights, ['fused']]));
+  return [...cases.filter((c) => f.models?.includes(c[0])), ...extra];
+}
+
+/** The key an entry is replaced by in an existing results file. */
+function entryKey(r: { model?: unknown; threads?: unknown; graph?: unknown; weights?: unknown }): string {
+  return `${String(r.model)}|${String(r.threads)}|${String(r.graph ?? 'fused')}|${String(r.weights ?? 'f32')}`;
+}
+
+type OldEntry = { model?: unknown; threads?: unknown; graph?: unknown; weights?: unknown; date?: unknown } & Partial<Pick<ModelBench, 'commitMsPerStep' | 'outsideRunShare' | 'outsideRunShareEarly'>>;
+
+/** `r`, or when its step figures were not measured, `r` with those of the old entry of its key and their date. */
+function withOldSteps(r: ModelBench, old: readonly OldEntry[], oldDate: unknown): ModelBench | (ModelBench & { stepsFrom: string }) {
+  const o = old.find((e) => entryKey(e) === entryKey(r));
+  if (r.commitMsPerStep !== null || o === undefined || typeof o.commitMsPerStep !== 'number') return r;
+  const stepsFrom = String(o.date ?? oldDate);
+  return { ...r, commitMsPerStep: o.commitMsPerStep, outsideRunShare: o.outsideRunShare ?? null, outsideRunShareEarly: o.outsideRunShareEarly ?? null, stepsFrom };
+}
+
+interface EngineBenchFile {
+  date?: string;
+  results?: OldEntry[];
+  profile?: Record<string, unknown>;
+  matmulFloor?: unknown;
+}
+
+async function runCurves(f: BenchFlags): Promise<ModelBench[]> {
   const results: ModelBench[] = [];
-  for (const [ref, threads, reps] of cases) {
-    for (const graph of ['fused', 'reference'] as const) {
-      process.stderr.write(`benchmarking ${ref} with ${threads} thread(s), ${graph} graph...\n`);
-      results.push(await benchModel(ref, threads, graph, reps, PREFIX));
+  for (const [ref, threads, reps, weightTypes, graphs] of benchCases(f)) {
+    for (const weights of weightTypes) {
+      // Quantized matrices run in the fused graph only (MatMulNBits).
+      for (const graph of weights === 'f32' ? graphs : (['fused'] as const)) {
+        process.stderr.write(`benchmarking ${ref} (${weights}) with ${threads} thread(s), ${graph} graph, load average ${loadAvg().join('/')}...\n`);
+        results.push(await benchModel(ref, threads, graph, weights, reps, PREFIX, f.steps));
+      }
     }
   }
-  printTable(results);
+  if (results.length > 0) printTable(results);
+  return results;
+}
+
+/** Kernel profiles of x78M at 1 and 16 rows (median run of 9), 2 threads unless --profile-threads: fused and reference graph in f32, and the fused graph at every quantized type asked for (key `fused-<type>`). */
+async function runProfiles(f: BenchFlags): Promise<Record<string, Record<string, OpProfile>>> {
   const profileTrees = [benchTree(0, 512, 1), benchTree(15, 512, 16)];
+  const runs: [string, GraphKind, WeightsType][] = f.weights.flatMap((w): [string, GraphKind, WeightsType][] =>
+    w === 'f32' ? [['fused', 'fused', w], ['reference', 'reference', w]] : [[`fused-${w}`, 'fused', w]],
+  );
   const profile: Record<string, Record<string, OpProfile>> = {};
-  for (const graph of ['fused', 'reference'] as const) {
-    profile[graph] = await profileForwards('stories260K-x78M', { threads: 2, graph }, benchPrompt(PREFIX, 512), profileTrees, quick ? 2 : 5);
-    const layouts = graph === 'fused' ? ' (1 row: rows layout, 16 rows: lanes layout)' : '';
-    printProfile(`stories260K-x78M, 2 threads, ${graph} graph${layouts}, prefix ${PREFIX}`, profile[graph]);
+  const threads = f.profileThreads;
+  for (const [name, graph, weights] of runs) {
+    const key = threads === 2 ? name : `${name}@${threads}t`;
+    profile[key] = await profileForwards(X78M, { threads, graph, weights }, benchPrompt(PREFIX, 512), profileTrees, f.quick ? 2 : 9);
+    const layouts = graph === 'fused' && weights === 'f32' ? ' (1 row: rows layout, 16 rows: lanes layout)' : '';
+    printProfile(`${X78M}, ${threads} thread(s), ${graph} graph, ${weights}${layouts}, prefix ${PREFIX}`, profile[key]);
   }
-  const floor = await matmulFloor((await loadModel('stories260K-x78M')).weights.config, 2, quick ? 3 : 15);
+  return profile;
+}
+
+async function runFloor(f: BenchFlags): Promise<MatmulFloor> {
+  const floor = await matmulFloor((await loadModel(X78M)).weights.config, 2, f.quick ? 3 : 15);
   console.log(
-    `\nstories260K-x78M weight MatMuls alone, 2 threads: M=1 ${floor.ms1.toFixed(2)} ms (${(floor.weightBytes / floor.ms1 / 1e6).toFixed(1)} GB/s), ` +
+    `\n${X78M} weight MatMuls alone, 2 threads: M=1 ${floor.ms1.toFixed(2)} ms (${(floor.weightBytes / floor.ms1 / 1e6).toFixed(1)} GB/s), ` +
       `M=16 ${floor.ms16.toFixed(2)} ms (${(floor.flop16 / floor.ms16 / 1e6).toFixed(0)} GFLOP/s), M16/M1 ${floor.ratio.toFixed(2)} (paired); ` +
       `lanes layout M=16 ${floor.ms16Lanes.toFixed(2)} ms (${(floor.flop16 / floor.ms16Lanes / 1e6).toFixed(0)} GFLOP/s), M16/M1 ${floor.ratioLanes.toFixed(2)} (paired)`,
   );
+  return floor;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  await ensureBenchModels((line) => process.stderr.write(`${line}\n`));
+  const loadBefore = loadAvg();
+  const results = flags.sections.has('curve') ? await runCurves(flags) : [];
+  const profile = flags.sections.has('profile') ? await runProfiles(flags) : {};
+  const floor = flags.sections.has('floor') ? await runFloor(flags) : undefined;
   const out = path.resolve('results/bench/engine.json');
   mkdirSync(path.dirname(out), { recursive: true });
-  const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION };
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, prefix: PREFIX, results, profile, matmulFloor: floor }, null, 2) + '\n');
-  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+  const old: EngineBenchFile = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as EngineBenchFile) : {};
+  const fresh = new Set(results.map(entryKey));
+  const kept = (old.results ?? []).filter((r) => !fresh.has(entryKey(r)));
+  const merged = [...kept, ...results.map((r) => withOldSteps(r, old.results ?? [], old.date))];
+  const env = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    onnxruntime: ORT_VERSION,
+    loadAvg: { before: loadBefore, after: loadAvg() },
+    args: process.argv.slice(2).join(' '),
+  };
+  const file = { date: new Date().toISOString(), env, prefix: PREFIX, results: merged, profile: { ...old.profile, ...profile }, matmulFloor: floor ?? old.matmulFloor };
+  writeFileSync(out, JSON.stringify(file, null, 2) + '\n');
+  console.log(`wrote ${path.relative(process.cwd(), out)} (load average before ${loadBefore.join('/')}, after ${env.loadAvg.after.join('/')})`);
 }
 
 await main();

@@ -6,8 +6,8 @@ import { QUANT_TYPES, type WeightsType } from '../model/formats/quant.js';
 import { ConfigError, EngineError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { decodeSpeculative, type RequestOutput } from '../decode/speculative.js';
-import { buildRun, type RunSpec } from '../harness/components.js';
-import { readForwardLatency } from '../harness/latency.js';
+import { buildRun, freshModels, type RunSpec } from '../harness/components.js';
+import { ENGINE_BENCH_FILE, readForwardLatency } from '../harness/latency.js';
 import { decodeText } from '../model/formats/tokenizer.js';
 import { formatStats, summarize } from '../report/metrics.js';
 import { SPECULATOR_DEFAULTS, SPECULATOR_KINDS, speculatorConfig, type SpeculatorConfig, type SpeculatorKind } from '../speculators/registry.js';
@@ -204,7 +204,7 @@ function policyFromArgs(args: GenerateArgs, model: string): PolicyConfig | undef
       return policyConfig('p-split', { depth, pSplit: args.pSplit });
     case 'sequoia': {
       const acceptance = args.sequoiaAcceptance === undefined ? undefined : numberList(args.sequoiaAcceptance, 'sequoia-acceptance', (v) => v >= 0 && v <= 1, '0.6,0.15,0.05');
-      const hardware = args.sequoiaLatency === undefined ? undefined : { forwardMs: readForwardLatency(args.sequoiaLatency, model, args.threads), draftMsPerLevel: 0 };
+      const hardware = args.sequoiaLatency === undefined ? undefined : { forwardMs: readForwardLatency(args.sequoiaLatency, model, args.threads, args.weights ?? 'f32'), draftMsPerLevel: 0 };
       return policyConfig('sequoia', { depth, acceptance, hardware });
     }
   }
@@ -246,7 +246,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   builder: options,
   handler: async (args: ArgumentsCamelCase<GenerateArgs>) => {
     const spec = specFromArgs(args);
-    const run = await buildRun(spec);
+    // A quantized target's default tree policies follow its measured cost curve (harness/cost-curve.ts).
+    const run = await buildRun(spec, freshModels, { file: ENGINE_BENCH_FILE, note: (line) => process.stderr.write(`${line}\n`) });
     const tok = run.tokenizer;
     const prompt = tok.encode(args.prompt, { bos: true });
     const context = run.target.info.maxContext;

@@ -14,6 +14,7 @@ import type { DrawOptions } from '../tree/policy.js';
 import { checkSampling, createVerifier, type VerifierKind } from '../verifiers/index.js';
 import type { SamplingParams } from '../sampling/params.js';
 import type { Verifier } from '../verifiers/types.js';
+import { costCurveTuning, type CostCurveSource, type PolicyTuning } from './cost-curve.js';
 
 /** Everything one decoding run needs, by kind tags and options (experiment files give one per cell: src/harness/plan.ts runSpec). */
 export interface RunSpec {
@@ -96,18 +97,20 @@ export function checkRunSpec(spec: RunSpec): CheckedSpec {
 }
 
 /**
- * Checks a spec and builds its components. Everything that can be known
+ * Checks a spec and builds its components; with `costCurve`, a quantized
+ * target's default tree policies follow its measured cost curve (cost-curve.ts). Everything that can be known
  * before decoding is checked here: sampling ranges, policy and speculator
  * options, draft vocabularies against the target's, and the verifier's
  * exactness for the trees the speculator builds.
  */
-export async function buildRun(spec: RunSpec, models: ModelProvider = freshModels): Promise<Run> {
+export async function buildRun(spec: RunSpec, models: ModelProvider = freshModels, costCurve?: CostCurveSource): Promise<Run> {
   const { verifier, exact, sampling } = checkRunSpec(spec);
   const targetFile = await models.load(spec.target, spec.targetWeights);
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
-    const speculator = await buildSpeculator(spec, verifier, targetFile, models, created);
+    const tune = costCurveTuning({ ref: spec.target, id: targetFile.id, weights: targetFile.weights, threads: spec.engine.threads, maxNodes: spec.maxNodes }, costCurve);
+    const speculator = await buildSpeculator(spec, verifier, targetFile, models, created, tune);
     const dispose = async () => {
       await speculator.dispose();
       if (!models.shared) await target.dispose();
@@ -142,8 +145,15 @@ function drawOptions(verifier: Verifier): DrawOptions {
   return { withoutReplacement: verifier.withoutReplacement ?? false };
 }
 
-/** The speculator of a spec; engine models it owns are pushed to `created` (disposed on failure). */
-function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedModel<Matrix>, models: ModelProvider, created: Model[]): Promise<Speculator> {
+/** The speculator of a spec; engine models it owns are pushed to `created` (disposed on failure); `tune` fills in policy defaults (cost-curve.ts). */
+function buildSpeculator(
+  spec: RunSpec,
+  verifier: Verifier,
+  targetFile: LoadedModel<Matrix>,
+  models: ModelProvider,
+  created: Model[],
+  tune: PolicyTuning = (p) => p,
+): Promise<Speculator> {
   const own = (m: EngineModel): Model => {
     if (models.shared) return borrowed(m);
     created.push(m);
@@ -151,7 +161,7 @@ function buildSpeculator(spec: RunSpec, verifier: Verifier, targetFile: LoadedMo
   };
   const build = (cfg: SpeculatorConfig): Promise<Speculator> =>
     createSpeculator(cfg, {
-      policy: createPolicy(resolvePolicy(cfg, spec.policy), drawOptions(verifier)),
+      policy: createPolicy(tune(resolvePolicy(cfg, spec.policy)), drawOptions(verifier)),
       vocabSize: targetFile.weights.config.vocabSize,
       encode: (text) => targetFile.tokenizer.encode(text, { bos: false }),
       draftModels: async (refs, weights) => {

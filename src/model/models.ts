@@ -1,6 +1,6 @@
 /**
  * Model references and loading. A reference is one of:
- *  - `random:<preset>[:<seed>]` (presets `tiny`, `stories110M`; seed default 0):
+ *  - `random:<preset>[:<seed>]` (presets `tiny`, `stories110M`, `tinyllama`; seed default 0):
  *    random weights and a synthetic byte-level tokenizer, no files needed;
  *  - a path (anything containing a slash, or existing relative to the cwd):
  *    a folder, a llama2.c `.bin` checkpoint or a `.gguf` file;
@@ -28,7 +28,7 @@ import { loadHfFolderAs } from './formats/hf.js';
 import { vocabFromHfFolder } from './formats/hf-vocab.js';
 import { readGgufModel } from './formats/gguf.js';
 import { CATALOGUE } from './pull/pull-catalogue.js';
-import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG } from './random.js';
+import { randomWeights, STORIES110M_CONFIG, TINY_RANDOM_CONFIG, TINYLLAMA_CONFIG } from './random.js';
 
 export type ModelFormat = 'llama2c' | 'hf' | 'gguf' | 'random';
 
@@ -59,6 +59,7 @@ export interface LoadedModel<M extends Matrix = Float32Array> {
 const RANDOM_PRESETS: Readonly<Record<string, LlamaConfig>> = Object.freeze({
   tiny: TINY_RANDOM_CONFIG,
   stories110M: STORIES110M_CONFIG,
+  tinyllama: TINYLLAMA_CONFIG,
 });
 
 /** The package's `models/` folder: the shipped default models (this file is dist/src/model/models.js). */
@@ -141,7 +142,7 @@ async function readModel(ref: string, weights?: WeightsType): Promise<LoadedMode
 
 function resolveRandom(ref: string): ResolvedModel {
   const parts = ref.split(':');
-  const usage = 'use random:tiny, random:tiny:SEED, random:stories110M or random:stories110M:SEED (SEED a non-negative integer)';
+  const usage = 'use random:tiny, random:stories110M or random:tinyllama, optionally with :SEED (a non-negative integer), e.g. random:tiny:3';
   const config = RANDOM_PRESETS[parts[1]];
   if (parts.length > 3 || config === undefined || !Object.hasOwn(RANDOM_PRESETS, parts[1])) {
     throw new ConfigError(`model "${ref}": unknown random model; ${usage}`);
@@ -239,7 +240,7 @@ function notFoundProblem(ref: string): string {
   const entry = Object.hasOwn(CATALOGUE, ref) ? CATALOGUE[ref] : undefined;
   const files = entry?.files.map((f) => f.file).join(' and ');
   const known = entry ? `. To get it (${entry.origin}: ${files}) into ${path.join(modelsDir(), ref)}, run \`specinfer models pull ${ref}\`` : '';
-  return `${where}${known}. A model can also be given as a folder, a .bin or .gguf path, or as random:tiny or random:stories110M.`;
+  return `${where}${known}. A model can also be given as a folder, a .bin or .gguf path, or as random:tiny, random:stories110M or random:tinyllama.`;
 }
 
 /** The sub-folders of a models folder (hidden ones, such as partial downloads, left out). */

@@ -28,6 +28,19 @@ export const STORIES110M_CONFIG: LlamaConfig = Object.freeze({
   ropeTheta: 10000,
 });
 
+/** The shape of TinyLlama-1.1B (1.1B parameters, grouped-query attention 8:1), for the engine at the scale of real small models. */
+export const TINYLLAMA_CONFIG: LlamaConfig = Object.freeze({
+  dim: 2048,
+  hiddenDim: 5632,
+  nLayers: 22,
+  nHeads: 32,
+  nKvHeads: 4,
+  vocabSize: 32000,
+  maxSeqLen: 2048,
+  normEps: 1e-5,
+  ropeTheta: 10000,
+});
+
 /**
  * Random Llama weights, a pure function of (config, seed). Every tensor has its
  * own PRNG stream (`fork` by tensor name), so tensors do not depend on each other.

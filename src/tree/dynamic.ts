@@ -20,6 +20,8 @@ export interface DynamicOptions extends DrawOptions {
    * ctx.maxNodes (0 = all such), whatever their level.
    */
   readonly search: 'level' | 'best-first';
+  /** Nodes kept at most, below the step's ctx.maxNodes; absent = ctx.maxNodes. */
+  readonly maxNodes?: number;
 }
 
 /** A candidate node: its parent (pool index, -1 = the root), token and estimated path probability. */
@@ -63,6 +65,7 @@ export class DynamicPolicy implements TreePolicy {
     if (!Number.isInteger(opts.topK) || opts.topK < 1) throw new RangeError(`dynamic policy: topK must be a positive integer, got ${opts.topK}`);
     if (!Number.isInteger(opts.beam) || opts.beam < 0) throw new RangeError(`dynamic policy: beam must be an integer >= 0, got ${opts.beam}`);
     if (!(opts.minProb >= 0 && opts.minProb <= 1)) throw new RangeError(`dynamic policy: minProb must be in [0, 1], got ${opts.minProb}`);
+    if (opts.maxNodes !== undefined && !(Number.isInteger(opts.maxNodes) && opts.maxNodes >= 0)) throw new RangeError(`dynamic policy: maxNodes must be an integer >= 0, got ${opts.maxNodes}`);
     if (opts.search !== 'level' && opts.search !== 'best-first') throw new RangeError(`dynamic policy: search must be 'level' or 'best-first', got ${String(opts.search)}`);
     this.depth = opts.depth;
   }
@@ -72,6 +75,7 @@ export class DynamicPolicy implements TreePolicy {
   }
 
   async grow(source: CandidateSource, ctx: GrowContext): Promise<DraftTree> {
+    const budget = Math.min(ctx.maxNodes, this.opts.maxNodes ?? Infinity);
     const g: Growth = {
       distinct: this.childMode(ctx.sampling) === 'distinct',
       root: { parent: -1, token: -1, prob: 1, depth: 0, row: 0, drawn: null },
@@ -79,8 +83,8 @@ export class DynamicPolicy implements TreePolicy {
       ctx,
       expanded: new DraftTreeBuilder([source.proposerId]), // only nodes whose candidates were asked for
       pool: [],
-      budget: ctx.maxNodes,
-      beam: this.opts.beam === 0 ? ctx.maxNodes : this.opts.beam,
+      budget,
+      beam: this.opts.beam === 0 ? budget : this.opts.beam,
       minProb: Math.max(this.opts.minProb, ctx.minProb ?? 0),
       levels: Math.min(this.depth, ctx.maxDepth),
     };

@@ -43,6 +43,14 @@ export const POLICY_SHAPES = {
       .describe(
         "'level': expand the newest level's best `beam` nodes per round (EAGLE-2); 'best-first': a global heap, each round the `beam` best unexpanded nodes of any level that can still enter the top maxNodes (SpecExec).",
       ),
+    maxNodes: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Nodes per tree at most, below the run's node budget. Default: the run's budget; for a quantized target with a measured cost curve, the budget maximizing expected tokens per millisecond (docs/performance.md#tree-budgets-from-the-cost-curve).",
+      ),
   },
   'p-split': {
     kind: z.literal('p-split'),

@@ -81,7 +81,7 @@ describe('calibration and latency inputs of the Sequoia policy', () => {
     const file = path.join(dir, 'engine.json');
     writeFileSync(file, JSON.stringify({ results: [{ model: 'm', threads: 2, forwardMs: { 1: 0.2 } }, { model: 'm', threads: 1, forwardMs: { 1: 0.3, 8: 0.5 } }] }));
     expect(readForwardLatency(file, 'm', 1)).to.deep.equal({ 1: 0.3, 8: 0.5 });
-    expect(() => readForwardLatency(file, 'other', 1)).to.throw(ConfigError, /no forwardMs for model other with 1 threads; it has: m \(2 threads\), m \(1 threads\)/);
+    expect(() => readForwardLatency(file, 'other', 1)).to.throw(ConfigError, /no forwardMs for model other \(f32\) with 1 threads; it has: m \(f32, 2 threads\), m \(f32, 1 threads\)/);
     expect(() => readForwardLatency(path.join(dir, 'none.json'), 'm', 1)).to.throw(ConfigError, /not found/);
   });
 });
