@@ -295,7 +295,7 @@ function benchCases(f: BenchFlags): BenchCase[] {
 
 /** The key an entry is replaced by in an existing results file. */
 function entryKey(r: { model?: unknown; threads?: unknown; graph?: unknown; weights?: unknown }): string {
-  return `${String(r.model)}|${String(r.threads)}|${String(r.graph ?? 'fused')}|${String(r.weights ?? 'f32')}`;
+  return [r.model, r.threads, r.graph ?? 'fused', r.weights ?? 'f32'].map((v) => JSON.stringify(v)).join('|');
 }
 
 type OldEntry = { model?: unknown; threads?: unknown; graph?: unknown; weights?: unknown; date?: unknown } & Partial<Pick<ModelBench, 'commitMsPerStep' | 'outsideRunShare' | 'outsideRunShareEarly'>>;

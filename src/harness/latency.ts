@@ -25,7 +25,7 @@ export function readForwardLatency(file: string, model: string, threads: number,
   const results = benchEntries(file);
   const curve = curveOf(file, results, model, threads, weights);
   if (curve === undefined) {
-    const have = results.map((r) => `${String(r.model)} (${String(r.weights ?? 'f32')}, ${String(r.threads)} threads)`).join(', ');
+    const have = results.map((r) => `${shown(r.model)} (${shown(r.weights ?? 'f32')}, ${shown(r.threads)} threads)`).join(', ');
     throw new ConfigError(`${file}: no forwardMs for model ${model} (${weights}) with ${threads} threads; it has: ${have || 'nothing'}`);
   }
   return curve;
@@ -55,4 +55,9 @@ function curveOf(file: string, results: readonly EngineBenchEntry[], model: stri
     curve[rows] = ms;
   }
   return curve;
+}
+
+/** A field of a results file as text: strings as they are, anything else as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined');
 }
