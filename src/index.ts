@@ -49,8 +49,30 @@ export type { RowProposal } from './tree/policy.js';
 export type { TreeShape } from './core/tree-shape.js';
 export type { Speculator, SpeculatorSession, StepOutcome } from './speculators/types.js';
 export type { DraftTree } from './tree/draft-tree.js';
-export { POLICY_KINDS, policyConfig, type PolicyConfig, type PolicyKind } from './tree/policies.js';
-export { VERIFIER_KINDS, createVerifier, GREEDY, type SamplingParams, type Verifier, type VerifierKind, type VerifyResult } from './verifiers/index.js';
+export {
+  definePolicy,
+  POLICY_DEFINITIONS,
+  POLICY_KINDS,
+  policyConfig,
+  registerPolicy,
+  type PolicyConfig,
+  type PolicyDefinition,
+  type PolicyKind,
+} from './tree/policies.js';
+export type { CandidateSource, ChildMode, DrawOptions, GrowContext, TreePolicy } from './tree/policy.js';
+export {
+  createVerifier,
+  defineVerifier,
+  GREEDY,
+  registerVerifier,
+  VERIFIER_DEFINITIONS,
+  VERIFIER_KINDS,
+  type SamplingParams,
+  type Verifier,
+  type VerifierDefinition,
+  type VerifierKind,
+  type VerifyResult,
+} from './verifiers/index.js';
 
 export interface OpenOptions {
   /** A model name (e.g. 'stories260K', shipped in models/), a model folder or file, or 'random:NAME'. */

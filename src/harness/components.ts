@@ -11,7 +11,7 @@ import type { Speculator } from '../speculators/types.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
 import type { DrawOptions } from '../tree/policy.js';
-import { checkSampling, createVerifier, type VerifierKind } from '../verifiers/index.js';
+import { checkSampling, createVerifier, verifierDefinition, type VerifierKind } from '../verifiers/index.js';
 import type { SamplingParams } from '../sampling/params.js';
 import type { Verifier } from '../verifiers/types.js';
 import { costCurveTuning, type CostCurveSource, type PolicyTuning } from './cost-curve.js';
@@ -221,17 +221,11 @@ export function vocabularyProblem(
   );
 }
 
-/** What the verifiers that are not always exact need, for the exactness error. */
-const NEEDS: { readonly [kind: string]: string } = {
-  mss: 'mss cannot take siblings drawn without replacement: use rsd',
-  rsd: 'rsd needs children all drawn without replacement (the tree policies do so under rsd) or all deterministic, not a mix',
-};
-
 /** Why `verifier` is not exact for such trees at these sampling parameters, or undefined when it is. */
 function exactnessProblem(traits: TreeTraits, verifier: Verifier, sampling: SamplingParams): string | undefined {
   if (verifier.exactFor(traits, sampling)) return undefined;
   return (
     `verifier '${verifier.kind}' is not exact for ${traits.chain ? 'chains' : 'trees'} with ${traits.children} children at temperature ${sampling.temperature}` +
-    ` (${NEEDS[verifier.kind] ?? 'greedy needs temperature 0; sequence needs a chain from one proposer'})`
+    ` (${verifierDefinition(verifier.kind).needs})`
   );
 }

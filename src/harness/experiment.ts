@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { modelRef, speculatorSchema, SPECULATOR_DEFAULTS, weightsSchema, type SpeculatorConfig } from '../speculators/registry.js';
 import { policySchema } from '../tree/policies.js';
-import { VERIFIER_KINDS } from '../verifiers/index.js';
+import { verifierKindSchema } from '../verifiers/index.js';
 import { GRAPH_KINDS } from '../model/graph/llama-graph.js';
 import { pluginsSchema } from './plugins.js';
 
@@ -25,7 +25,7 @@ const samplingSchema = z
 
 const verifierSchema = z
   .strictObject({
-    kind: z.enum(VERIFIER_KINDS).describe('greedy (temperature 0 only), mss (multi-step speculative sampling), ns (naive sampling), rsd (recursive speculative decoding: siblings drawn without replacement), sequence (chains from one proposer).'),
+    kind: verifierKindSchema,
   })
   .describe('The verifier (selected by kind).');
 

@@ -1,18 +1,24 @@
 /**
  * docs/options.md: every speculator kind's and tree policy's options (name,
- * default, description), rendered from their definitions.
- * `npm run docs:options` rewrites it; a test checks the checked-in file is current.
+ * default, description) and every verifier with the trees and sampling it
+ * is exact for, rendered from their definitions.
+ * `npm run docs:options` rewrites it (so does `npm run build`); a test checks the checked-in file is current.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SPECULATOR_DEFINITIONS } from '../speculators/registry.js';
-import { POLICY_DEFAULTS, POLICY_KINDS, policySchema } from '../tree/policies.js';
+import type { TreeTraits } from '../tree/draft-tree.js';
+import { POLICY_DEFINITIONS } from '../tree/policies.js';
+import { VERIFIER_DEFINITIONS, type VerifierDefinition } from '../verifiers/index.js';
 import { packagePath } from './schema-file.js';
 
+type ChildKind = TreeTraits['children'];
+type Shape = Readonly<Record<string, { readonly description?: string }>>;
+
 /** One kind's heading, description and options table. */
-function section(kind: string, description: string, shape: Readonly<Record<string, { readonly description?: string }>>, defaults: object): string {
+function section(kind: string, description: string, shape: Shape, defaults: object): string {
   const names = Object.keys(shape).filter((n) => n !== 'kind');
   const values = new Map(Object.entries(defaults));
   const head = `### \`${kind}\`\n\n${description}\n`;
@@ -30,19 +36,41 @@ function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 }
 
+const SAMPLED_CHILDREN: readonly ChildKind[] = ['sampled', 'distinct', 'deterministic', 'mixed'];
+
+/** 'yes' when exact for trees (and so chains) with such children at temperature `t`, 'chains' when for chains only, else 'no'. */
+function exactness(v: VerifierDefinition, children: ChildKind, t: number): string {
+  const sampling = { temperature: t, topK: 0, topP: 1 };
+  if (v.exactFor({ children, chain: false }, sampling)) return 'yes';
+  return v.exactFor({ children, chain: true }, sampling) ? 'chains' : 'no';
+}
+
+/** The verifiers table: what each does and, from its exactFor(), which trees it is exact for. */
+function verifierTable(): string {
+  const rows = VERIFIER_DEFINITIONS.map((v) => {
+    const cells = [exactness(v, 'deterministic', 0), ...SAMPLED_CHILDREN.map((c) => exactness(v, c, 1))];
+    return `| \`${v.kind}\` | ${cell(v.description)} | ${cells.join(' | ')} | ${v.withoutReplacement ? 'without replacement' : 'with replacement'} |`;
+  });
+  return [
+    'Exact: the emitted tokens follow the target\'s distribution (at T = 0: equal greedy decoding). "yes": for trees and chains; "chains": for chains only (one child and one draw per node).',
+    'Children are `deterministic` for model-free speculators and top-k draws, `sampled` for draws from draft logits at T > 0, `distinct` for draws without replacement (what the tree policies draw under a verifier that asks for it), `mixed` for hybrids of both.',
+    '',
+    '| verifier | what it does | T = 0 | T > 0, sampled | distinct | deterministic | mixed | sampled siblings drawn |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
 /** The file's text. */
 export function optionsDocText(): string {
   const speculators = SPECULATOR_DEFINITIONS.map((d) => section(d.kind, d.description, d.options.shape as Readonly<Record<string, z.ZodType>>, d.defaults()));
-  const policies = POLICY_KINDS.map((kind) => {
-    const schema = policySchema.options.find((o) => o.shape.kind.value === kind);
-    if (schema === undefined) throw new Error(`no schema for tree policy '${kind}'`);
-    return section(kind, schema.description ?? '', schema.shape, POLICY_DEFAULTS[kind]);
-  });
+  const policies = POLICY_DEFINITIONS.map((d) => section(d.kind, d.description, d.options.shape as Readonly<Record<string, z.ZodType>>, d.defaults()));
   return [
-    '# Options of every speculator and tree policy',
+    '# Options of every speculator, tree policy and verifier',
     '',
-    'Generated from the definitions (src/speculators/kinds/, src/tree/policy-schema.ts) by `npm run docs:options`; do not edit by hand.',
-    'In an experiment file they go under `speculator:` (with `kind`) and `policy:`; in `specinfer generate`, as `--set speculator.NAME=VALUE` or `--set policy.NAME=VALUE`.',
+    'Generated from the definitions (src/speculators/kinds/, src/tree/kinds/, src/verifiers/kinds/) by `npm run docs:options`; do not edit by hand.',
+    'In an experiment file they go under `speculator:` (with `kind`), `policy:` and `verifier:`; in `specinfer generate`, as `--set speculator.NAME=VALUE` or `--set policy.NAME=VALUE`.',
     '',
     '## Speculators',
     '',
@@ -50,6 +78,9 @@ export function optionsDocText(): string {
     '## Tree policies',
     '',
     policies.join('\n'),
+    '## Verifiers',
+    '',
+    verifierTable(),
   ].join('\n');
 }
 

@@ -129,7 +129,7 @@ describe('experiment files: validation errors name the file, the line and the ke
   it('an inexact verifier for the tree kind is an error, unless allowLossy: true (then a warning of the run)', () => {
     const lossy = yaml('verifier: {kind: greedy}', 'sampling: {temperature: 1}');
     expect(problems(lossy)).to.deep.equal([
-      `${FILE}:5: verifier.kind: verifier 'greedy' is not exact for trees with sampled children at temperature 1 (greedy needs temperature 0; sequence needs a chain from one proposer); pick another verifier, or set allowLossy: true to run it anyway`,
+      `${FILE}:5: verifier.kind: verifier 'greedy' is not exact for trees with sampled children at temperature 1 (greedy needs temperature 0); pick another verifier, or set allowLossy: true to run it anyway`,
     ]);
     const seq = yaml('verifier: {kind: sequence}', 'sampling: {temperature: 1}');
     expect(problems(seq)[0]).to.match(/^exp\.yaml:5: verifier\.kind: verifier 'sequence' is not exact for trees/);

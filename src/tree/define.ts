@@ -1,0 +1,73 @@
+/**
+ * A tree policy kind as one definition: its options (a zod shape with
+ * defaults and descriptions) and its factory. The registry (policies.ts) is
+ * the list of definitions; the config schema, defaults, docs table,
+ * `generate`'s flags and the conformance suite derive from it.
+ */
+import { z } from 'zod';
+import type { DrawOptions, TreePolicy } from './policy.js';
+
+/** One tree policy kind, complete. */
+export interface PolicyDefinition<C extends { readonly kind: string } = { readonly kind: string }, I = unknown> {
+  readonly kind: C['kind'];
+  /** One sentence: the shape it builds (the config schema's and the docs table's description). */
+  readonly description: string;
+  /** Its options, without `kind`: defaults and `.describe()` texts. */
+  readonly options: z.ZodObject;
+  /** The full config schema: strict, `kind` first. */
+  readonly schema: z.ZodType<C, I>;
+  /** Every option at its default (frozen). */
+  defaults(): C;
+  /** Builds it with the run's draw options (the verifier's needs); a RangeError for bad options. */
+  create(cfg: C, draws: DrawOptions): TreePolicy;
+}
+
+type ConfigShape<K extends string, S extends z.ZodRawShape> = { kind: z.ZodLiteral<K> } & S;
+type ConfigOf<K extends string, S extends z.ZodRawShape> = z.output<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
+type InputOf<K extends string, S extends z.ZodRawShape> = z.input<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
+
+/** What a definition gives. */
+export interface PolicySpec<K extends string, S extends z.ZodRawShape, C> {
+  readonly kind: K;
+  readonly description: string;
+  /** The options as a zod shape (`{ name: schema.default(..).describe(..) }`). */
+  readonly options: S;
+  create(cfg: C, draws: DrawOptions): TreePolicy;
+}
+
+/** A tree policy definition from its spec: the config schema is `kind` plus the options, strict. */
+export function definePolicy<K extends string, S extends z.ZodRawShape, C extends { readonly kind: string } = ConfigOf<K, S> & { readonly kind: K }, I = InputOf<K, S>>(
+  spec: PolicySpec<K, S, C>,
+): PolicyDefinition<C, I> {
+  const schema = z.strictObject({ kind: z.literal(spec.kind), ...spec.options } as ConfigShape<K, S>);
+  let defaults: C | undefined;
+  return Object.freeze({
+    kind: spec.kind as C['kind'],
+    description: spec.description,
+    options: z.object(spec.options),
+    schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
+    defaults: () => (defaults ??= deepFreeze(schema.parse({ kind: spec.kind }) as unknown as C)),
+    create: spec.create,
+  });
+}
+
+/** Freezes a plain value and everything in it (defaults are shared by every config built from them). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export const positiveInt = z.number().int().min(1);
+export const probability = z.number().min(0).max(1);
+
+/** The `children` option of the policies that may sample children from draft logits. */
+export const childrenOption = z
+  .enum(['auto', 'sample', 'top-k'])
+  .default('auto')
+  .describe("How children are taken from draft logits: 'auto' samples when temperature > 0 and takes the top-k when greedy; 'sample' always draws them from q; 'top-k' always takes the most probable.");
+
+/** How children are taken from draft logits: 'auto' samples when temperature > 0 and takes the top-k when greedy. */
+export type ChildrenOption = z.output<typeof childrenOption>;
