@@ -1,18 +1,17 @@
 /**
  * Checks of one cell's config beyond its schema, before any model loads:
  * model references resolve (headers read, weights not), drafts share the
- * target's vocabulary, layer-skip fits the target, retrieval corpora exist
- * and hold text, workloads exist, the verifier is exact for the trees and
- * sampling (a warning with allowLossy), and the measure / replay fit the
- * speculator.
+ * target's vocabulary, each speculator definition's own problems hold (e.g.
+ * layer-skip fits the target, retrieval corpora hold text), workloads
+ * exist, the verifier is exact for the trees and sampling (a warning with
+ * allowLossy), and the measure / replay fit the speculator.
  */
 import { SpecInferError } from '../core/errors.js';
 import { probeModel, type ModelProbe } from '../model/probe.js';
-import { corpusProblem } from '../speculators/corpus.js';
 import { needsTargetLogits } from '../speculators/traits.js';
-import type { SpeculatorConfig } from '../speculators/registry.js';
+import { speculatorDefinition, speculatorParts, type SpeculatorConfig } from '../speculators/registry.js';
 import type { KeyPath } from './config-source.js';
-import { checkRunSpec, layerSkipProblem, vocabularyProblem } from './components.js';
+import { checkRunSpec, vocabularyProblem } from './components.js';
 import { cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';
 import type { PathProblem } from './issues.js';
 import { runSpec } from './plan.js';
@@ -85,19 +84,18 @@ export function checkCell(c: CellConfig, ctx: CheckContext): CellCheck {
   return { errors, lossy };
 }
 
-/** Draft models resolve and share the target's vocabulary; layer-skip fits the target's layers; retrieval corpora exist and hold text. */
+/**
+ * Draft models resolve and share the target's vocabulary; each definition's
+ * own problems (e.g. layer-skip fits the target's layers, a retrieval corpus
+ * exists and holds text); a composite's parts likewise, at `parts.i`.
+ */
 function checkModels(s: SpeculatorConfig, path: KeyPath, target: ModelProbe | undefined, ctx: CheckContext, errors: PathProblem[]): void {
-  if (s.kind === 'hybrid') s.parts.forEach((p, i) => checkModels(p, [...path, 'parts', i], target, ctx, errors));
-  if (s.kind === 'layer-skip' && target) {
-    const problem = layerSkipProblem(target.id, target.nLayers, s.layers);
-    if (problem) errors.push({ path: [...path, 'layers'], problem });
-  }
-  if (s.kind === 'retrieval' && s.corpus !== undefined) {
-    const problem = corpusProblem(s.corpus);
-    if (problem) errors.push({ path: [...path, 'corpus'], problem });
-  }
-  if (s.kind !== 'draft-model' && s.kind !== 'gsd') return;
-  s.models.forEach((ref, i) => {
+  const def = speculatorDefinition(s.kind);
+  const parts = speculatorParts(s);
+  parts.forEach((p, i) => checkModels(p, [...path, 'parts', i], target, ctx, errors));
+  for (const p of def.problems(s, target)) errors.push({ path: [...path, p.path], problem: p.problem });
+  if (parts.length > 0) return;
+  def.models(s).forEach((ref, i) => {
     const draft = attempt(errors, [...path, 'models', i], () => ctx.probe(ref));
     const problem = draft && target ? vocabularyProblem(draft, target) : undefined;
     if (problem) errors.push({ path: [...path, 'models', i], problem });

@@ -5,12 +5,13 @@ import { loadModelAs, type LoadedModel } from '../model/models.js';
 import type { WeightsType } from '../model/formats/quant.js';
 import type { Matrix } from '../model/weights.js';
 import type { Tokenizer } from '../model/formats/tokenizer.js';
-import { createSpeculator, resolvePolicy, type SpeculatorConfig } from '../speculators/registry.js';
-import { configTraits } from '../speculators/traits.js';
+import { layerSkipProblem } from '../speculators/kinds/layer-skip.js';
+import { createSpeculator, resolvedNodes, resolveSpeculator, type ResolvedSpeculator, type SpeculatorConfig } from '../speculators/registry.js';
+import { traitsWith } from '../speculators/traits.js';
 import type { Speculator } from '../speculators/types.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
-import type { DrawOptions } from '../tree/policy.js';
+import type { DrawOptions, TreePolicy } from '../tree/policy.js';
 import { checkSampling, createVerifier, verifierDefinition, type VerifierKind } from '../verifiers/index.js';
 import type { SamplingParams } from '../sampling/params.js';
 import type { Verifier } from '../verifiers/types.js';
@@ -67,50 +68,79 @@ export const freshModels: ModelProvider = {
   shared: false,
 };
 
-/** What can be checked of a spec before any model is read. */
-export interface CheckedSpec {
+/**
+ * A spec resolved and checked once, before any model is read: every policy
+ * resolved (a speculator's own, else the run's, else its kind's default)
+ * and built with the verifier's draw options, the verifier, the trees'
+ * traits and the verifier's exactness for them. Building consumes it and
+ * never resolves again.
+ */
+export interface RunPlan {
+  readonly spec: RunSpec;
   readonly sampling: SamplingParams;
   readonly verifier: Verifier;
+  /** The speculator with its (and its parts') policy configs resolved. */
+  readonly speculator: ResolvedSpeculator;
   /** The trees the speculator will build (from its config). */
   readonly traits: TreeTraits;
   /** Whether the verifier is exact for them; false only with allowLossy. */
   readonly exact: boolean;
   /** Why it is not exact ('' when exact). */
   readonly lossyReason: string;
+  /**
+   * The built tree policy of a config of the speculator (it or one of its
+   * parts, by identity); with `tune`, built anew from the tuned config when
+   * tuning changes it (a quantized target's cost curve, known once it is loaded).
+   */
+  policyOf(cfg: SpeculatorConfig, tune?: PolicyTuning): TreePolicy;
 }
 
 /**
- * Checks everything of a spec that needs no model: sampling ranges, the node
- * budget, the verifier kind, every policy named or implied, and the
- * verifier's exactness for the trees the speculator's config builds (an
- * error unless allowLossy). buildRun and config-file validation both use it.
+ * Resolves a spec and checks everything that needs no model: sampling
+ * ranges, the node budget, the verifier kind, every policy named or implied,
+ * and the verifier's exactness for the trees the speculator's config builds
+ * (an error unless allowLossy). buildRun and config-file validation both use it.
  */
-export function checkRunSpec(spec: RunSpec): CheckedSpec {
+export function checkRunSpec(spec: RunSpec): RunPlan {
   const sampling = checkSampling(spec.sampling);
   if (!Number.isInteger(spec.maxNodes) || spec.maxNodes < 0) throw new ConfigError(`maxNodes must be a non-negative integer, got ${spec.maxNodes}`);
   const verifier = createVerifier(spec.verifier.kind);
-  checkPolicies(spec.speculator, spec.policy);
-  const traits = configTraits(spec.speculator, spec.policy, sampling, drawOptions(verifier));
+  const speculator = resolveSpeculator(spec.speculator, spec.policy);
+  const draws: DrawOptions = { withoutReplacement: verifierDefinition(verifier.kind).withoutReplacement };
+  const policies = new Map(resolvedNodes(speculator).map((n) => [n.config, { config: n.policy, built: createPolicy(n.policy, draws) }] as const));
+  const policyOf = (cfg: SpeculatorConfig, tune: PolicyTuning = (p) => p): TreePolicy => {
+    const policy = policies.get(cfg);
+    if (policy === undefined) throw new ConfigError(`speculator '${cfg.kind}' was built as a part that its composite's definition does not list in parts()`);
+    const tuned = tune(policy.config);
+    return tuned === policy.config ? policy.built : createPolicy(tuned, draws);
+  };
+  const traits = traitsWith(spec.speculator, sampling, policyOf);
   const lossyReason = exactnessProblem(traits, verifier, sampling) ?? '';
   if (lossyReason !== '' && !spec.allowLossy) throw new ConfigError(`${lossyReason}; pick another verifier or allow lossy decoding (--allow-lossy)`);
-  return { sampling, verifier, traits, exact: lossyReason === '', lossyReason };
+  return { spec, sampling, verifier, speculator, traits, exact: lossyReason === '', lossyReason, policyOf };
 }
 
 /**
- * Checks a spec and builds its components; with `costCurve`, a quantized
- * target's default tree policies follow its measured cost curve (cost-curve.ts). Everything that can be known
- * before decoding is checked here: sampling ranges, policy and speculator
- * options, draft vocabularies against the target's, and the verifier's
- * exactness for the trees the speculator builds.
+ * Checks a spec and builds its components (checkRunSpec, then
+ * buildPlannedRun). Everything that can be known before decoding is
+ * checked: sampling ranges, policy and speculator options, draft
+ * vocabularies against the target's, and the verifier's exactness for the
+ * trees the speculator builds. With `costCurve`, a quantized target's
+ * default tree policies follow its measured cost curve (cost-curve.ts).
  */
-export async function buildRun(spec: RunSpec, models: ModelProvider = freshModels, costCurve?: CostCurveSource): Promise<Run> {
-  const { verifier, exact, sampling } = checkRunSpec(spec);
+export function buildRun(spec: RunSpec, models: ModelProvider = freshModels, costCurve?: CostCurveSource): Promise<Run> {
+  return buildPlannedRun(checkRunSpec(spec), models, costCurve);
+}
+
+/** Builds the components of a checked plan: loads the models, creates the speculator with the plan's policies (tuned by `costCurve` as buildRun says). */
+export async function buildPlannedRun(plan: RunPlan, models: ModelProvider = freshModels, costCurve?: CostCurveSource): Promise<Run> {
+  const { spec, verifier, exact, sampling } = plan;
   const targetFile = await models.load(spec.target, spec.targetWeights);
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
     const tune = costCurveTuning({ ref: spec.target, id: targetFile.id, weights: targetFile.weights, threads: spec.engine.threads, maxNodes: spec.maxNodes }, costCurve);
-    const speculator = await buildSpeculator(spec, verifier, targetFile, models, created, tune);
+    const speculator = await buildSpeculator(plan, targetFile, models, created, tune);
     const dispose = async () => {
       await speculator.dispose();
       if (!models.shared) await target.dispose();
@@ -124,36 +154,19 @@ export async function buildRun(spec: RunSpec, models: ModelProvider = freshModel
 
 /** The speculator of a spec without the target's engine model (replays against a trace); checks as buildRun. */
 export async function buildSpeculatorOnly(spec: RunSpec, models: ModelProvider = freshModels): Promise<Speculator> {
-  const { verifier } = checkRunSpec(spec);
+  const plan = checkRunSpec(spec);
   const created: Model[] = [];
   try {
-    return await buildSpeculator(spec, verifier, await models.load(spec.target), models, created);
+    return await buildSpeculator(plan, await models.load(spec.target), models, created);
   } catch (e) {
     await Promise.all(created.map((m) => m.dispose()));
     throw e;
   }
 }
 
-/** Builds every policy named or implied (before any model is loaded), so option errors come first. */
-function checkPolicies(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefined): void {
-  if (cfg.kind === 'hybrid') for (const p of cfg.parts) checkPolicies(p, runPolicy);
-  else if (cfg.kind !== 'none') createPolicy(resolvePolicy(cfg, runPolicy));
-}
-
-/** What the tree policies must do for `verifier` (createPolicy's draw options). */
-function drawOptions(verifier: Verifier): DrawOptions {
-  return { withoutReplacement: verifier.withoutReplacement ?? false };
-}
-
-/** The speculator of a spec; engine models it owns are pushed to `created` (disposed on failure); `tune` fills in policy defaults (cost-curve.ts). */
-function buildSpeculator(
-  spec: RunSpec,
-  verifier: Verifier,
-  targetFile: LoadedModel<Matrix>,
-  models: ModelProvider,
-  created: Model[],
-  tune: PolicyTuning = (p) => p,
-): Promise<Speculator> {
+/** The speculator of a plan; engine models it owns are pushed to `created` (disposed on failure); `tune` fills in policy defaults (cost-curve.ts). */
+function buildSpeculator(plan: RunPlan, targetFile: LoadedModel<Matrix>, models: ModelProvider, created: Model[], tune?: PolicyTuning): Promise<Speculator> {
+  const { spec } = plan;
   const own = (m: EngineModel): Model => {
     if (models.shared) return borrowed(m);
     created.push(m);
@@ -161,7 +174,7 @@ function buildSpeculator(
   };
   const build = (cfg: SpeculatorConfig): Promise<Speculator> =>
     createSpeculator(cfg, {
-      policy: createPolicy(tune(resolvePolicy(cfg, spec.policy)), drawOptions(verifier)),
+      policy: plan.policyOf(cfg, tune),
       vocabSize: targetFile.weights.config.vocabSize,
       encode: (text) => targetFile.tokenizer.encode(text, { bos: false }),
       draftModels: async (refs, weights) => {
@@ -193,12 +206,6 @@ function engineModel(m: LoadedModel<Matrix>, opts: EngineOptions): Promise<Engin
 function checkLayers(target: LoadedModel<Matrix>, layers: number): void {
   const problem = layerSkipProblem(target.id, target.weights.config.nLayers, layers);
   if (problem) throw new ConfigError(problem);
-}
-
-/** Why a layer-skip draft of `layers` layers of a target with `total` layers is impossible, or undefined. */
-export function layerSkipProblem(targetId: string, total: number, layers: number): string | undefined {
-  if (Number.isInteger(layers) && layers >= 1 && layers <= total) return undefined;
-  return `layer-skip: layers must be an integer in 1..${total} (the target ${targetId} has ${total} layers), got ${layers}`;
 }
 
 function checkVocabulary(target: LoadedModel<Matrix>, draft: LoadedModel<Matrix>): void {

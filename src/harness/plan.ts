@@ -4,7 +4,7 @@
  * default). Each cell carries its resolved config, the RunSpec built from
  * it and the CellInfo the report reads.
  */
-import { resolvePolicy, type SpeculatorConfig } from '../speculators/registry.js';
+import { resolveSpeculator, type ResolvedSpeculator, type SpeculatorConfig } from '../speculators/registry.js';
 import { GREEDY } from '../sampling/params.js';
 import type { CellInfo } from './cell.js';
 import type { RunSpec } from './components.js';
@@ -56,7 +56,7 @@ function plan(config: CellConfig, cell: Pick<CellInfo, 'id' | 'index' | 'label' 
     ...cell,
     target: config.target,
     speculator: speculatorName(spec.speculator),
-    policy: policyName(spec.speculator, spec),
+    policy: policyName(resolveSpeculator(spec.speculator, spec.policy)),
     verifier: config.verifier.kind,
     batchSize: config.batchSize,
     temperature: config.sampling.temperature,
@@ -83,9 +83,8 @@ function speculatorName(s: SpeculatorConfig): string {
   return s.kind === 'hybrid' ? `hybrid-${s.mode}(${s.parts.map(speculatorName).join('+')})` : s.kind;
 }
 
-/** The policy kind the speculator uses (its own, the run's or its default); '+'-joined for hybrids; 'none' without speculation. */
-function policyName(s: SpeculatorConfig, spec: RunSpec): string {
-  if (s.kind === 'none') return 'none';
-  if (s.kind === 'hybrid') return [...new Set(s.parts.map((p) => policyName(p, spec)))].join('+');
-  return resolvePolicy(s, spec.policy).kind;
+/** The policy kind the speculator uses (its own, the run's or its default); its parts' '+'-joined for a composite; 'none' when it uses none. */
+function policyName(s: ResolvedSpeculator): string {
+  if (s.parts.length > 0) return [...new Set(s.parts.map(policyName))].join('+');
+  return s.usesPolicy ? s.policy.kind : 'none';
 }

@@ -41,6 +41,22 @@ export interface TraitsContext {
   traitsOf(cfg: SpeculatorConfig): TreeTraits;
 }
 
+/** A part of a composite: a speculator config (typed loosely here: the config union is derived from the definitions). */
+export type PartConfig = { readonly kind: string };
+
+/** What is known of the target before any weights are read (a model header): what problems() may check a config against. */
+export interface TargetFacts {
+  readonly id: string;
+  readonly nLayers: number;
+  readonly vocabSize: number;
+}
+
+/** A problem of one option of a config, found before any model loads: `path` is the option's name. */
+export interface OptionProblem {
+  readonly path: string;
+  readonly problem: string;
+}
+
 /** A cross-option rule checked when a config is parsed: `ok` false gives `message` at `path`. */
 interface OptionRule<C> {
   readonly path: string;
@@ -65,8 +81,18 @@ export interface SpeculatorDefinition<C extends { readonly kind: string } = Spec
   defaultPolicy(cfg: C): PolicyConfig;
   /** The kind of trees it builds, from the config alone (mirrors the built speculator's treeTraits()). */
   traits(cfg: C, ctx: TraitsContext): TreeTraits;
-  /** Draft model references it loads (for vocabulary checks), in order. */
+  /** Draft model references it loads (for vocabulary checks), in order; a leaf's are its option `models` (a composite's, its parts'). */
   models(cfg: C): readonly string[];
+  /** The speculator configs it composes, in order (a hybrid's option `parts`); empty for a leaf. */
+  parts(cfg: C): readonly PartConfig[];
+  /** Whether it shapes trees with a tree policy of its own (false: none, and composites, whose parts do). */
+  readonly usesPolicy: boolean;
+  /**
+   * Problems of its own options found before any model loads: files it
+   * reads, fit to the target (`target` undefined when the target does not
+   * resolve). Config-file validation reports them at the option.
+   */
+  problems(cfg: C, target: TargetFacts | undefined): readonly OptionProblem[];
   /** A small working config of this kind (the defaults plus what must be given): what the conformance suite runs. */
   example(): C;
   /** Kinds in `cfg` whose observe() needs the target's logits (they cannot be replayed from a trace). */
@@ -89,6 +115,11 @@ export interface SpeculatorSpec<K extends string, S extends z.ZodRawShape, C> {
   defaultPolicy?(cfg: C): PolicyConfig;
   traits?(cfg: C, ctx: TraitsContext): TreeTraits;
   models?(cfg: C): readonly string[];
+  /** The speculator configs it composes (makes it a composite: its parts' policies are used, not one of its own). */
+  parts?(cfg: C): readonly PartConfig[];
+  /** False when it builds no trees (default: true for leaves, false for composites). */
+  readonly usesPolicy?: boolean;
+  problems?(cfg: C, target: TargetFacts | undefined): readonly OptionProblem[];
   /** Options a small working config needs beyond the defaults (e.g. draft models that exist under models/). */
   readonly example?: Readonly<Record<string, unknown>>;
   /** True when observe() needs the target's logits; a function for composites (the kinds in `cfg` that do). */
@@ -119,6 +150,9 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
     defaultPolicy: (cfg: C) => spec.defaultPolicy?.(cfg) ?? policyConfig('static'),
     traits: (cfg: C, ctx: TraitsContext) => spec.traits?.(cfg, ctx) ?? lookupTraits(ctx),
     models: (cfg: C) => spec.models?.(cfg) ?? [],
+    parts: (cfg: C) => spec.parts?.(cfg) ?? [],
+    usesPolicy: spec.usesPolicy ?? spec.parts === undefined,
+    problems: (cfg: C, target: TargetFacts | undefined) => spec.problems?.(cfg, target) ?? [],
     example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
     needsTargetLogits: (cfg: C) => (spec.needsTargetLogits === true ? [cfg.kind] : (spec.needsTargetLogits?.(cfg) ?? [])),
     create: (cfg: C, deps: SpeculatorDeps) => spec.create(cfg, deps),

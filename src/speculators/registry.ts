@@ -9,7 +9,7 @@ import type { SpeculatorDeps } from './define.js';
 import { SPECULATOR_DEFINITIONS, speculatorDefinition, type SpeculatorConfig, type SpeculatorConfigOf, type SpeculatorKind } from './schema.js';
 import type { Speculator } from './types.js';
 
-export { defineSpeculator, type SpeculatorDefinition, type SpeculatorDeps, type TraitsContext } from './define.js';
+export { defineSpeculator, type OptionProblem, type SpeculatorDefinition, type SpeculatorDeps, type TargetFacts, type TraitsContext } from './define.js';
 export {
   isBuiltInSpeculator,
   modelRef,
@@ -55,4 +55,34 @@ export async function createSpeculator(cfg: SpeculatorConfig, deps: SpeculatorDe
 /** The policy config a speculator uses: its own, else the run's, else its kind's default. */
 export function resolvePolicy(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefined): PolicyConfig {
   return ('policy' in cfg ? cfg.policy : undefined) ?? runPolicy ?? defaultPolicy(cfg);
+}
+
+/** The speculator configs `cfg` composes (a hybrid's parts), in order; empty for a leaf. */
+export function speculatorParts(cfg: SpeculatorConfig): readonly SpeculatorConfig[] {
+  return speculatorDefinition(cfg.kind).parts(cfg) as readonly SpeculatorConfig[];
+}
+
+/** A speculator config with its tree policy resolved, and its parts likewise. */
+export interface ResolvedSpeculator {
+  readonly config: SpeculatorConfig;
+  /** The policy config it is built with: its own, else the run's, else its kind's default. */
+  readonly policy: PolicyConfig;
+  /** Whether that policy shapes its trees (false for none and composites, whose parts' policies do). */
+  readonly usesPolicy: boolean;
+  readonly parts: readonly ResolvedSpeculator[];
+}
+
+/** `cfg` and its parts with their policies resolved against the run's `runPolicy` (once: building reads the result). */
+export function resolveSpeculator(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefined): ResolvedSpeculator {
+  return {
+    config: cfg,
+    policy: resolvePolicy(cfg, runPolicy),
+    usesPolicy: speculatorDefinition(cfg.kind).usesPolicy,
+    parts: speculatorParts(cfg).map((p) => resolveSpeculator(p, runPolicy)),
+  };
+}
+
+/** Every node of a resolved speculator, `r` first, then its parts' depth-first. */
+export function resolvedNodes(r: ResolvedSpeculator): ResolvedSpeculator[] {
+  return [r, ...r.parts.flatMap(resolvedNodes)];
 }

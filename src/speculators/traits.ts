@@ -7,7 +7,7 @@
  */
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { createPolicy, type PolicyConfig } from '../tree/policies.js';
-import type { DrawOptions } from '../tree/policy.js';
+import type { DrawOptions, TreePolicy } from '../tree/policy.js';
 import type { SamplingParams } from '../sampling/params.js';
 import type { TraitsContext } from './define.js';
 import { resolvePolicy, speculatorDefinition, type SpeculatorConfig } from './registry.js';
@@ -17,10 +17,15 @@ import { resolvePolicy, speculatorDefinition, type SpeculatorConfig } from './re
  * parts that name no policy and `draws` as the verifier asks (createPolicy).
  */
 export function configTraits(cfg: SpeculatorConfig, runPolicy: PolicyConfig | undefined, sampling: SamplingParams, draws: DrawOptions = {}): TreeTraits {
+  return traitsWith(cfg, sampling, (c) => createPolicy(resolvePolicy(c, runPolicy), draws));
+}
+
+/** Traits of the trees `cfg` builds under `sampling`, each config (parts included) using the built policy `policyOf` gives it. */
+export function traitsWith(cfg: SpeculatorConfig, sampling: SamplingParams, policyOf: (c: SpeculatorConfig) => TreePolicy): TreeTraits {
   const ctx: TraitsContext = {
     sampling,
-    policy: () => createPolicy(resolvePolicy(cfg, runPolicy), draws),
-    traitsOf: (c) => configTraits(c, runPolicy, sampling, draws),
+    policy: () => policyOf(cfg),
+    traitsOf: (c) => traitsWith(c, sampling, policyOf),
   };
   return speculatorDefinition(cfg.kind).traits(cfg, ctx);
 }

@@ -47,6 +47,7 @@ export const hybridSpeculator: SpeculatorDefinition<HybridConfig, HybridInput> =
   description: 'Several speculators: one merged tree (merge) or one of them per step (switch).',
   options,
   rules: [{ path: 'parts', message: "speculator 'hybrid' needs at least one part in `parts`", ok: (c) => c.parts.length > 0 }],
+  parts: (c) => c.parts,
   traits: (c, ctx) => hybridTraits(c.parts.map((p) => ctx.traitsOf(p)), c.mode),
   models: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).models(p)),
   needsTargetLogits: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).needsTargetLogits(p)),

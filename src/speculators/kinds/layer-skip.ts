@@ -11,5 +11,15 @@ export const layerSkipSpeculator = defineSpeculator({
   },
 
   traits: (_c, ctx) => draftTraits(1, ctx),
+  problems: (c, target) => {
+    const problem = target === undefined ? undefined : layerSkipProblem(target.id, target.nLayers, c.layers);
+    return problem === undefined ? [] : [{ path: 'layers', problem }];
+  },
   create: async (c, d) => new DraftModelSpeculator([await d.layerSkipModel(c.layers)], d.policy, 'layer-skip'),
 });
+
+/** Why a layer-skip draft of `layers` layers of a target with `total` layers is impossible, or undefined. */
+export function layerSkipProblem(targetId: string, total: number, layers: number): string | undefined {
+  if (Number.isInteger(layers) && layers >= 1 && layers <= total) return undefined;
+  return `layer-skip: layers must be an integer in 1..${total} (the target ${targetId} has ${total} layers), got ${layers}`;
+}

@@ -6,6 +6,7 @@ export const noneSpeculator = defineSpeculator({
   kind: 'none',
   description: 'No speculation: incremental decoding (the baseline).',
   options: {},
+  usesPolicy: false,
   traits: () => ({ children: 'none', chain: true }),
   create: async () => new NoSpeculator(),
 });

@@ -1,7 +1,7 @@
 /** Retrieval (LLMA, NEST): continuations copied from a corpus and the request's references. */
 import { z } from 'zod';
 import { policyConfig } from '../../tree/policies.js';
-import { readCorpus } from '../corpus.js';
+import { corpusProblem, readCorpus } from '../corpus.js';
 import { defineSpeculator, policyOption, positiveInt } from '../define.js';
 import { LookupSpeculator } from '../lookup.js';
 import { RetrievalIndex, RetrievalState } from '../retrieval.js';
@@ -25,6 +25,10 @@ export const retrievalSpeculator = defineSpeculator({
 
   // Greedy best-first by path probability, as suffix.
   defaultPolicy: (c) => policyConfig('dynamic', { depth: Math.max(1, c.maxDepth), topK: 8, beam: 0, minProb: 0 }),
+  problems: (c) => {
+    const problem = c.corpus === undefined ? undefined : corpusProblem(c.corpus);
+    return problem === undefined ? [] : [{ path: 'corpus', problem }];
+  },
   create: async (c, d) => {
     const index = new RetrievalIndex(c, c.corpus === undefined ? [] : readCorpus(c.corpus).map((doc) => d.encode(doc)));
     return new LookupSpeculator('retrieval', d.policy, (prompt, refs) => new RetrievalState(c, index, prompt, refs));
