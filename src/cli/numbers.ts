@@ -18,7 +18,7 @@ const RULES: Readonly<Record<NumberKind, { readonly ok: (v: number) => boolean; 
 };
 
 /** The value of `--flag` as typed in `argv` (`--flag V` or `--flag=V`; the last one wins). */
-function typedValue(argv: readonly string[], flag: string): string | undefined {
+export function typedValue(argv: readonly string[], flag: string): string | undefined {
   let found: string | undefined;
   argv.forEach((a, i) => {
     if (a === `--${flag}` && i + 1 < argv.length) found = argv[i + 1];

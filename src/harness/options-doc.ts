@@ -12,19 +12,21 @@ import { SPECULATOR_DEFINITIONS } from '../speculators/registry.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
 import { POLICY_DEFINITIONS } from '../tree/policies.js';
 import { VERIFIER_DEFINITIONS, type VerifierDefinition } from '../verifiers/index.js';
+import { flagOf, type FlagRoot } from './option-flags.js';
 import { packagePath } from './schema-file.js';
 
 type ChildKind = TreeTraits['children'];
 type Shape = Readonly<Record<string, { readonly description?: string }>>;
 
-/** One kind's heading, description and options table. */
-function section(kind: string, description: string, shape: Shape, defaults: object): string {
+/** One kind's heading, description and options table (with each option's `specinfer generate` flag). */
+function section(root: FlagRoot, kind: string, description: string, shape: Shape, defaults: object): string {
   const names = Object.keys(shape).filter((n) => n !== 'kind');
   const values = new Map(Object.entries(defaults));
   const head = `### \`${kind}\`\n\n${description}\n`;
   if (names.length === 0) return `${head}\nNo options.\n`;
-  const rows = names.map((n) => `| \`${n}\` | ${defaultText(values.get(n))} | ${cell(shape[n].description ?? '')} |`);
-  return `${head}\n| option | default | description |\n|---|---|---|\n${rows.join('\n')}\n`;
+  const flag = (n: string) => `\`--${flagOf(root, kind, n) ?? `set ${root}.${n}=...`}\``;
+  const rows = names.map((n) => `| \`${n}\` | ${defaultText(values.get(n))} | ${cell(shape[n].description ?? '')} | ${flag(n)} |`);
+  return `${head}\n| option | default | description | generate flag |\n|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 function defaultText(value: unknown): string {
@@ -64,13 +66,13 @@ function verifierTable(): string {
 
 /** The file's text. */
 export function optionsDocText(): string {
-  const speculators = SPECULATOR_DEFINITIONS.map((d) => section(d.kind, d.description, d.options.shape as Readonly<Record<string, z.ZodType>>, d.defaults()));
-  const policies = POLICY_DEFINITIONS.map((d) => section(d.kind, d.description, d.options.shape as Readonly<Record<string, z.ZodType>>, d.defaults()));
+  const speculators = SPECULATOR_DEFINITIONS.map((d) => section('speculator', d.kind, d.description, d.options.shape as Readonly<Record<string, z.ZodType>>, d.defaults()));
+  const policies = POLICY_DEFINITIONS.map((d) => section('policy', d.kind, d.description, d.options.shape as Readonly<Record<string, z.ZodType>>, d.defaults()));
   return [
     '# Options of every speculator, tree policy and verifier',
     '',
     'Generated from the definitions (src/speculators/kinds/, src/tree/kinds/, src/verifiers/kinds/) by `npm run docs:options`; do not edit by hand.',
-    'In an experiment file they go under `speculator:` (with `kind`), `policy:` and `verifier:`; in `specinfer generate`, as `--set speculator.NAME=VALUE` or `--set policy.NAME=VALUE`.',
+    'In an experiment file they go under `speculator:` (with `kind`), `policy:` and `verifier:`; in `specinfer generate`, as the flag listed (generated from the option: `--KIND-OPTION`, a policy option several policies share as `--OPTION`) or as `--set speculator.NAME=VALUE` / `--set policy.NAME=VALUE`.',
     '',
     '## Speculators',
     '',

@@ -85,6 +85,8 @@ export interface SpeculatorDefinition<C extends { readonly kind: string } = Spec
   models(cfg: C): readonly string[];
   /** The speculator configs it composes, in order (a hybrid's option `parts`); empty for a leaf. */
   parts(cfg: C): readonly PartConfig[];
+  /** Whether it composes other speculators (its parts): then it is built from them, not chosen as a part itself on the command line. */
+  readonly composite: boolean;
   /** Whether it shapes trees with a tree policy of its own (false: none, and composites, whose parts do). */
   readonly usesPolicy: boolean;
   /**
@@ -151,6 +153,7 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
     traits: (cfg: C, ctx: TraitsContext) => spec.traits?.(cfg, ctx) ?? lookupTraits(ctx),
     models: (cfg: C) => spec.models?.(cfg) ?? [],
     parts: (cfg: C) => spec.parts?.(cfg) ?? [],
+    composite: spec.parts !== undefined,
     usesPolicy: spec.usesPolicy ?? spec.parts === undefined,
     problems: (cfg: C, target: TargetFacts | undefined) => spec.problems?.(cfg, target) ?? [],
     example: () => schema.parse({ ...spec.example, kind: spec.kind }) as C,
