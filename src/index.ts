@@ -48,8 +48,9 @@ export { z } from 'zod';
 export type { RowProposal } from './tree/policy.js';
 export type { TreeShape } from './core/tree-shape.js';
 export type { Speculator, SpeculatorSession, StepOutcome } from './speculators/types.js';
-export type { DraftTree } from './tree/draft-tree.js';
+export type { DraftTree, TreeTraits } from './tree/draft-tree.js';
 export {
+  createPolicy,
   definePolicy,
   POLICY_DEFINITIONS,
   POLICY_KINDS,

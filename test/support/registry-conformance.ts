@@ -4,13 +4,15 @@
  * test/plugins/yaml.test.ts for a plugin's): each definition's example
  * config with its default policy and the greedy verifier (the fast tier),
  * with every tree policy x every verifier exact at T=0 (the full tier);
- * greedy speculative decoding must equal greedy incremental decoding.
+ * and over tree policy and verifier definitions: the draft-model example
+ * under each policy, and under each verifier. Greedy speculative decoding
+ * must equal greedy incremental decoding.
  */
 import { expect } from 'chai';
 import { buildRun, checkRunSpec, type ModelProvider, type RunSpec } from '../../src/harness/components.js';
-import type { SpeculatorConfig, SpeculatorDefinition } from '../../src/speculators/registry.js';
-import { POLICY_KINDS, policyConfig, type PolicyConfig } from '../../src/tree/policies.js';
-import { GREEDY, VERIFIER_KINDS, type VerifierKind } from '../../src/verifiers/index.js';
+import { speculatorDefinition, type SpeculatorConfig, type SpeculatorDefinition } from '../../src/speculators/registry.js';
+import { POLICY_DEFINITIONS, type PolicyConfig } from '../../src/tree/policies.js';
+import { GREEDY, VERIFIER_DEFINITIONS, type VerifierKind } from '../../src/verifiers/index.js';
 import { decodeGreedy, firstDivergence } from './conformance.js';
 import { FULL_TIER } from './tier.js';
 
@@ -34,13 +36,40 @@ function runnable(c: ConformanceCase): boolean {
   }
 }
 
+/** No policy (each speculator's default), then every registered policy at its defaults. */
+function everyPolicy(): (PolicyConfig | undefined)[] {
+  return [undefined, ...POLICY_DEFINITIONS.map((d) => d.defaults() as PolicyConfig)];
+}
+
+/** Every registered verifier kind. */
+function everyVerifier(): VerifierKind[] {
+  return VERIFIER_DEFINITIONS.map((d) => d.kind as VerifierKind);
+}
+
 /** The cases of `definitions`, in their order. */
 export function conformanceCases(definitions: readonly SpeculatorDefinition[]): ConformanceCase[] {
-  const policies: (PolicyConfig | undefined)[] = FULL_TIER ? [undefined, ...POLICY_KINDS.map((k) => policyConfig(k))] : [undefined];
-  const verifiers: readonly VerifierKind[] = FULL_TIER ? VERIFIER_KINDS : ['greedy'];
+  const policies = FULL_TIER ? everyPolicy() : [undefined];
+  const verifiers: readonly VerifierKind[] = FULL_TIER ? everyVerifier() : ['greedy'];
   const out: ConformanceCase[] = [];
   for (const def of definitions)
-    for (const policy of def.kind === 'none' ? [undefined] : policies) for (const verifier of verifiers) out.push({ speculator: def.example(), policy, verifier });
+    for (const policy of def.usesPolicy || def.composite ? policies : [undefined]) for (const verifier of verifiers) out.push({ speculator: def.example(), policy, verifier });
+  return out.filter(runnable);
+}
+
+/**
+ * The cases of every registered tree policy and verifier: the draft-model
+ * example under each policy (greedy verifier), and under each verifier with
+ * the first policy it is exact for at T=0 (its default, else the first listed).
+ */
+export function policyAndVerifierCases(): ConformanceCase[] {
+  const speculator = speculatorDefinition('draft-model').example();
+  const out = everyPolicy().flatMap((policy) => (policy === undefined ? [] : [{ speculator, policy, verifier: 'greedy' as const }]));
+  for (const verifier of everyVerifier()) {
+    const exact = everyPolicy()
+      .map((policy) => ({ speculator, policy, verifier }))
+      .find(runnable);
+    if (exact) out.push(exact);
+  }
   return out.filter(runnable);
 }
 
