@@ -6,6 +6,7 @@
  * conformance suite all derive from it.
  */
 import { z } from 'zod';
+import type { ConfigOf, ConfigShape, InputOf } from '../core/kinds.js';
 import type { Model } from '../core/model.js';
 import type { WeightsType } from '../model/formats/quant.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
@@ -102,10 +103,6 @@ export interface SpeculatorDefinition<C extends { readonly kind: string } = Spec
   /** Builds it; RangeErrors become ConfigErrors naming the kind. */
   create(cfg: C, deps: SpeculatorDeps): Promise<Speculator>;
 }
-
-type ConfigShape<K extends string, S extends z.ZodRawShape> = { kind: z.ZodLiteral<K> } & S;
-type ConfigOf<K extends string, S extends z.ZodRawShape> = z.output<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
-type InputOf<K extends string, S extends z.ZodRawShape> = z.input<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
 
 /** What a definition gives; everything but kind, description, options and create has a default. */
 export interface SpeculatorSpec<K extends string, S extends z.ZodRawShape, C> {

@@ -5,6 +5,7 @@
  * `generate`'s flags and the conformance suite derive from it.
  */
 import { z } from 'zod';
+import type { ConfigOf, ConfigShape, InputOf } from '../core/kinds.js';
 import type { DrawOptions, TreePolicy } from './policy.js';
 
 /** One tree policy kind, complete. */
@@ -21,10 +22,6 @@ export interface PolicyDefinition<C extends { readonly kind: string } = { readon
   /** Builds it with the run's draw options (the verifier's needs); a RangeError for bad options. */
   create(cfg: C, draws: DrawOptions): TreePolicy;
 }
-
-type ConfigShape<K extends string, S extends z.ZodRawShape> = { kind: z.ZodLiteral<K> } & S;
-type ConfigOf<K extends string, S extends z.ZodRawShape> = z.output<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
-type InputOf<K extends string, S extends z.ZodRawShape> = z.input<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
 
 /** What a definition gives. */
 export interface PolicySpec<K extends string, S extends z.ZodRawShape, C> {

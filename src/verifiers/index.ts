@@ -4,7 +4,7 @@
  * share.
  */
 import { z } from 'zod';
-import { ConfigError } from '../core/errors.js';
+import { KindRegistry } from '../core/kinds.js';
 import type { VerifierDefinition } from './define.js';
 import { greedyVerifier } from './kinds/greedy.js';
 import { mssVerifier } from './kinds/mss.js';
@@ -19,8 +19,8 @@ const BUILT_IN = [greedyVerifier, mssVerifier, nsVerifier, rsdVerifier, sequence
 export type VerifierKind = (typeof BUILT_IN)[number]['kind'];
 
 /** Every definition: the built-in ones, then those registered (registerVerifier), in order. */
-const definitions: VerifierDefinition[] = [...BUILT_IN];
-const kinds: string[] = BUILT_IN.map((d) => d.kind);
+const registry = new KindRegistry<VerifierDefinition>('verifier', BUILT_IN);
+const { definitions, kinds } = registry;
 
 export const VERIFIER_DEFINITIONS: readonly VerifierDefinition[] = definitions;
 
@@ -28,14 +28,12 @@ export const VERIFIER_DEFINITIONS: readonly VerifierDefinition[] = definitions;
 export const VERIFIER_KINDS = kinds as readonly VerifierKind[];
 
 export function isVerifierKind(kind: string): kind is VerifierKind {
-  return kinds.includes(kind);
+  return registry.has(kind);
 }
 
 /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
 export function verifierDefinition(kind: string): VerifierDefinition {
-  const def = definitions.find((d) => d.kind === kind);
-  if (def === undefined) throw new ConfigError(`unknown verifier '${kind}'; expected one of ${kinds.join(', ')}`);
-  return def;
+  return registry.get(kind);
 }
 
 /** A verifier by kind; a ConfigError listing the kinds for an unknown one. */
@@ -44,25 +42,14 @@ export function createVerifier(kind: VerifierKind): Verifier {
 }
 
 /**
- * Adds a verifier kind (a plugin's definition): run building and the docs
- * table see it from now on; config files only when it is registered before
- * the first config is parsed. Registering a known kind again is an error
- * unless it is the same definition. Returns a function that removes it
- * again (for tests).
+ * Adds a verifier kind (a plugin's definition): run building, the docs
+ * table and `generate --verifier` see it from now on; config files only
+ * when it is registered before the first config is parsed. Registering a
+ * known kind again is an error unless it is the same definition. Returns a
+ * function that removes it again (for tests).
  */
 export function registerVerifier(def: VerifierDefinition): () => void {
-  const known = definitions.find((d) => d.kind === def.kind);
-  const remove = () => {
-    const i = definitions.indexOf(def);
-    if (i < BUILT_IN.length) return;
-    definitions.splice(i, 1);
-    kinds.splice(i, 1);
-  };
-  if (known === def) return remove;
-  if (known !== undefined) throw new ConfigError(`verifier '${def.kind}' is already defined`);
-  definitions.push(def);
-  kinds.push(def.kind);
-  return remove;
+  return registry.register(def);
 }
 
 /** A verifier kind in a config (kinds registered before the first parse included): an enum of the kinds, each described. */

@@ -63,7 +63,7 @@ export function conformanceCases(definitions: readonly SpeculatorDefinition[]): 
  */
 export function policyAndVerifierCases(): ConformanceCase[] {
   const speculator = speculatorDefinition('draft-model').example();
-  const out = everyPolicy().flatMap((policy) => (policy === undefined ? [] : [{ speculator, policy, verifier: 'greedy' as const }]));
+  const out: ConformanceCase[] = everyPolicy().flatMap((policy) => (policy === undefined ? [] : [{ speculator, policy, verifier: 'greedy' as const }]));
   for (const verifier of everyVerifier()) {
     const exact = everyPolicy()
       .map((policy) => ({ speculator, policy, verifier }))

@@ -1,0 +1,109 @@
+/**
+ * What the component registries (speculators, tree policies, verifiers)
+ * share: a list of definitions by kind, built-in first, to which plugins
+ * register more; the zod union of their config schemas; and the config
+ * types a definition's option shape gives.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** `kind` (a literal) then the options. */
+export type ConfigShape<K extends string, S extends z.ZodRawShape> = { kind: z.ZodLiteral<K> } & S;
+/** The config a `{ kind, ...options }` strict object parses to. */
+export type ConfigOf<K extends string, S extends z.ZodRawShape> = z.output<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
+/** What such a config may be written as (defaults omitted). */
+export type InputOf<K extends string, S extends z.ZodRawShape> = z.input<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
+
+/** The definitions of one component, by kind: the built-in ones, then those registered, in order. */
+export class KindRegistry<D extends { readonly kind: string }> {
+  /** Every definition (a live list: registering appends to it). */
+  readonly definitions: D[];
+  /** Every kind, in the same order (live). */
+  readonly kinds: string[];
+  private readonly builtIn: number;
+  /** Bumped at every change (cached unions compare it). */
+  private changes = 0;
+
+  /** `noun` names the component in errors ('speculator', 'tree policy', 'verifier'). */
+  constructor(
+    private readonly noun: string,
+    builtIn: readonly D[],
+  ) {
+    this.definitions = [...builtIn];
+    this.kinds = builtIn.map((d) => d.kind);
+    this.builtIn = builtIn.length;
+  }
+
+  has(kind: string): boolean {
+    return this.kinds.includes(kind);
+  }
+
+  /** Whether `kind` is one of the built-in ones (a plugin may not redefine them). */
+  isBuiltIn(kind: string): boolean {
+    return this.kinds.indexOf(kind) >= 0 && this.kinds.indexOf(kind) < this.builtIn;
+  }
+
+  /** A count that changes whenever a definition is added or removed. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
+  get(kind: string): D {
+    const def = this.definitions.find((d) => d.kind === kind);
+    if (def === undefined) throw new ConfigError(`unknown ${this.noun} '${kind}'; expected one of ${this.kinds.join(', ')}`);
+    return def;
+  }
+
+  /**
+   * Adds a definition. Registering a known kind again is an error unless it
+   * is the same definition. Returns a function that removes it again (for
+   * tests; built-in ones stay).
+   */
+  register(def: D): () => void {
+    const known = this.definitions.find((d) => d.kind === def.kind);
+    const remove = () => {
+      const i = this.definitions.indexOf(def);
+      if (i < this.builtIn) return;
+      this.definitions.splice(i, 1);
+      this.kinds.splice(i, 1);
+      this.changes++;
+    };
+    if (known === def) return remove;
+    if (known !== undefined) throw new ConfigError(`${this.noun} '${def.kind}' is already defined`);
+    this.definitions.push(def);
+    this.kinds.push(def.kind);
+    this.changes++;
+    return remove;
+  }
+}
+
+type Option = z.core.$ZodTypeDiscriminable;
+
+/**
+ * The union of a registry's config schemas, selected by `kind`, resolved at
+ * every use (rebuilt after the registry changed), so parsing, error reports
+ * and the JSON Schema see kinds registered at any time, and recursive
+ * schemas can refer to it; `meta` names it in the JSON Schema.
+ */
+export function kindUnion<T, I>(registry: KindRegistry<{ readonly kind: string; readonly schema: z.ZodType }>, meta: { readonly id: string; readonly description: string }): z.ZodType<T, I> {
+  let cached: { version: number; union: z.ZodType } | undefined;
+  const current = (): z.ZodType => {
+    if (cached?.version !== registry.version) {
+      const union = z.discriminatedUnion('kind', registry.definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]);
+      cached = { version: registry.version, union };
+    }
+    return cached.union;
+  };
+  return resolvedAtEachUse(z.lazy(current).meta(meta)) as unknown as z.ZodType<T, I>;
+}
+
+/**
+ * z.lazy keeps the first result of its getter on each instance
+ * (`_zod.innerType`); here that property reads the getter each time. Clones
+ * (`.describe()`, `.meta()`) are plain z.lazy again: wrap the final instance.
+ */
+function resolvedAtEachUse<T extends z.ZodLazy>(schema: T): T {
+  Object.defineProperty(schema._zod, 'innerType', { get: () => schema._zod.def.getter(), configurable: true });
+  return schema;
+}
