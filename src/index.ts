@@ -24,7 +24,7 @@ export { ConfigError, EngineError } from './core/errors.js';
 export type { StepRecord, StopReason } from './decode/records.js';
 export { decodeSpeculative, type DecodeOptions, type RequestOutput } from './decode/speculative.js';
 export { generateIncremental, type GenerationResult, type IncrementalOptions } from './decode/incremental.js';
-export { buildRun, type Run, type RunSpec } from './harness/components.js';
+export { buildPlannedRun, buildRun, checkRunSpec, type Run, type RunPlan, type RunSpec } from './harness/components.js';
 export { loadExperiment, openExperiment, type Experiment, type LoadOptions } from './harness/load.js';
 export { loadPlugins } from './harness/plugins.js';
 export { runExperiment, type RunOptions, type RunResult } from './harness/run.js';
