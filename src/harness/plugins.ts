@@ -5,8 +5,8 @@
  * The module contract: a plugin module gives its definitions as its default
  * export (one definition or a list) and/or as a named export `definitions`
  * (a list); other exports are ignored. A definition is an object made by
- * defineSpeculator (src/speculators/define.ts); its `component` field says
- * which registry it joins (register() below is the one place that routes).
+ * defineSpeculator, definePolicy or defineVerifier; its `component` field
+ * says which registry it joins (register() below is the one place that routes).
  *
  * Importing is asynchronous and loading an experiment is not: loadPlugins
  * imports (once per module and process) and registers; registerPlugins, what
@@ -19,13 +19,15 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { isBuiltInSpeculator, registerSpeculator, type SpeculatorDefinition } from '../speculators/registry.js';
+import { isBuiltInPolicy, registerPolicy, type PolicyDefinition } from '../tree/policies.js';
+import { isBuiltInVerifier, registerVerifier, type VerifierDefinition } from '../verifiers/index.js';
 import { ConfigFileError, ConfigSource, type ConfigIssue } from './config-source.js';
 import { closest, zodProblems } from './issues.js';
 
 export const pluginsSchema = z
   .array(z.string().min(1))
   .describe(
-    "Modules whose definitions (speculators made with defineSpeculator) join the registry before the file is checked: paths relative to this file (./bigram.mjs), or package names found as Node finds them from this file's folder. Read once per file, not per cell (no sweep).",
+    "Modules whose definitions (speculators, tree policies or verifiers made with defineSpeculator, definePolicy or defineVerifier) join the registries before the file is checked: paths relative to this file (./bigram.mjs), or package names found as Node finds them from this file's folder. Read once per file, not per cell (no sweep).",
   );
 
 /** A definition as a plugin module exports it: `component` names the registry it joins, `kind` its name there. */
@@ -125,27 +127,30 @@ function isDefinition(v: unknown): v is Definition {
   return typeof d.component === 'string' && typeof d.kind === 'string';
 }
 
-/**
- * The one place a plugin's definition is routed to its registry by its
- * `component`. Policies and verifiers are refused until src/tree and
- * src/verifiers have registries (registerPolicy, registerVerifier): route them here then.
- */
+/** The one place a plugin's definition is routed to its registry, by its `component`. */
 function register(def: Definition): void {
   switch (def.component) {
     case 'speculator':
-      if (isBuiltInSpeculator(def.kind)) throw new PluginProblem(`defines speculator '${def.kind}', a built-in kind: give it another kind`);
-      try {
-        registered.set(def, registerSpeculator(def as SpeculatorDefinition));
-      } catch (e) {
-        if (e instanceof ConfigError) throw new PluginProblem(`defines speculator '${def.kind}', already defined by another plugin or registerSpeculator: give it another kind`);
-        throw e;
-      }
-      return;
+      return registerAs(def, 'defineSpeculator', 'registerSpeculator', isBuiltInSpeculator, () => registerSpeculator(def as SpeculatorDefinition));
     case 'policy':
+      return registerAs(def, 'definePolicy', 'registerPolicy', isBuiltInPolicy, () => registerPolicy(def as unknown as PolicyDefinition));
     case 'verifier':
-      throw new PluginProblem(`defines ${def.component} '${def.kind}': plugins may define speculators only (no ${def.component} registry yet)`);
+      return registerAs(def, 'defineVerifier', 'registerVerifier', isBuiltInVerifier, () => registerVerifier(def as unknown as VerifierDefinition));
     default:
-      throw new PluginProblem(`exports a definition of component '${def.component}'; expected speculator (made with defineSpeculator)`);
+      throw new PluginProblem(`exports a definition of component '${def.component}'; expected speculator, policy or verifier (made with defineSpeculator, definePolicy or defineVerifier)`);
+  }
+}
+
+/** Registers `def` with `add` (its registry's register function); a PluginProblem for a built-in or taken kind, or an object not made by `maker`. */
+function registerAs(def: Definition, maker: string, registerName: string, isBuiltIn: (kind: string) => boolean, add: () => () => void): void {
+  const what = `${def.component} '${def.kind}'`;
+  if (typeof (def as { create?: unknown }).create !== 'function') throw new PluginProblem(`defines ${what} but was not made with ${maker} (it has no create())`);
+  if (isBuiltIn(def.kind)) throw new PluginProblem(`defines ${what}, a built-in kind: give it another kind`);
+  try {
+    registered.set(def, add());
+  } catch (e) {
+    if (e instanceof ConfigError) throw new PluginProblem(`defines ${what}, already defined by another plugin or ${registerName}: give it another kind`);
+    throw e;
   }
 }
 

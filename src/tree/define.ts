@@ -10,6 +10,8 @@ import type { DrawOptions, TreePolicy } from './policy.js';
 
 /** One tree policy kind, complete. */
 export interface PolicyDefinition<C extends { readonly kind: string } = { readonly kind: string }, I = unknown> {
+  /** Which registry it joins (a plugin module's definitions are routed by this field). */
+  readonly component: 'policy';
   readonly kind: C['kind'];
   /** One sentence: the shape it builds (the config schema's and the docs table's description). */
   readonly description: string;
@@ -39,6 +41,7 @@ export function definePolicy<K extends string, S extends z.ZodRawShape, C extend
   const schema = z.strictObject({ kind: z.literal(spec.kind), ...spec.options } as ConfigShape<K, S>);
   let defaults: C | undefined;
   return Object.freeze({
+    component: 'policy' as const,
     kind: spec.kind as C['kind'],
     description: spec.description,
     options: z.object(spec.options),

@@ -8,6 +8,7 @@ import { POLICY_DEFINITIONS, policyDefinition, type PolicyConfig, type PolicyCon
 
 export { definePolicy, deepFreeze, type PolicyDefinition } from './define.js';
 export {
+  isBuiltInPolicy,
   isPolicyKind,
   policyDefinition,
   policySchema,

@@ -12,6 +12,8 @@ import type { Verifier } from './types.js';
 
 /** One verifier kind, complete. */
 export interface VerifierDefinition<K extends string = string> {
+  /** Which registry it joins (a plugin module's definitions are routed by this field). */
+  readonly component: 'verifier';
   readonly kind: K;
   /** One sentence: what it does (the config schema's and the docs table's text). */
   readonly description: string;
@@ -38,6 +40,7 @@ export function defineVerifier<K extends string>(spec: VerifierSpec<K>): Verifie
   const probe = spec.create();
   if (probe.kind !== spec.kind) throw new Error(`verifier definition '${spec.kind}' creates verifiers of kind '${probe.kind}'`);
   return Object.freeze({
+    component: 'verifier' as const,
     kind: spec.kind,
     description: spec.description,
     needs: spec.needs,

@@ -36,6 +36,11 @@ export function verifierDefinition(kind: string): VerifierDefinition {
   return registry.get(kind);
 }
 
+/** Whether `kind` is one of the kinds defined in src/ (a plugin may not redefine them). */
+export function isBuiltInVerifier(kind: string): boolean {
+  return registry.isBuiltIn(kind);
+}
+
 /** A verifier by kind; a ConfigError listing the kinds for an unknown one. */
 export function createVerifier(kind: VerifierKind): Verifier {
   return verifierDefinition(kind).create();

@@ -135,9 +135,28 @@ describe('plugins: an experiment file names modules whose definitions join the r
       expect(message).to.equal(`${dir}/exp.yaml:1: plugins[0]: ./ngram.mjs: defines speculator 'ngram', a built-in kind: give it another kind`);
     });
 
-    it('a policy definition (no policy registry yet)', async () => {
-      const { dir, message } = await problem('plugins: [./wide.mjs]\n', { 'wide.mjs': "export default { component: 'policy', kind: 'wide' };\n" });
-      expect(message).to.equal(`${dir}/exp.yaml:1: plugins[0]: ./wide.mjs: defines policy 'wide': plugins may define speculators only (no policy registry yet)`);
+    it('a policy definition not made with definePolicy; a built-in verifier kind', async () => {
+      const wide = await problem('plugins: [./wide.mjs]\n', { 'wide.mjs': "export default { component: 'policy', kind: 'wide' };\n" });
+      expect(wide.message).to.equal(`${wide.dir}/exp.yaml:1: plugins[0]: ./wide.mjs: defines policy 'wide' but was not made with definePolicy (it has no create())`);
+      const mss = `import { defineVerifier, createVerifier } from '${INDEX}';\nexport default defineVerifier({ kind: 'mss', description: 'x', needs: 'x', create: () => createVerifier('mss') });\n`;
+      const taken = await problem('plugins: [./mss.mjs]\n', { 'mss.mjs': mss });
+      expect(taken.message).to.equal(`${taken.dir}/exp.yaml:1: plugins[0]: ./mss.mjs: defines verifier 'mss', a built-in kind: give it another kind`);
+    });
+
+    it('a tree policy plugin: the file names it under policy: and its options are checked', async () => {
+      const dir = mkdtempSync(path.join(tmp, 'policy-'));
+      const module = `import { createPolicy, definePolicy, policyConfig, z } from '${INDEX}';\nexport default definePolicy({ kind: 'wide', description: 'x', options: { width: z.number().int().min(1).default(4).describe('w') }, create: (c, d) => createPolicy(policyConfig('static', { expansion: [c.width, 1] }), d) });\n`;
+      writeFileSync(path.join(dir, 'wide.mjs'), module);
+      writeFileSync(path.join(dir, 'exp.yaml'), 'plugins: [./wide.mjs]\ntarget: stories260K\nworkload: story-openings\nspeculator: {kind: ngram}\npolicy: {kind: wide, width: 2}\n');
+      const exp = await openExperiment(path.join(dir, 'exp.yaml'));
+      expect(exp.cells.map((c) => [c.info.baseline, c.info.policy, c.config.policy])).to.deep.equal([
+        [true, 'none', undefined],
+        [false, 'wide', { kind: 'wide', width: 2 }],
+      ]);
+      writeFileSync(path.join(dir, 'bad.yaml'), 'plugins: [./wide.mjs]\ntarget: stories260K\nworkload: story-openings\nspeculator: {kind: ngram}\npolicy: {kind: wide, width: 0}\n');
+      let message = '';
+      await openExperiment(path.join(dir, 'bad.yaml')).catch((e: Error) => (message = e.message));
+      expect(message).to.equal(`${dir}/bad.yaml:5: policy.width: must be >= 1, got 0`);
     });
 
     it('a module that fails to import', async () => {
