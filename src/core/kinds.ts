@@ -87,15 +87,22 @@ type Option = z.core.$ZodTypeDiscriminable;
  * schemas can refer to it; `meta` names it in the JSON Schema.
  */
 export function kindUnion<T, I>(registry: KindRegistry<{ readonly kind: string; readonly schema: z.ZodType }>, meta: { readonly id: string; readonly description: string }): z.ZodType<T, I> {
-  let cached: { version: number; union: z.ZodType } | undefined;
-  const current = (): z.ZodType => {
-    if (cached?.version !== registry.version) {
-      const union = z.discriminatedUnion('kind', registry.definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]);
-      cached = { version: registry.version, union };
-    }
-    return cached.union;
+  const union = () => z.discriminatedUnion('kind', registry.definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]);
+  return resolvedAtEachUse(z.lazy(perVersion(registry, union)).meta(meta)) as unknown as z.ZodType<T, I>;
+}
+
+/** A schema made from a registry's definitions by `make`, remade after the registry changed (resolved at every use). */
+export function registrySchema<T>(registry: KindRegistry<{ readonly kind: string }>, make: () => z.ZodType<T>): z.ZodType<T> {
+  return resolvedAtEachUse(z.lazy(perVersion(registry, make))) as unknown as z.ZodType<T>;
+}
+
+/** `make`, called again only when the registry's version changed. */
+function perVersion<S>(registry: KindRegistry<{ readonly kind: string }>, make: () => S): () => S {
+  let cached: { version: number; value: S } | undefined;
+  return () => {
+    if (cached?.version !== registry.version) cached = { version: registry.version, value: make() };
+    return cached.value;
   };
-  return resolvedAtEachUse(z.lazy(current).meta(meta)) as unknown as z.ZodType<T, I>;
 }
 
 /**

@@ -4,7 +4,7 @@
  * share.
  */
 import { z } from 'zod';
-import { KindRegistry } from '../core/kinds.js';
+import { KindRegistry, registrySchema } from '../core/kinds.js';
 import type { VerifierDefinition } from './define.js';
 import { greedyVerifier } from './kinds/greedy.js';
 import { mssVerifier } from './kinds/mss.js';
@@ -57,8 +57,8 @@ export function registerVerifier(def: VerifierDefinition): () => void {
   return registry.register(def);
 }
 
-/** A verifier kind in a config (kinds registered before the first parse included): an enum of the kinds, each described. */
-export const verifierKindSchema: z.ZodType<VerifierKind> = z.lazy(() =>
+/** A verifier kind in a config (registered kinds included, whenever they were registered): an enum of the kinds, each described. */
+export const verifierKindSchema: z.ZodType<VerifierKind> = registrySchema(registry, () =>
   z.enum(kinds as [VerifierKind, ...VerifierKind[]]).describe(definitions.map((d) => `${d.kind}: ${d.description}`).join(' ')),
 );
 

@@ -5,7 +5,8 @@ import { optionsDocText } from '../../src/harness/options-doc.js';
 import { checkRunSpec } from '../../src/harness/components.js';
 import { loadModel } from '../../src/model/models.js';
 import { summarize } from '../../src/report/metrics.js';
-import { GREEDY, type VerifierKind } from '../../src/verifiers/index.js';
+import { policySchema } from '../../src/tree/policies.js';
+import { GREEDY, verifierKindSchema, type VerifierKind } from '../../src/verifiers/index.js';
 import { decodeGreedy, firstDivergence, incrementalOutputs } from '../support/conformance.js';
 import { engineModel } from '../support/engine-models.js';
 import { useTestModelsDir } from '../support/models-dir.js';
@@ -47,6 +48,15 @@ describe('a tree policy and a verifier from outside src/ (test/plugins/fan.ts), 
     const text = optionsDocText();
     expect(text).to.include('### `fan`\n');
     expect(text).to.include("| `reject-all` | Accepts no draft token: emits the target's argmax (a plugin example). | yes | no | no | no | no | with replacement |");
+  });
+
+  it('config schemas see them while registered, whenever registered', () => {
+    const known = () => [policySchema.safeParse({ kind: 'fan', width: 2 }).success, verifierKindSchema.safeParse('reject-all').success];
+    expect(known()).to.deep.equal([true, true]);
+    unregister.splice(0).forEach((u) => u());
+    expect(known()).to.deep.equal([false, false]);
+    unregister.push(registerPolicy(fanPolicy), registerVerifier(rejectAllVerifier));
+    expect(known()).to.deep.equal([true, true]);
   });
 
   it('the verifier: its exactness is checked with its own words', () => {
