@@ -129,7 +129,8 @@ function policyFromArgs(args: GenerateArgs, speculator: SpeculatorConfig): Polic
   if (args.policy === undefined && kinds.length > 1) {
     throw new ConfigError(`flags of several tree policies are given (${implied.map((i) => `--${i.flag}: ${i.kind}`).join(', ')}); choose one with --policy`);
   }
-  const base = args.policy !== undefined || kinds.length === 1 ? policyConfig((args.policy ?? kinds[0]) as PolicyKind) : sharedFlagGiven('policy', args) ? resolvePolicy(speculator, undefined) : undefined;
+  const chosen = args.policy ?? (kinds.length === 1 ? kinds[0] : undefined);
+  const base = chosen !== undefined ? policyConfig(chosen as PolicyKind) : sharedFlagGiven('policy', args) ? resolvePolicy(speculator, undefined) : undefined;
   if (base === undefined) return undefined;
   checkFlagsApply('policy', [base.kind], args, READERS, 'choose the tree policy with --policy');
   const cfg = { ...base, ...flagFields('policy', base.kind, args, READERS), kind: base.kind };
