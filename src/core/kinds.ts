@@ -14,6 +14,52 @@ export type ConfigOf<K extends string, S extends z.ZodRawShape> = z.output<z.Zod
 /** What such a config may be written as (defaults omitted). */
 export type InputOf<K extends string, S extends z.ZodRawShape> = z.input<z.ZodObject<ConfigShape<K, S>, z.core.$strict>>;
 
+/** What every definition of a component with options has (speculators, tree policies). */
+export interface OptionsDefinition<Component extends string, C extends { readonly kind: string }, I> {
+  /** Which registry it joins (a plugin module's definitions are routed by this field). */
+  readonly component: Component;
+  readonly kind: C['kind'];
+  /** One sentence: what it does (the config schema's and the docs table's description). */
+  readonly description: string;
+  /** Its options, without `kind`: defaults and `.describe()` texts. */
+  readonly options: z.ZodObject;
+  /** The full config schema: strict, `kind` first, any rules applied. */
+  readonly schema: z.ZodType<C, I>;
+  /** Every option at its default (frozen). */
+  defaults(): C;
+}
+
+/**
+ * The common part of a definition: `plain` is the strict `{ kind, ...options }`
+ * object (parsing `{ kind }` with it gives the defaults), `schema` is it with
+ * any rules applied.
+ */
+export function optionsDefinition<Component extends string, C extends { readonly kind: string }, I>(
+  component: Component,
+  spec: { readonly kind: C['kind']; readonly description: string; readonly options: z.ZodRawShape },
+  plain: z.ZodType,
+  schema: z.ZodType,
+): OptionsDefinition<Component, C, I> {
+  let defaults: C | undefined;
+  return {
+    component,
+    kind: spec.kind,
+    description: spec.description,
+    options: z.object(spec.options),
+    schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
+    defaults: () => (defaults ??= deepFreeze(plain.parse({ kind: spec.kind }) as C)),
+  };
+}
+
+/** Freezes a plain value and everything in it (defaults are shared by every config built from them). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** The definitions of one component, by kind: the built-in ones, then those registered, in order. */
 export class KindRegistry<D extends { readonly kind: string }> {
   /** Every definition (a live list: registering appends to it). */

@@ -6,11 +6,11 @@
  * conformance suite all derive from it.
  */
 import { z } from 'zod';
-import type { ConfigOf, ConfigShape, InputOf } from '../core/kinds.js';
+import { optionsDefinition, type ConfigOf, type ConfigShape, type InputOf, type OptionsDefinition } from '../core/kinds.js';
 import type { Model } from '../core/model.js';
 import type { WeightsType } from '../model/formats/quant.js';
 import type { TreeTraits } from '../tree/draft-tree.js';
-import { deepFreeze, policyConfig, type PolicyConfig } from '../tree/policies.js';
+import { policyConfig, type PolicyConfig } from '../tree/policies.js';
 import { policySchema } from '../tree/policy-schema.js';
 import type { TreePolicy } from '../tree/policy.js';
 import type { SamplingParams } from '../sampling/params.js';
@@ -66,18 +66,7 @@ interface OptionRule<C> {
 }
 
 /** One speculator kind, complete. Methods are declared as methods so a definition of one kind is usable as one of the union. */
-export interface SpeculatorDefinition<C extends { readonly kind: string } = SpeculatorConfig, I = unknown> {
-  /** Which registry it joins (a plugin module's definitions are routed by this field). */
-  readonly component: 'speculator';
-  readonly kind: C['kind'];
-  /** One sentence: what it proposes (the config schema's and the docs table's description). */
-  readonly description: string;
-  /** Its options, without `kind`: defaults and `.describe()` texts. */
-  readonly options: z.ZodObject;
-  /** The full config schema: strict, `kind` first, the rules applied. */
-  readonly schema: z.ZodType<C, I>;
-  /** Every option at its default (frozen). */
-  defaults(): C;
+export interface SpeculatorDefinition<C extends { readonly kind: string } = SpeculatorConfig, I = unknown> extends OptionsDefinition<'speculator', C, I> {
   /** Its tree policy when neither it nor the run names one (default: static). */
   defaultPolicy(cfg: C): PolicyConfig;
   /** The kind of trees it builds, from the config alone (mirrors the built speculator's treeTraits()). */
@@ -138,14 +127,8 @@ export function defineSpeculator<K extends string, S extends z.ZodRawShape, C ex
   const plain = z.strictObject(shape);
   let schema: z.ZodType = plain;
   for (const r of spec.rules ?? []) schema = schema.refine((c) => r.ok(c as C), { path: [r.path], message: r.message });
-  let defaults: C | undefined;
   return Object.freeze({
-    component: 'speculator' as const,
-    kind: spec.kind,
-    description: spec.description,
-    options: z.object(spec.options),
-    schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
-    defaults: () => (defaults ??= deepFreeze(plain.parse({ kind: spec.kind }) as unknown as C)),
+    ...optionsDefinition<'speculator', C, I>('speculator', spec, plain, schema),
     defaultPolicy: (cfg: C) => spec.defaultPolicy?.(cfg) ?? policyConfig('static'),
     traits: (cfg: C, ctx: TraitsContext) => spec.traits?.(cfg, ctx) ?? lookupTraits(ctx),
     models: (cfg: C) => spec.models?.(cfg) ?? [],

@@ -5,22 +5,11 @@
  * `generate`'s flags and the conformance suite derive from it.
  */
 import { z } from 'zod';
-import type { ConfigOf, ConfigShape, InputOf } from '../core/kinds.js';
+import { optionsDefinition, type ConfigOf, type ConfigShape, type InputOf, type OptionsDefinition } from '../core/kinds.js';
 import type { DrawOptions, TreePolicy } from './policy.js';
 
 /** One tree policy kind, complete. */
-export interface PolicyDefinition<C extends { readonly kind: string } = { readonly kind: string }, I = unknown> {
-  /** Which registry it joins (a plugin module's definitions are routed by this field). */
-  readonly component: 'policy';
-  readonly kind: C['kind'];
-  /** One sentence: the shape it builds (the config schema's and the docs table's description). */
-  readonly description: string;
-  /** Its options, without `kind`: defaults and `.describe()` texts. */
-  readonly options: z.ZodObject;
-  /** The full config schema: strict, `kind` first. */
-  readonly schema: z.ZodType<C, I>;
-  /** Every option at its default (frozen). */
-  defaults(): C;
+export interface PolicyDefinition<C extends { readonly kind: string } = { readonly kind: string }, I = unknown> extends OptionsDefinition<'policy', C, I> {
   /** Builds it with the run's draw options (the verifier's needs); a RangeError for bad options. */
   create(cfg: C, draws: DrawOptions): TreePolicy;
 }
@@ -39,25 +28,7 @@ export function definePolicy<K extends string, S extends z.ZodRawShape, C extend
   spec: PolicySpec<K, S, C>,
 ): PolicyDefinition<C, I> {
   const schema = z.strictObject({ kind: z.literal(spec.kind), ...spec.options } as ConfigShape<K, S>);
-  let defaults: C | undefined;
-  return Object.freeze({
-    component: 'policy' as const,
-    kind: spec.kind as C['kind'],
-    description: spec.description,
-    options: z.object(spec.options),
-    schema: schema.describe(spec.description) as unknown as z.ZodType<C, I>,
-    defaults: () => (defaults ??= deepFreeze(schema.parse({ kind: spec.kind }) as unknown as C)),
-    create: spec.create,
-  });
-}
-
-/** Freezes a plain value and everything in it (defaults are shared by every config built from them). */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  return Object.freeze({ ...optionsDefinition<'policy', C, I>('policy', spec, schema, schema), create: spec.create });
 }
 
 export const positiveInt = z.number().int().min(1);

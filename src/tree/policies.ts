@@ -6,7 +6,8 @@ import { ConfigError } from '../core/errors.js';
 import type { DrawOptions, TreePolicy } from './policy.js';
 import { POLICY_DEFINITIONS, policyDefinition, type PolicyConfig, type PolicyConfigOf, type PolicyKind } from './policy-schema.js';
 
-export { definePolicy, deepFreeze, type PolicyDefinition } from './define.js';
+export { deepFreeze } from '../core/kinds.js';
+export { definePolicy, type PolicyDefinition } from './define.js';
 export {
   isBuiltInPolicy,
   isPolicyKind,
