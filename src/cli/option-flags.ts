@@ -30,7 +30,12 @@ export function addOptionFlags(y: Argv, readers: readonly ReaderFlag[]): Argv {
   let out = y;
   for (const f of optionFlags()) out = out.option(f.flag, yargsOption(f));
   for (const r of readers) out = out.option(r.flag, { type: 'string', describe: r.describe });
-  const names = (root: FlagRoot) => [...optionFlags().filter((f) => f.root === root).map((f) => f.flag), ...readers.filter((r) => r.root === root).map((r) => r.flag)];
+  const names = (root: FlagRoot) => [
+    ...optionFlags()
+      .filter((f) => f.root === root)
+      .map((f) => f.flag),
+    ...readers.filter((r) => r.root === root).map((r) => r.flag),
+  ];
   return out.group(names('speculator'), 'Speculator options (per kind; any other with --set, all in docs/options.md):').group(names('policy'), 'Tree policy options:');
 }
 
@@ -105,7 +110,10 @@ export function sharedFlagGiven(root: FlagRoot, args: FlagArgs): boolean {
  * chosen `kinds` (it would be ignored), naming the kinds it belongs to.
  */
 export function checkFlagsApply(root: FlagRoot, kinds: readonly string[], args: FlagArgs, readers: readonly ReaderFlag[], choose: string): void {
-  const flags = [...optionFlags().map((f) => ({ flag: f.flag, root: f.root, kinds: f.targets.map((t) => t.kind) })), ...readers.map((r) => ({ flag: r.flag, root: r.root, kinds: [r.kind] }))];
+  const flags = [
+    ...optionFlags().map((f) => ({ flag: f.flag, root: f.root, kinds: f.targets.map((t) => t.kind) })),
+    ...readers.map((r) => ({ flag: r.flag, root: r.root, kinds: [r.kind] })),
+  ];
   for (const f of flags) {
     if (f.root !== root || !given(args, f.flag) || f.kinds.some((k) => kinds.includes(k))) continue;
     const noun = root === 'policy' ? 'tree policy' : 'speculator';

@@ -52,7 +52,7 @@ export function optionsDefinition<Component extends string, C extends { readonly
 }
 
 /** Freezes a plain value and everything in it (defaults are shared by every config built from them). */
-export function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
@@ -132,14 +132,17 @@ type Option = z.core.$ZodTypeDiscriminable;
  * and the JSON Schema see kinds registered at any time, and recursive
  * schemas can refer to it; `meta` names it in the JSON Schema.
  */
-export function kindUnion<T, I>(registry: KindRegistry<{ readonly kind: string; readonly schema: z.ZodType }>, meta: { readonly id: string; readonly description: string }): z.ZodType<T, I> {
+export function kindUnion<T, I>(
+  registry: KindRegistry<{ readonly kind: string; readonly schema: z.ZodType }>,
+  meta: { readonly id: string; readonly description: string },
+): z.ZodType<T, I> {
   const union = () => z.discriminatedUnion('kind', registry.definitions.map((d) => d.schema) as unknown as [Option, ...Option[]]);
   return resolvedAtEachUse(z.lazy(perVersion(registry, union)).meta(meta)) as unknown as z.ZodType<T, I>;
 }
 
 /** A schema made from a registry's definitions by `make`, remade after the registry changed (resolved at every use). */
 export function registrySchema<T>(registry: KindRegistry<{ readonly kind: string }>, make: () => z.ZodType<T>): z.ZodType<T> {
-  return resolvedAtEachUse(z.lazy(perVersion(registry, make))) as unknown as z.ZodType<T>;
+  return resolvedAtEachUse(z.lazy(perVersion(registry, make)));
 }
 
 /** `make`, called again only when the registry's version changed. */

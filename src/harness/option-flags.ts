@@ -15,10 +15,10 @@ import { POLICY_DEFINITIONS } from '../tree/policies.js';
 export type FlagRoot = 'speculator' | 'policy';
 
 /** How a flag's text becomes the option's value. */
-export type FlagValue = 'number' | 'text' | 'choice' | 'switch' | 'numbers' | 'texts';
+type FlagValue = 'number' | 'text' | 'choice' | 'switch' | 'numbers' | 'texts';
 
 /** One kind's option a flag sets. */
-export interface FlagTarget {
+interface FlagTarget {
   readonly kind: string;
   readonly option: string;
   /** The option's schema as defined (default and description included). */
@@ -82,7 +82,7 @@ function flagValue(schema: z.ZodType): { value: FlagValue; choices?: readonly st
 /** The default of an option schema, or undefined. */
 export function defaultOf(schema: z.ZodType): unknown {
   const r = z.object({ v: schema }).safeParse({});
-  return r.success ? (r.data as { v: unknown }).v : undefined;
+  return r.success ? r.data.v : undefined;
 }
 
 interface Candidate extends FlagTarget {

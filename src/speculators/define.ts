@@ -43,17 +43,17 @@ export interface TraitsContext {
 }
 
 /** A part of a composite: a speculator config (typed loosely here: the config union is derived from the definitions). */
-export type PartConfig = { readonly kind: string };
+type PartConfig = { readonly kind: string };
 
 /** What is known of the target before any weights are read (a model header): what problems() may check a config against. */
-export interface TargetFacts {
+interface TargetFacts {
   readonly id: string;
   readonly nLayers: number;
   readonly vocabSize: number;
 }
 
 /** A problem of one option of a config, found before any model loads: `path` is the option's name. */
-export interface OptionProblem {
+interface OptionProblem {
   readonly path: string;
   readonly problem: string;
 }

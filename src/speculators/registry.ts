@@ -9,7 +9,7 @@ import type { SpeculatorDeps } from './define.js';
 import { SPECULATOR_DEFINITIONS, speculatorDefinition, type SpeculatorConfig, type SpeculatorConfigOf, type SpeculatorKind } from './schema.js';
 import type { Speculator } from './types.js';
 
-export { defineSpeculator, type OptionProblem, type SpeculatorDefinition, type SpeculatorDeps, type TargetFacts, type TraitsContext } from './define.js';
+export { defineSpeculator, type SpeculatorDefinition, type SpeculatorDeps, type TraitsContext } from './define.js';
 export {
   isBuiltInSpeculator,
   modelRef,

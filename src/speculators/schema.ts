@@ -41,7 +41,7 @@ export type SpeculatorKind = SpeculatorConfig['kind'];
 export type SpeculatorConfigOf<K extends SpeculatorKind> = Extract<SpeculatorConfig, { kind: K }>;
 
 /** Every definition: the built-in ones, then those registered (registerSpeculator), in order. */
-const registry = new KindRegistry<SpeculatorDefinition>('speculator', BUILT_IN as unknown as readonly SpeculatorDefinition[]);
+const registry = new KindRegistry<SpeculatorDefinition>('speculator', BUILT_IN);
 
 export const SPECULATOR_DEFINITIONS: readonly SpeculatorDefinition[] = registry.definitions;
 

@@ -5,7 +5,7 @@
  * `generate`'s flags and the conformance suite derive from it.
  */
 import { z } from 'zod';
-import { optionsDefinition, type ConfigOf, type ConfigShape, type InputOf, type OptionsDefinition } from '../core/kinds.js';
+import { optionsDefinition, type ConfigOf, type InputOf, type OptionsDefinition } from '../core/kinds.js';
 import type { DrawOptions, TreePolicy } from './policy.js';
 
 /** One tree policy kind, complete. */
@@ -27,8 +27,8 @@ export interface PolicySpec<K extends string, S extends z.ZodRawShape, C> {
 export function definePolicy<K extends string, S extends z.ZodRawShape, C extends { readonly kind: string } = ConfigOf<K, S> & { readonly kind: K }, I = InputOf<K, S>>(
   spec: PolicySpec<K, S, C>,
 ): PolicyDefinition<C, I> {
-  const schema = z.strictObject({ kind: z.literal(spec.kind), ...spec.options } as ConfigShape<K, S>);
-  return Object.freeze({ ...optionsDefinition<'policy', C, I>('policy', spec, schema, schema), create: spec.create });
+  const schema = z.strictObject({ kind: z.literal(spec.kind), ...spec.options });
+  return Object.freeze({ ...optionsDefinition<'policy', C, I>('policy', spec, schema, schema), create: (cfg: C, draws: DrawOptions) => spec.create(cfg, draws) });
 }
 
 export const positiveInt = z.number().int().min(1);
@@ -38,7 +38,6 @@ export const probability = z.number().min(0).max(1);
 export const childrenOption = z
   .enum(['auto', 'sample', 'top-k'])
   .default('auto')
-  .describe("How children are taken from draft logits: 'auto' samples when temperature > 0 and takes the top-k when greedy; 'sample' always draws them from q; 'top-k' always takes the most probable.");
-
-/** How children are taken from draft logits: 'auto' samples when temperature > 0 and takes the top-k when greedy. */
-export type ChildrenOption = z.output<typeof childrenOption>;
+  .describe(
+    "How children are taken from draft logits: 'auto' samples when temperature > 0 and takes the top-k when greedy; 'sample' always draws them from q; 'top-k' always takes the most probable.",
+  );

@@ -6,25 +6,17 @@ import { ConfigError } from '../core/errors.js';
 import type { DrawOptions, TreePolicy } from './policy.js';
 import { POLICY_DEFINITIONS, policyDefinition, type PolicyConfig, type PolicyConfigOf, type PolicyKind } from './policy-schema.js';
 
-export { deepFreeze } from '../core/kinds.js';
 export { definePolicy, type PolicyDefinition } from './define.js';
 export {
   isBuiltInPolicy,
-  isPolicyKind,
   policyDefinition,
   policySchema,
   registerPolicy,
   POLICY_DEFINITIONS,
   POLICY_KINDS,
-  type ChainPolicyConfig,
-  type ChildrenOption,
-  type DynamicPolicyConfig,
   type PolicyConfig,
   type PolicyConfigOf,
-  type PolicyInput,
   type PolicyKind,
-  type PSplitPolicyConfig,
-  type SequoiaPolicyConfig,
   type StaticPolicyConfig,
 } from './policy-schema.js';
 

@@ -12,8 +12,6 @@ import { pSplitPolicy } from './kinds/p-split.js';
 import { sequoiaPolicy } from './kinds/sequoia.js';
 import { staticPolicy } from './kinds/static.js';
 
-export type { ChildrenOption } from './define.js';
-
 /** The built-in kinds, in the order listed everywhere (docs, errors, `generate --policy`, the conformance suite). */
 const BUILT_IN = [staticPolicy, chainPolicy, dynamicPolicy, pSplitPolicy, sequoiaPolicy] as const;
 
@@ -26,10 +24,6 @@ export type PolicyKind = PolicyConfig['kind'];
 export type PolicyConfigOf<K extends PolicyKind> = Extract<PolicyConfig, { kind: K }>;
 
 export type StaticPolicyConfig = PolicyConfigOf<'static'>;
-export type ChainPolicyConfig = PolicyConfigOf<'chain'>;
-export type DynamicPolicyConfig = PolicyConfigOf<'dynamic'>;
-export type PSplitPolicyConfig = PolicyConfigOf<'p-split'>;
-export type SequoiaPolicyConfig = PolicyConfigOf<'sequoia'>;
 
 /** Every definition: the built-in ones, then those registered (registerPolicy), in order. */
 const registry = new KindRegistry<PolicyDefinition>('tree policy', BUILT_IN);
@@ -38,10 +32,6 @@ export const POLICY_DEFINITIONS: readonly PolicyDefinition[] = registry.definiti
 
 /** Every kind, built-in first (registered kinds are appended; their configs are outside the PolicyConfig type). */
 export const POLICY_KINDS = registry.kinds as readonly PolicyKind[];
-
-export function isPolicyKind(kind: string): kind is PolicyKind {
-  return registry.has(kind);
-}
 
 /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
 export function policyDefinition(kind: string): PolicyDefinition {
@@ -56,7 +46,7 @@ export function policyDefinition(kind: string): PolicyDefinition {
  * a function that removes it again (for tests).
  */
 export function registerPolicy<C extends { readonly kind: string }, I>(def: PolicyDefinition<C, I>): () => void {
-  return registry.register(def as unknown as PolicyDefinition);
+  return registry.register(def);
 }
 
 /** Whether `kind` is one of the kinds defined in src/ (a plugin may not redefine them). */

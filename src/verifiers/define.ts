@@ -46,6 +46,6 @@ export function defineVerifier<K extends string>(spec: VerifierSpec<K>): Verifie
     needs: spec.needs,
     withoutReplacement: probe.withoutReplacement ?? false,
     exactFor: (traits: TreeTraits, sampling: SamplingParams) => probe.exactFor(traits, sampling),
-    create: spec.create,
+    create: () => spec.create(),
   });
 }

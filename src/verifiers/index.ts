@@ -27,10 +27,6 @@ export const VERIFIER_DEFINITIONS: readonly VerifierDefinition[] = definitions;
 /** Every kind, built-in first (registered kinds are appended). */
 export const VERIFIER_KINDS = kinds as readonly VerifierKind[];
 
-export function isVerifierKind(kind: string): kind is VerifierKind {
-  return registry.has(kind);
-}
-
 /** The definition of `kind`; a ConfigError listing the kinds when there is none. */
 export function verifierDefinition(kind: string): VerifierDefinition {
   return registry.get(kind);

@@ -8,7 +8,7 @@ import { policyConfig } from '../../src/tree/policies.js';
 /** generate's arguments as yargs gives them: the fixed flags at their defaults, then `flags` (generated ones by their kebab-case names). */
 function args(flags: Record<string, unknown>): Parameters<typeof specFromArgs>[0] {
   const fixed = { target: 'stories260K', prompt: '', maxTokens: 8, greedy: false, speculator: [], reference: [], maxNodes: 64, topK: 0, topP: 1, seed: 0, batchSize: 1 };
-  return { ...fixed, allowLossy: false, threads: 1, executionProvider: ['cpu'], graph: 'fused', set: [], ...flags } as Parameters<typeof specFromArgs>[0];
+  return { ...fixed, allowLossy: false, threads: 1, executionProvider: ['cpu'], graph: 'fused', set: [], ...flags };
 }
 
 function problem(flags: Record<string, unknown>): string {
@@ -45,7 +45,9 @@ describe('generate: speculator and tree policy flags generated from the definiti
     expect(specFromArgs(args({ speculator: ['suffix'], depth: 5 })).policy).to.deep.equal(policyConfig('dynamic', { depth: 5, topK: 8, beam: 0, minProb: 0 }));
     expect(specFromArgs(args({ speculator: ['ngram'] })).policy).to.equal(undefined);
     const hybrid = specFromArgs(args({ speculator: ['suffix', 'draft-model'], draft: ['stories260K-ssm-m'], hybrid: 'switch', 'hybrid-min-match': 2 })).speculator;
-    expect(hybrid).to.deep.equal(speculatorConfig('hybrid', { mode: 'switch', minMatch: 2, parts: [speculatorConfig('suffix'), speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] })] }));
+    expect(hybrid).to.deep.equal(
+      speculatorConfig('hybrid', { mode: 'switch', minMatch: 2, parts: [speculatorConfig('suffix'), speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] })] }),
+    );
   });
 
   it('bad input: each with its message, naming the flag', () => {
@@ -55,8 +57,10 @@ describe('generate: speculator and tree policy flags generated from the definiti
     expect(problem({ expansion: '0,1' })).to.equal('--expansion: must be >= 1, got 0');
     expect(problem({ expansion: '2', 'p-split': 0.3 })).to.equal('flags of several tree policies are given (--expansion: static, --p-split: p-split); choose one with --policy');
     expect(problem({ speculator: ['ngram'], depth: 3 })).to.equal(
-      "--depth sets an option of chain, dynamic, p-split, sequoia, but the tree policy is static; choose the tree policy with --policy",
+      '--depth sets an option of chain, dynamic, p-split, sequoia, but the tree policy is static; choose the tree policy with --policy',
     );
-    expect(problem({ speculator: ['ngram'], draft: ['x'] })).to.equal('--draft sets an option of draft-model, gsd, but the speculator is ngram; choose the speculators with --speculator (repeat it for a hybrid)');
+    expect(problem({ speculator: ['ngram'], draft: ['x'] })).to.equal(
+      '--draft sets an option of draft-model, gsd, but the speculator is ngram; choose the speculators with --speculator (repeat it for a hybrid)',
+    );
   });
 });

@@ -26,9 +26,18 @@ describe('a run spec resolves once into a RunPlan that building consumes', () =>
   after(() => unregister());
 
   const hybrid = speculatorConfig('hybrid', { parts: [speculatorConfig('ngram'), speculatorConfig('suffix')] });
-  const spec: RunSpec = { target: 'stories260K', speculator: hybrid, policy: countingPolicy.defaults() as unknown as PolicyConfig, verifier: { kind: 'greedy' }, sampling: GREEDY, maxNodes: 16, allowLossy: false, engine: {} };
+  const spec: RunSpec = {
+    target: 'stories260K',
+    speculator: hybrid,
+    policy: countingPolicy.defaults() as unknown as PolicyConfig,
+    verifier: { kind: 'greedy' },
+    sampling: GREEDY,
+    maxNodes: 16,
+    allowLossy: false,
+    engine: {},
+  };
 
-  it('checking builds each config\'s policy once (the hybrid and its two parts: 3); building builds none again', async () => {
+  it("checking builds each config's policy once (the hybrid and its two parts: 3); building builds none again", async () => {
     built = 0;
     const plan = checkRunSpec(spec);
     expect(built).to.equal(3);
@@ -43,6 +52,8 @@ describe('a run spec resolves once into a RunPlan that building consumes', () =>
   });
 
   it('a config that is not part of the plan has no policy: a clear error', () => {
-    expect(() => checkRunSpec(spec).policyOf(speculatorConfig('ngram'))).to.throw(/speculator 'ngram' was built as a part that its composite's definition does not list in parts\(\)/);
+    expect(() => checkRunSpec(spec).policyOf(speculatorConfig('ngram'))).to.throw(
+      /speculator 'ngram' was built as a part that its composite's definition does not list in parts\(\)/,
+    );
   });
 });

@@ -5,7 +5,18 @@
  * target's argmax: exact at temperature 0 for any tree, one token per step).
  */
 import { z } from 'zod';
-import { createPolicy, definePolicy, defineVerifier, policyConfig, type DraftTree, type Logits, type SamplingParams, type TreeTraits, type Verifier, type VerifyResult } from '../../src/index.js';
+import {
+  createPolicy,
+  definePolicy,
+  defineVerifier,
+  policyConfig,
+  type DraftTree,
+  type Logits,
+  type SamplingParams,
+  type TreeTraits,
+  type Verifier,
+  type VerifyResult,
+} from '../../src/index.js';
 
 export const fanPolicy = definePolicy({
   kind: 'fan',

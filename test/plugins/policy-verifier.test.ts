@@ -15,7 +15,16 @@ import { fanPolicy, rejectAllVerifier } from './fan.js';
 
 function spec(verifier: string, temperature = 0): RunSpec {
   const policy = fanPolicy.defaults() as unknown as RunSpec['policy'];
-  return { target: 'stories260K', speculator: speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] }), policy, verifier: { kind: verifier as 'greedy' }, sampling: { ...GREEDY, temperature }, maxNodes: 64, allowLossy: false, engine: {} };
+  return {
+    target: 'stories260K',
+    speculator: speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] }),
+    policy,
+    verifier: { kind: verifier as 'greedy' },
+    sampling: { ...GREEDY, temperature },
+    maxNodes: 64,
+    allowLossy: false,
+    engine: {},
+  };
 }
 
 describe('a tree policy and a verifier from outside src/ (test/plugins/fan.ts), registered through the library API', () => {
@@ -61,7 +70,9 @@ describe('a tree policy and a verifier from outside src/ (test/plugins/fan.ts), 
 
   it('the verifier: its exactness is checked with its own words', () => {
     expect(checkRunSpec(spec('reject-all')).exact).to.equal(true);
-    expect(() => checkRunSpec(spec('reject-all', 1))).to.throw(/verifier 'reject-all' is not exact for trees with sampled children at temperature 1 \(reject-all needs temperature 0\)/);
+    expect(() => checkRunSpec(spec('reject-all', 1))).to.throw(
+      /verifier 'reject-all' is not exact for trees with sampled children at temperature 1 \(reject-all needs temperature 0\)/,
+    );
   });
 
   it('runs: fan trees under greedy and under reject-all give the incremental text; reject-all takes one token per step', async () => {

@@ -14,7 +14,9 @@ export const dynamicPolicy = definePolicy({
       .int()
       .min(0)
       .default(8)
-      .describe("Nodes expanded per round: the newest level's best (search 'level'; 0 = the node budget: exact best-first) or the best unexpanded nodes of any level (search 'best-first'; 0 = all that can enter the tree)."),
+      .describe(
+        "Nodes expanded per round: the newest level's best (search 'level'; 0 = the node budget: exact best-first) or the best unexpanded nodes of any level (search 'best-first'; 0 = all that can enter the tree).",
+      ),
     minProb: probability.default(0).describe('Drop candidates whose path probability is below this.'),
     search: z
       .enum(['level', 'best-first'])
