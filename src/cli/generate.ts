@@ -48,7 +48,8 @@ interface GenerateArgs {
 }
 
 /** Kinds `--speculator` takes: every one but composites (several --speculator make a hybrid). */
-const CLI_SPECULATORS = SPECULATOR_DEFINITIONS.filter((d) => !d.composite).map((d) => d.kind);
+/** The --speculator choices: every registered kind but composite ones (read when the command line is parsed, after --plugin modules register). */
+const cliSpeculators = (): string[] => SPECULATOR_DEFINITIONS.filter((d) => !d.composite).map((d) => d.kind);
 
 /** Flags that read a file into an option. */
 const READERS: readonly ReaderFlag[] = [
@@ -75,12 +76,13 @@ const NUMBER_OPTIONS = {
 } as const;
 
 /** The fixed flags (the speculator and tree policy flags are generated from the definitions). */
-const FIXED_OPTIONS: Readonly<Record<string, Options>> = {
+const fixedOptions = (): Readonly<Record<string, Options>> => ({
   target: { type: 'string', demandOption: true, describe: 'model name under SPECINFER_MODELS, a path, or random:tiny / random:stories110M' },
   prompt: { type: 'string', default: '', describe: 'prompt text (BOS is always prepended)' },
   'max-tokens': { type: 'number', default: 256, describe: 'maximum number of generated tokens' },
   greedy: { type: 'boolean', default: false, describe: 'argmax decoding (same as --temperature 0, the default)' },
-  speculator: { choices: CLI_SPECULATORS, array: true, default: [], describe: 'speculator kind; repeat for a hybrid (default draft-model with --draft, else none)' },
+  plugin: { type: 'string', array: true, default: [], describe: 'a module whose definitions (speculators, tree policies, verifiers) join the registry, e.g. ./bigram.mjs (repeatable; docs/extending.md)' },
+  speculator: { choices: cliSpeculators(), array: true, default: [], describe: 'speculator kind; repeat for a hybrid (default draft-model with --draft, else none)' },
   reference: { type: 'string', array: true, default: [], describe: 'a file whose text is a reference document of the request (retrieval); repeat for several' },
   policy: { choices: POLICY_KINDS, describe: "tree policy (default: the speculator's own; the kind whose own flags are given, e.g. static with --expansion)" },
   'max-nodes': { type: 'number', default: 64, describe: 'node budget of every tree' },
@@ -102,10 +104,11 @@ const FIXED_OPTIONS: Readonly<Record<string, Options>> = {
     describe: 'any speculator or tree policy option, KEY=VALUE, e.g. speculator.maxDepth=4 or policy.depth=6 (repeatable; options in docs/options.md)',
   },
   'dump-onnx': { type: 'string', describe: 'also write the target ONNX graph to this file' },
-};
+});
 
 function options(y: Argv): Argv<GenerateArgs> {
-  const fixed = Object.entries(FIXED_OPTIONS).reduce((acc, [name, o]) => acc.option(name, o), y).group(Object.keys(FIXED_OPTIONS), 'Options:');
+  const fixedOpts = fixedOptions();
+  const fixed = Object.entries(fixedOpts).reduce((acc, [name, o]) => acc.option(name, o), y).group(Object.keys(fixedOpts), 'Options:');
   return addOptionFlags(fixed, READERS)
     .check(numberCheck({ ...NUMBER_OPTIONS, ...flagNumberKinds() }))
     .epilogue(MODELS_EPILOGUE) as unknown as Argv<GenerateArgs>;

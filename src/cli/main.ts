@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SpecInferError, UsageError } from '../core/errors.js';
+import { importNamedPlugins, pluginArgs } from '../harness/plugins.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { MODELS_EPILOGUE } from './help.js';
@@ -16,6 +17,8 @@ import { validateCommand } from './validate.js';
 
 /** The `specinfer` command line: one module per command. */
 async function main(argv: string[]): Promise<void> {
+  // generate's --plugin modules register before its flags are built from the registry.
+  await importNamedPlugins(pluginArgs(argv), process.cwd());
   await yargs(argv)
     .scriptName('specinfer')
     .command(generateCommand)

@@ -37,7 +37,7 @@ interface Definition {
 }
 
 /** A plugin entry that cannot be used: the problem, without file or line (the caller locates it). */
-export class PluginProblem extends Error {}
+class PluginProblem extends Error {}
 
 /** Definitions of each module imported so far, by absolute file path. */
 const imported = new Map<string, readonly Definition[]>();
@@ -50,7 +50,7 @@ const registered = new Map<Definition, () => void>();
  * (./x.mjs, ../x.js, /abs/x.js) relative to `dir`, else a package (node_modules
  * upward from `dir`, its `exports` for require/node/default). Throws a PluginProblem.
  */
-export function resolvePlugin(name: string, dir: string): string {
+function resolvePlugin(name: string, dir: string): string {
   if (isPath(name)) {
     const file = path.resolve(dir, name);
     if (existsSync(file) && statSync(file).isFile()) return file;
@@ -80,7 +80,7 @@ function fileSuggestion(name: string, dir: string): string {
 }
 
 /** Imports the module at `file` (once per process) and registers its definitions. Throws a PluginProblem. */
-export async function importPlugin(file: string): Promise<readonly Definition[]> {
+async function importPlugin(file: string): Promise<readonly Definition[]> {
   if (!imported.has(file)) {
     let mod: Record<string, unknown>;
     try {
@@ -94,7 +94,7 @@ export async function importPlugin(file: string): Promise<readonly Definition[]>
 }
 
 /** Registers the definitions of a module imported before; a PluginProblem when it was not imported or a definition clashes. */
-export function registerImported(file: string): readonly Definition[] {
+function registerImported(file: string): readonly Definition[] {
   const defs = imported.get(file);
   if (defs === undefined) throw new PluginProblem('not imported yet: load the file with openExperiment (asynchronous), or await loadPlugins(FILE) before loadExperiment');
   for (const def of defs) register(def);
@@ -230,4 +230,30 @@ export async function importPlugins(files: readonly string[]): Promise<void> {
       throw e;
     }
   }
+}
+
+/**
+ * Imports and registers the modules a command line names (`--plugin NAME`,
+ * paths relative to `dir`, else packages as Node finds them from there); a
+ * ConfigError names the first that cannot be used.
+ */
+export async function importNamedPlugins(names: readonly string[], dir: string): Promise<void> {
+  for (const name of names) {
+    try {
+      await importPlugin(resolvePlugin(name, dir));
+    } catch (e) {
+      if (e instanceof PluginProblem) throw new ConfigError(`--plugin ${name}: ${e.message}`);
+      throw e;
+    }
+  }
+}
+
+/** The values of every `--plugin NAME` / `--plugin=NAME` of a command line, in order. */
+export function pluginArgs(argv: readonly string[]): string[] {
+  const names: string[] = [];
+  argv.forEach((a, i) => {
+    if (a === '--plugin' && i + 1 < argv.length) names.push(argv[i + 1]);
+    else if (a.startsWith('--plugin=')) names.push(a.slice('--plugin='.length));
+  });
+  return names;
 }

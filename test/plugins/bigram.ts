@@ -42,5 +42,5 @@ export const bigramSpeculator = defineSpeculator({
   create: async (_c, deps) => new LookupSpeculator('bigram', deps.policy, (prompt) => new BigramState(prompt)),
 });
 
-/** The plugin module contract: its default export (one definition, or a list). */
-export default bigramSpeculator;
+/** The plugin module contract, its second form: `definitions`, a list (examples/plugins/bigram.mjs shows the default export). */
+export const definitions = [bigramSpeculator];
