@@ -52,7 +52,19 @@ describe('docs/configs.md examples', () => {
 
   it('has the examples the doc promises', () => {
     const text = yamlBlocks(DOC).join('\n');
-    for (const form of ['policy: {kind: dynamic', 'kind: hybrid', '{name: small', 'references', 'weights: q8_0', 'targetWeights', 'sampling.temperature: [0, 0.8]', 'plugins: [./examples/plugins/bigram.mjs]', 'kind: p-split', 'description:', '[{kind: draft-model, models: [stories260K-ssm-m]}, ns]']) {
+    for (const form of [
+      'policy: {kind: dynamic',
+      'kind: hybrid',
+      '{name: small',
+      'references',
+      'weights: q8_0',
+      'targetWeights',
+      'sampling.temperature: [0, 0.8]',
+      'plugins: [./examples/plugins/bigram.mjs]',
+      'kind: p-split',
+      'description:',
+      '[{kind: draft-model, models: [stories260K-ssm-m]}, ns]',
+    ]) {
       expect(text + DOC, form).to.include(form);
     }
   });

@@ -7,7 +7,10 @@ describe('library API (src/index.ts)', () => {
     const run = await openRun({ target: 'stories260K', speculator: speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] }) });
     try {
       const out = await generate(run, 'Once upon a time', { maxTokens: 48 });
-      const plain = await generateIncremental(run.target, run.tokenizer.encode('Once upon a time', { bos: true }), { maxTokens: 48, stopTokens: [run.tokenizer.bosId, run.tokenizer.eosId] });
+      const plain = await generateIncremental(run.target, run.tokenizer.encode('Once upon a time', { bos: true }), {
+        maxTokens: 48,
+        stopTokens: [run.tokenizer.bosId, run.tokenizer.eosId],
+      });
       expect(Array.from(out.tokens)).to.deep.equal(Array.from(plain.tokens));
       expect(out.text.length).to.be.greaterThan(20);
       expect(out.summary.tokens).to.equal(out.tokens.length + (out.stop === 'eos' ? 1 : 0));

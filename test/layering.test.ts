@@ -57,7 +57,9 @@ function modelPart(rel: string): string | undefined {
 
 describe('layering of src/', () => {
   it('every folder has a level', () => {
-    const folders = readdirSync(SRC, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const folders = readdirSync(SRC, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(folders.filter((f) => LEVELS[f] === undefined)).to.deep.equal([]);
   });
 

@@ -91,8 +91,14 @@ export async function matmulFloor(c: LlamaConfig, threads: number, reps: number)
     ms1: percentile(one, 0.5),
     ms16: percentile(sixteen, 0.5),
     ms16Lanes: percentile(sixteenLanes, 0.5),
-    ratio: percentile(sixteen.map((t, r) => t / one[r]), 0.5),
-    ratioLanes: percentile(sixteenLanes.map((t, r) => t / one[r]), 0.5),
+    ratio: percentile(
+      sixteen.map((t, r) => t / one[r]),
+      0.5,
+    ),
+    ratioLanes: percentile(
+      sixteenLanes.map((t, r) => t / one[r]),
+      0.5,
+    ),
     weightBytes: 4 * params,
     flop16: 2 * 16 * params,
   };

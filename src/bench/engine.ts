@@ -74,7 +74,6 @@ interface ModelBench {
   outsideRunShareEarly: number | null; // the same in decodes 2-5 of the process
 }
 
-
 /** A random tree with `nodes` nodes and depth <= 8. */
 function benchTree(nodes: number, vocab: number, seed: number): TreeShape {
   return randomTree(createRng(seed), nodes, 8, vocab);
@@ -100,10 +99,7 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, weight
   const before = loadAvg();
   const date = new Date().toISOString();
   const loaded = await loadModelAs(ref, weights);
-  const model = await EngineModel.create(
-    { id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] },
-    { threads, graph },
-  );
+  const model = await EngineModel.create({ id: loaded.id, weights: loaded.weights, bosId: loaded.tokenizer.bosId, eosIds: [loaded.tokenizer.eosId] }, { threads, graph });
   const vocab = model.info.vocabSize;
   // A model whose context cannot hold the prefix and the largest tree gets a shorter prefix (recorded in the entry).
   const fitted = Math.min(prefix, model.info.maxContext - TREE_ROWS[TREE_ROWS.length - 1] - 1);
@@ -133,12 +129,19 @@ async function benchModel(ref: string, threads: number, graph: GraphKind, weight
   }
   const forwardMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(times[i], 0.5)]));
   const one = times[TREE_ROWS.indexOf(1)];
-  const ratio16 = percentile(times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]), 0.5);
+  const ratio16 = percentile(
+    times[TREE_ROWS.indexOf(16)].map((t, r) => t / one[r]),
+    0.5,
+  );
   const forwardCpuMs: Record<string, number> = Object.fromEntries(TREE_ROWS.map((rows, i) => [rows, percentile(cpu[i], 0.5)]));
   const oneCpu = cpu[TREE_ROWS.indexOf(1)];
-  const ratio16Cpu = percentile(cpu[TREE_ROWS.indexOf(16)].map((t, r) => t / oneCpu[r]), 0.5);
+  const ratio16Cpu = percentile(
+    cpu[TREE_ROWS.indexOf(16)].map((t, r) => t / oneCpu[r]),
+    0.5,
+  );
   // The draft shares stories260K's vocabulary; random models and quantized targets get no speculative measurement.
-  const shares = steps && vocab === 512 && weights === 'f32' ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: null, early: null, steady: null };
+  const shares =
+    steps && vocab === 512 && weights === 'f32' ? await speculativeSteps(model, loaded.tokenizer.encode('Once upon a time'), graph) : { commitMs: null, early: null, steady: null };
   const gen = await generateIncremental(model, Int32Array.from([1]), { maxTokens: 128, stopTokens: [] });
   await model.dispose();
   return {
@@ -206,7 +209,20 @@ async function speculativeSteps(model: EngineModel, prompt: Int32Array, graph: G
 }
 
 function printTable(results: ModelBench[]): void {
-  const head = ['model', 'threads', 'graph', 'weights', ...TREE_ROWS.map((n) => `N=${n} ms`), 'N16/N1 (paired)', 'cpu N16/N1', 'incr tok/s', 'commit ms', 'outside run', 'early', 'load avg'];
+  const head = [
+    'model',
+    'threads',
+    'graph',
+    'weights',
+    ...TREE_ROWS.map((n) => `N=${n} ms`),
+    'N16/N1 (paired)',
+    'cpu N16/N1',
+    'incr tok/s',
+    'commit ms',
+    'outside run',
+    'early',
+    'load avg',
+  ];
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
   const rows = results.map((r) => [
     r.model,
@@ -234,7 +250,9 @@ function printTable(results: ModelBench[]): void {
 function printProfile(title: string, profile: Record<string, OpProfile>): void {
   const rows = Object.keys(profile);
   const last = profile[rows[rows.length - 1]];
-  const ops = Object.keys(last).filter((k) => k !== 'total').sort((a, b) => last[b] - last[a]);
+  const ops = Object.keys(last)
+    .filter((k) => k !== 'total')
+    .sort((a, b) => last[b] - last[a]);
   console.log(`\n${title}: kernel ms per forward (onnxruntime profile)`);
   console.log(['op'.padEnd(22), ...rows.map((n) => `N=${n}`.padStart(9)), 'share'.padStart(7)].join(''));
   for (const op of ['total', ...ops]) {
@@ -270,7 +288,14 @@ function parseFlags(args: readonly string[]): BenchFlags {
   for (const w of weights) if (!(WEIGHT_TYPES as readonly string[]).includes(w)) throw new Error(`--weights: unknown weight type '${w}'; expected ${WEIGHT_TYPES.join(', ')}`);
   const sections = listFlag(args, '--sections') ?? SECTIONS;
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--sections: unknown section '${s}'; expected ${SECTIONS.join(', ')}`);
-  return { quick: args.includes('--quick'), models: listFlag(args, '--models'), weights: weights as WeightsType[], sections: new Set(sections), steps: !args.includes('--no-steps'), profileThreads: Number(listFlag(args, '--profile-threads')?.[0] ?? 2) };
+  return {
+    quick: args.includes('--quick'),
+    models: listFlag(args, '--models'),
+    weights: weights as WeightsType[],
+    sections: new Set(sections),
+    steps: !args.includes('--no-steps'),
+    profileThreads: Number(listFlag(args, '--profile-threads')?.[0] ?? 2),
+  };
 }
 
 /** One benchmark case: model, threads, repetitions, weight types, graphs. */
@@ -298,7 +323,9 @@ function entryKey(r: { model?: unknown; threads?: unknown; graph?: unknown; weig
   return [r.model, r.threads, r.graph ?? 'fused', r.weights ?? 'f32'].map((v) => JSON.stringify(v)).join('|');
 }
 
-type OldEntry = { model?: unknown; threads?: unknown; graph?: unknown; weights?: unknown; date?: unknown } & Partial<Pick<ModelBench, 'commitMsPerStep' | 'outsideRunShare' | 'outsideRunShareEarly'>>;
+type OldEntry = { model?: unknown; threads?: unknown; graph?: unknown; weights?: unknown; date?: unknown } & Partial<
+  Pick<ModelBench, 'commitMsPerStep' | 'outsideRunShare' | 'outsideRunShareEarly'>
+>;
 
 /** `r`, or when its step figures were not measured, `r` with those of the old entry of its key and their date. */
 function withOldSteps(r: ModelBench, old: readonly OldEntry[], oldDate: unknown): ModelBench | (ModelBench & { stepsFrom: string }) {
@@ -334,7 +361,12 @@ async function runCurves(f: BenchFlags): Promise<ModelBench[]> {
 async function runProfiles(f: BenchFlags): Promise<Record<string, Record<string, OpProfile>>> {
   const profileTrees = [benchTree(0, 512, 1), benchTree(15, 512, 16)];
   const runs: [string, GraphKind, WeightsType][] = f.weights.flatMap((w): [string, GraphKind, WeightsType][] =>
-    w === 'f32' ? [['fused', 'fused', w], ['reference', 'reference', w]] : [[`fused-${w}`, 'fused', w]],
+    w === 'f32'
+      ? [
+          ['fused', 'fused', w],
+          ['reference', 'reference', w],
+        ]
+      : [[`fused-${w}`, 'fused', w]],
   );
   const profile: Record<string, Record<string, OpProfile>> = {};
   const threads = f.profileThreads;

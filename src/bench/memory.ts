@@ -93,7 +93,22 @@ function peakOf(target: string, weights: WeightsType | undefined, threads: numbe
   const file = path.join(dir, 'maxrss.json');
   try {
     const convert = weights === undefined ? [] : ['--weights', weights];
-    const args = ['--import', PRELOAD, CLI, 'generate', '--target', target, ...convert, '--max-tokens', String(MAX_TOKENS), '--prompt', PROMPT, '--greedy', '--threads', String(threads)];
+    const args = [
+      '--import',
+      PRELOAD,
+      CLI,
+      'generate',
+      '--target',
+      target,
+      ...convert,
+      '--max-tokens',
+      String(MAX_TOKENS),
+      '--prompt',
+      PROMPT,
+      '--greedy',
+      '--threads',
+      String(threads),
+    ];
     const r = spawnSync(process.execPath, args, { env: { ...process.env, SPECINFER_MAXRSS_FILE: file }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`generate --target ${target} --weights ${weights} failed (exit ${r.status}): ${r.stderr.trim().slice(-2000)}`);
     return (JSON.parse(readFileSync(file, 'utf8')) as { maxRssBytes: number }).maxRssBytes;
@@ -127,7 +142,9 @@ export function memoryTable(rows: readonly MemoryRow[]): string {
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.source === 'load' ? '--weights' : 'GGUF'} | ${r.weights} | ${mb(r.weightBytes)} | ${mb(r.baselinePeakBytes)} | ${mb(r.peakBytes)} | ${mb(r.peakBytes - r.baselinePeakBytes)} | ${r.ratio.toFixed(2)} |`);
+    lines.push(
+      `| ${r.source === 'load' ? '--weights' : 'GGUF'} | ${r.weights} | ${mb(r.weightBytes)} | ${mb(r.baselinePeakBytes)} | ${mb(r.peakBytes)} | ${mb(r.peakBytes - r.baselinePeakBytes)} | ${r.ratio.toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -142,15 +159,16 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const runs: MemoryRun[] = [];
   const rows: MemoryRow[] = [];
-  for (const source of a.sources) for (const weights of a.weights) {
-    const [small, large] = await targets(source, weights);
-    const bytes = weightBytes((await loadModelAs(large, source === 'load' ? weights : undefined)).weights);
-    const base = measure(small, source, weights, a);
-    const big = measure(large, source, weights, a);
-    runs.push(base, big);
-    rows.push({ source, weights, weightBytes: bytes, baselinePeakBytes: base.peakBytes, peakBytes: big.peakBytes, ratio: (big.peakBytes - base.peakBytes) / bytes });
-    log(`${source} ${weights}: ${path.basename(small)} ${mb(base.peakBytes)} MiB, ${path.basename(large)} ${mb(big.peakBytes)} MiB (${big.seconds.toFixed(1)} s)`);
-  }
+  for (const source of a.sources)
+    for (const weights of a.weights) {
+      const [small, large] = await targets(source, weights);
+      const bytes = weightBytes((await loadModelAs(large, source === 'load' ? weights : undefined)).weights);
+      const base = measure(small, source, weights, a);
+      const big = measure(large, source, weights, a);
+      runs.push(base, big);
+      rows.push({ source, weights, weightBytes: bytes, baselinePeakBytes: base.peakBytes, peakBytes: big.peakBytes, ratio: (big.peakBytes - base.peakBytes) / bytes });
+      log(`${source} ${weights}: ${path.basename(small)} ${mb(base.peakBytes)} MiB, ${path.basename(large)} ${mb(big.peakBytes)} MiB (${big.seconds.toFixed(1)} s)`);
+    }
   const setting = {
     command: `generate --target T [--weights W] --max-tokens ${MAX_TOKENS} --prompt "${PROMPT}" --greedy --threads ${a.threads}`,
     repeats: a.repeats,

@@ -82,7 +82,9 @@ export function summarize(results: readonly SystemResult[]): SummaryEntry[] {
 export function summaryTable(entries: readonly SummaryEntry[]): string {
   const lines = ['| target | weights | mode | ours tok/s | ours setting | peer | peer tok/s | peer setting | ratio |', '|---|---|---|---|---|---|---|---|---|'];
   for (const e of entries) {
-    lines.push(`| ${e.target} | ${e.weights} | ${e.mode} | ${e.ours_tok_s.toFixed(1)} | ${e.ours_setting} | ${e.peer} | ${e.peer_tok_s.toFixed(1)} | ${e.peer_setting} | ${e.ratio.toFixed(2)} |`);
+    lines.push(
+      `| ${e.target} | ${e.weights} | ${e.mode} | ${e.ours_tok_s.toFixed(1)} | ${e.ours_setting} | ${e.peer} | ${e.peer_tok_s.toFixed(1)} | ${e.peer_setting} | ${e.ratio.toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -278,7 +278,10 @@ async function main(): Promise<void> {
   const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION, nodeLlamaCpp: '3.21.1' };
   const native = sections?.map((s) => ({ weights: s.weights, file: path.basename(s.file), skipped: s.skipped }));
   const loadAverage = { before: loadBefore, after: os.loadavg() };
-  writeFileSync(path.join(dir, `${args.out}.json`), JSON.stringify({ date: new Date().toISOString(), env, args, loadAverage, tieMargin: TIE_MARGIN, native, table, summary, results }, null, 2) + '\n');
+  writeFileSync(
+    path.join(dir, `${args.out}.json`),
+    JSON.stringify({ date: new Date().toISOString(), env, args, loadAverage, tieMargin: TIE_MARGIN, native, table, summary, results }, null, 2) + '\n',
+  );
   await writeChart(results, dir, args.out);
   console.log(`wrote results/bench/${args.out}.json, .svg, .png, .vl.json`);
   // Quantized outputs legitimately differ (activations are quantized differently); only F32 must agree.

@@ -67,11 +67,13 @@ async function benchModel(ref: string, reps: number): Promise<Row[]> {
   const vocab = variants[0].model.info.vocabSize;
   const prompt = Int32Array.from({ length: PREFIX + 1 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919) % (vocab - 3))));
   const trees = ROWS.map((rows) => randomTree(createRng(rows), rows - 1, 8, vocab));
-  for (let r = 0; r <= reps; r++) for (const x of variants) for (let i = 0; i < trees.length; i++) {
-    const out = await forwardLogits(x.model, prompt, trees[i]);
-    if (r > 0) x.times[i].push(out.ms);
-    else x.rows.push(...out.rows); // r = 0 is the warm-up; its logits are compared
-  }
+  for (let r = 0; r <= reps; r++)
+    for (const x of variants)
+      for (let i = 0; i < trees.length; i++) {
+        const out = await forwardLogits(x.model, prompt, trees[i]);
+        if (r > 0) x.times[i].push(out.ms);
+        else x.rows.push(...out.rows); // r = 0 is the warm-up; its logits are compared
+      }
   for (const x of variants) await x.model.dispose();
   return variants.map((x) => ({
     model: ref,

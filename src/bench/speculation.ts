@@ -66,7 +66,9 @@ async function main(): Promise<void> {
   console.log(`workload ${workload} (${prompts.length} prompts x ${maxTokens} tokens), target stories260K, depth 8`);
   console.log('| drafts | expansion | verifier | tokens/step | acceptance | ms/token |\n|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.drafts} | <${r.expansion}> | ${r.verifier} (T=${r.temperature}) | ${r.tokensPerStep.toFixed(2)} | ${r.acceptance.toFixed(3)} | ${r.msPerToken.toFixed(3)} |`);
+    console.log(
+      `| ${r.drafts} | <${r.expansion}> | ${r.verifier} (T=${r.temperature}) | ${r.tokensPerStep.toFixed(2)} | ${r.acceptance.toFixed(3)} | ${r.msPerToken.toFixed(3)} |`,
+    );
   }
   const out = path.resolve('results/bench/speculation.json');
   mkdirSync(path.dirname(out), { recursive: true });

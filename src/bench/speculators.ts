@@ -75,7 +75,9 @@ async function measure(row: Row, workload: string, maxTokens: number): Promise<R
 /** Sequoia's acceptance vector for the SSM, calibrated on the first 8 story openings (64 tokens each). */
 async function calibrateSsm(): Promise<number[]> {
   const run = await buildRun(spec({ speculator: speculatorConfig('draft-model', { models: [SSM] }), policy: calibrationPolicy(8) }));
-  const prompts = readWorkload('story-openings').slice(0, 8).map((w) => run.tokenizer.encode(w.prompt));
+  const prompts = readWorkload('story-openings')
+    .slice(0, 8)
+    .map((w) => run.tokenizer.encode(w.prompt));
   const p = await calibrateAcceptance(run.target, run.speculator, prompts, { ranks: 8, maxTokens: 64, stopTokens: [1, 2] });
   await run.dispose();
   return p;

@@ -16,7 +16,6 @@ const MAX_DEPTH = 24;
 const CHECKPOINTS = [1_000, 10_000, 30_000, 100_000, 200_000];
 const OPS = 2_000;
 
-
 /** The synthetic history: copy an earlier phrase of 4-20 tokens, or add a Zipf-like fresh token. */
 function history(rng: Rng, n: number): Int32Array {
   const out = new Int32Array(n);

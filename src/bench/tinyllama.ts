@@ -122,11 +122,16 @@ async function main(): Promise<void> {
     results.push(await ours(f.gguf, threads, f));
     if (f.peer) results.push(await peer(f.gguf, threads, f));
   }
-  for (const r of results) console.log(`${r.system} threads=${r.threads}: ${r.tokensPerSec.toFixed(2)} tok/s (${r.perRep.map((v) => v.toFixed(2)).join(', ')}; load average ${r.loadAvg.join('/')})`);
+  for (const r of results)
+    console.log(`${r.system} threads=${r.threads}: ${r.tokensPerSec.toFixed(2)} tok/s (${r.perRep.map((v) => v.toFixed(2)).join(', ')}; load average ${r.loadAvg.join('/')})`);
   const out = path.resolve('results/bench/tinyllama.json');
   mkdirSync(path.dirname(out), { recursive: true });
   const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION, args: process.argv.slice(2).join(' ') };
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), env, model: 'random:tinyllama', gguf: path.basename(f.gguf), prompt: PROMPT.length, tokens: f.tokens, results }, null, 2) + '\n');
+  writeFileSync(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), env, model: 'random:tinyllama', gguf: path.basename(f.gguf), prompt: PROMPT.length, tokens: f.tokens, results }, null, 2) +
+      '\n',
+  );
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 

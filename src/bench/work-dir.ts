@@ -36,4 +36,3 @@ export function workModelsDir(log: (line: string) => void): string {
   process.env.SPECINFER_MODELS = cache;
   return cache;
 }
-

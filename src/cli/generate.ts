@@ -59,7 +59,10 @@ const READERS: readonly ReaderFlag[] = [
     kind: 'sequoia',
     option: 'hardware',
     describe: 'sequoia: engine benchmark JSON (forwardMs) for a hardware-aware shape',
-    read: (file, args) => ({ forwardMs: readForwardLatency(file, String(args.target), Number(args.threads), (args.weights as WeightsType | undefined) ?? 'f32'), draftMsPerLevel: 0 }),
+    read: (file, args) => ({
+      forwardMs: readForwardLatency(file, String(args.target), Number(args.threads), (args.weights as WeightsType | undefined) ?? 'f32'),
+      draftMsPerLevel: 0,
+    }),
   },
 ];
 
@@ -81,7 +84,12 @@ const fixedOptions = (): Readonly<Record<string, Options>> => ({
   prompt: { type: 'string', default: '', describe: 'prompt text (BOS is always prepended)' },
   'max-tokens': { type: 'number', default: 256, describe: 'maximum number of generated tokens' },
   greedy: { type: 'boolean', default: false, describe: 'argmax decoding (same as --temperature 0, the default)' },
-  plugin: { type: 'string', array: true, default: [], describe: 'a module whose definitions (speculators, tree policies, verifiers) join the registry, e.g. ./bigram.mjs (repeatable; docs/extending.md)' },
+  plugin: {
+    type: 'string',
+    array: true,
+    default: [],
+    describe: 'a module whose definitions (speculators, tree policies, verifiers) join the registry, e.g. ./bigram.mjs (repeatable; docs/extending.md)',
+  },
   speculator: { choices: cliSpeculators(), array: true, default: [], describe: 'speculator kind; repeat for a hybrid (default draft-model with --draft, else none)' },
   reference: { type: 'string', array: true, default: [], describe: 'a file whose text is a reference document of the request (retrieval); repeat for several' },
   policy: { choices: POLICY_KINDS, describe: "tree policy (default: the speculator's own; the kind whose own flags are given, e.g. static with --expansion)" },
@@ -108,7 +116,9 @@ const fixedOptions = (): Readonly<Record<string, Options>> => ({
 
 function options(y: Argv): Argv<GenerateArgs> {
   const fixedOpts = fixedOptions();
-  const fixed = Object.entries(fixedOpts).reduce((acc, [name, o]) => acc.option(name, o), y).group(Object.keys(fixedOpts), 'Options:');
+  const fixed = Object.entries(fixedOpts)
+    .reduce((acc, [name, o]) => acc.option(name, o), y)
+    .group(Object.keys(fixedOpts), 'Options:');
   return addOptionFlags(fixed, READERS)
     .check(numberCheck({ ...NUMBER_OPTIONS, ...flagNumberKinds() }))
     .epilogue(MODELS_EPILOGUE) as unknown as Argv<GenerateArgs>;

@@ -56,8 +56,8 @@ const inflateCommand: CommandModule<object, InflateArgs> = {
       .option('dim', { type: 'number', demandOption: true, describe: 'model dimension (heads x the source head dimension)' })
       .option('hidden', { type: 'number', demandOption: true, describe: 'MLP hidden dimension' })
       .option('layers', { type: 'number', demandOption: true, describe: 'number of layers' })
-      .option('heads', { type: 'number', demandOption: true, describe: 'query heads (the head dimension stays the source\'s)' })
-      .option('kv-heads', { type: 'number', describe: 'kv heads (default: keep the source\'s query heads per kv head)' })
+      .option('heads', { type: 'number', demandOption: true, describe: "query heads (the head dimension stays the source's)" })
+      .option('kv-heads', { type: 'number', describe: "kv heads (default: keep the source's query heads per kv head)" })
       .option('fill', {
         choices: ['random', 'zero'] as const,
         default: 'random' as const,
@@ -87,11 +87,6 @@ const MODELS_HELP =
 export const modelsCommand: CommandModule = {
   command: 'models <command>',
   describe: 'Manage models in the models folder: pull (download), inflate (bigger model, same function)',
-  builder: (y: Argv) =>
-    y
-      .command(pullCommand)
-      .command(inflateCommand)
-      .demandCommand(1, 'name a models command: pull or inflate')
-      .epilogue(MODELS_HELP),
+  builder: (y: Argv) => y.command(pullCommand).command(inflateCommand).demandCommand(1, 'name a models command: pull or inflate').epilogue(MODELS_HELP),
   handler: () => undefined,
 };

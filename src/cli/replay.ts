@@ -21,9 +21,8 @@ interface ReplayArgs {
  */
 export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay <file>',
-  describe: "Measure speculators against a recorded target trace (greedy acceptance only; the target does not run)",
-  builder: (y: Argv) =>
-    runOptions(y).option('trace', { type: 'string', describe: 'trace file from `specinfer trace` (default results/NAME/trace.jsonl)' }),
+  describe: 'Measure speculators against a recorded target trace (greedy acceptance only; the target does not run)',
+  builder: (y: Argv) => runOptions(y).option('trace', { type: 'string', describe: 'trace file from `specinfer trace` (default results/NAME/trace.jsonl)' }),
   handler: async (args: ArgumentsCamelCase<ReplayArgs>) => {
     const exp = await openExperiment(args.file, { replay: true });
     const file = args.trace ?? defaultTrace(exp.name);

@@ -22,7 +22,10 @@ export function runOptions(y: Argv): Argv<RunArgs> {
   return y
     .positional('file', { type: 'string', demandOption: true, describe: 'experiment file (YAML)' })
     .option('out', { type: 'string', describe: 'results folder (default results/NAME)' })
-    .option('shard', { type: 'string', describe: 'run shard k/N (k = 1..N): the cells whose index mod N is k - 1; auto: from a Slurm array task or Kubernetes Indexed Job (docs/cluster.md)' })
+    .option('shard', {
+      type: 'string',
+      describe: 'run shard k/N (k = 1..N): the cells whose index mod N is k - 1; auto: from a Slurm array task or Kubernetes Indexed Job (docs/cluster.md)',
+    })
     .option('shards', { type: 'number', describe: 'with --shard auto: the number of shards (required in a Kubernetes Indexed Job)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out, skipping finished cells' });
 }

@@ -27,7 +27,9 @@ async function sweepOf(args: SlurmArgs): Promise<SlurmSweep> {
   for (const w of exp.warnings) process.stderr.write(`warning: ${w}\n`);
   if (!(Number.isInteger(args.shards) && args.shards >= 1)) throw new ConfigError(`--shards must be a whole number >= 1, got ${args.shards}`);
   if (args.shards > exp.cells.length) {
-    throw new ConfigError(`--shards ${args.shards} but ${args.file} has ${exp.cells.length} cells (cells are the unit of work, extra shards would have none); use --shards ${exp.cells.length} or fewer`);
+    throw new ConfigError(
+      `--shards ${args.shards} but ${args.file} has ${exp.cells.length} cells (cells are the unit of work, extra shards would have none); use --shards ${exp.cells.length} or fewer`,
+    );
   }
   return {
     node: process.execPath,
@@ -52,7 +54,8 @@ async function sbatch(script: string, options: readonly string[] = []): Promise<
     return stdout.trim().split(';')[0];
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') throw new ConfigError(`sbatch not found on PATH: run \`specinfer slurm\` where Slurm jobs are submitted (a login node); the scripts are in ${path.dirname(script)}`);
+    if (err.code === 'ENOENT')
+      throw new ConfigError(`sbatch not found on PATH: run \`specinfer slurm\` where Slurm jobs are submitted (a login node); the scripts are in ${path.dirname(script)}`);
     throw new ConfigError(`sbatch ${script} failed: ${(err.stderr ?? err.message).trim()}`);
   }
 }
@@ -73,10 +76,12 @@ export const slurmCommand: CommandModule<object, SlurmArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: `results folder: shards in DIR/shard-K, merged results in DIR; ${SHARED}` })
       .option('partition', { type: 'string', describe: 'sbatch --partition' })
       .option('time', { type: 'string', describe: 'sbatch --time of each task (e.g. 1:00:00)' })
-      .option('cpus-per-task', { type: 'number', describe: 'sbatch --cpus-per-task (match the file\'s engine.threads)' })
+      .option('cpus-per-task', { type: 'number', describe: "sbatch --cpus-per-task (match the file's engine.threads)" })
       .option('mem', { type: 'string', describe: 'sbatch --mem of each task (e.g. 4G)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the scripts, submit nothing' })
-      .epilog(`Task k runs shard k/N with --resume: resubmit a failed one with \`sbatch --array=K DIR/slurm/array.sh\` and the merge with \`sbatch --dependency=afterok:JOBID DIR/slurm/merge.sh\`. ${SHARED}.`) as unknown as Argv<SlurmArgs>,
+      .epilog(
+        `Task k runs shard k/N with --resume: resubmit a failed one with \`sbatch --array=K DIR/slurm/array.sh\` and the merge with \`sbatch --dependency=afterok:JOBID DIR/slurm/merge.sh\`. ${SHARED}.`,
+      ) as unknown as Argv<SlurmArgs>,
   handler: async (args: ArgumentsCamelCase<SlurmArgs>) => {
     const sweep = await sweepOf(args);
     const files = slurmPaths(sweep.out);

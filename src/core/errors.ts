@@ -12,14 +12,20 @@ export class SpecInferError extends Error {
 
 /** A checkpoint or model folder is missing, truncated or malformed. */
 export class ModelFileError extends SpecInferError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }
 
 /** A tokenizer file is malformed or does not fit the model. */
 export class TokenizerError extends SpecInferError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }

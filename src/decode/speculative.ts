@@ -84,7 +84,10 @@ async function step(target: Model, verifier: Verifier, active: Live[], opts: Dec
   const proposeMs = (clock.nowMs() - t0) / active.length;
   const work = active.map((l) => l.draft.draftWork?.());
   const t1 = clock.nowMs();
-  const logits = await target.scoreBatch(active.map((l) => l.target), trees);
+  const logits = await target.scoreBatch(
+    active.map((l) => l.target),
+    trees,
+  );
   const shared = { forward, proposeMs, scoreMs: clock.nowMs() - t1 };
   const records: StepRecord[] = [];
   for (const [b, l] of active.entries()) records.push(await finish(l, trees[b], logits[b], verifier, target.info.maxContext, opts, clock, shared, work[b]));

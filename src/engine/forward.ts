@@ -37,13 +37,7 @@ export function newRows(it: ForwardItem): number {
  * columns = the cache's capacity); larger batches copy each cache's rows
  * into a zero-padded [B, kvHeads, pastLen, headDim] past.
  */
-export async function forwardBatch(
-  sessions: ForwardSessions,
-  inputCache: InputCache,
-  shape: CacheShape,
-  clock: Clock,
-  items: readonly ForwardItem[],
-): Promise<ForwardResult> {
+export async function forwardBatch(sessions: ForwardSessions, inputCache: InputCache, shape: CacheShape, clock: Clock, items: readonly ForwardItem[]): Promise<ForwardResult> {
   const B = items.length;
   let rows = 0;
   let pastLen = B === 1 ? items[0].cache.capacity : 0;

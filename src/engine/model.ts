@@ -70,9 +70,7 @@ export class EngineModel implements Model {
   async open(prompt: Int32Array): Promise<Sequence> {
     if (prompt.length === 0) throw new EngineError(`${this.info.id}: a prompt needs at least one token (BOS)`);
     if (prompt.length > this.info.maxContext) {
-      throw new EngineError(
-        `${this.info.id}: the prompt has ${prompt.length} tokens but the model's context is ${this.info.maxContext}; shorten the prompt`,
-      );
+      throw new EngineError(`${this.info.id}: the prompt has ${prompt.length} tokens but the model's context is ${this.info.maxContext}; shorten the prompt`);
     }
     const seq = new EngineSequence(this, new KvCache(this.shape, this.kvPool), [...prompt.subarray(0, Math.max(1, prompt.length - 1))]);
     this.sequences.set(seq, seq);
@@ -139,9 +137,7 @@ export class EngineModel implements Model {
     const whole = hangBelowChain(s.tail, tree);
     const deepest = treeDepths(whole.parents).reduce((m, d) => Math.max(m, d), 0);
     if (s.cache.committed + 1 + deepest > this.info.maxContext) {
-      throw new EngineError(
-        `${this.info.id}: context full: ${s.cache.committed} cached tokens + root + a tree of depth ${deepest} exceed the context of ${this.info.maxContext}`,
-      );
+      throw new EngineError(`${this.info.id}: context full: ${s.cache.committed} cached tokens + root + a tree of depth ${deepest} exceed the context of ${this.info.maxContext}`);
     }
     // The root tail[0], then whole's nodes: tail[1..] and the tree's tokens.
     this.checkToken(s.tail[0]);
@@ -162,7 +158,6 @@ export class EngineModel implements Model {
     this.timings.commits++;
     this.timings.commitMs += ms;
   }
-
 }
 
 /**

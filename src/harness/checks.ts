@@ -107,7 +107,10 @@ function measureProblems(c: CellConfig, ctx: CheckContext): PathProblem[] {
   const out: PathProblem[] = [];
   if (c.measure.kind === 'topk-agreement') {
     if (s.kind !== 'draft-model' || s.models.length !== 1) {
-      out.push({ path: ['speculator'], problem: `measure topk-agreement compares one draft model with the target: use a draft-model speculator with exactly one model (got ${s.kind})` });
+      out.push({
+        path: ['speculator'],
+        problem: `measure topk-agreement compares one draft model with the target: use a draft-model speculator with exactly one model (got ${s.kind})`,
+      });
     }
     if (ctx.opts.replay) out.push({ path: ['measure', 'kind'], problem: 'replay measures decoding against a trace; topk-agreement runs with `specinfer run`' });
   }

@@ -209,10 +209,7 @@ function checkLayers(target: LoadedModel<Matrix>, layers: number): void {
 }
 
 function checkVocabulary(target: LoadedModel<Matrix>, draft: LoadedModel<Matrix>): void {
-  const problem = vocabularyProblem(
-    { id: draft.id, path: draft.path, vocabSize: draft.weights.config.vocabSize },
-    { id: target.id, vocabSize: target.weights.config.vocabSize },
-  );
+  const problem = vocabularyProblem({ id: draft.id, path: draft.path, vocabSize: draft.weights.config.vocabSize }, { id: target.id, vocabSize: target.weights.config.vocabSize });
   if (problem) throw new ConfigError(problem);
 }
 

@@ -64,7 +64,16 @@ const engineRuns: CellRuns = {
     const run = await buildRun(plan.spec, ctx.models);
     const tok = run.tokenizer;
     const request = (_workload: string, p: WorkloadPrompt) => ({ prompt: tok.encode(p.prompt, { bos: true }), references: referenceTokens(tok, p) });
-    return { target: run.target, timesTarget: true, speculator: run.speculator, verifier: run.verifier, sampling: plan.config.sampling, tokenizer: tok, request, dispose: () => run.dispose() };
+    return {
+      target: run.target,
+      timesTarget: true,
+      speculator: run.speculator,
+      verifier: run.verifier,
+      sampling: plan.config.sampling,
+      tokenizer: tok,
+      request,
+      dispose: () => run.dispose(),
+    };
   },
 };
 
@@ -85,7 +94,11 @@ export async function runDecodeCell(plan: CellPlan, prompts: CellPrompts, ctx: C
           forwards += got.forwards;
           records.push(...got.records);
           outputs.push(...got.outputs);
-          ctx.onBatch?.(batch.length, got.records.reduce((s, r) => s + r.emitted, 0), ctx.clock.nowMs() - t0);
+          ctx.onBatch?.(
+            batch.length,
+            got.records.reduce((s, r) => s + r.emitted, 0),
+            ctx.clock.nowMs() - t0,
+          );
         }
       }
     }
@@ -117,7 +130,13 @@ async function decodeBatch(
 }
 
 /** The output line of a request: its tokens, their text (as printed after `prompt`'s last token), why it stopped. */
-function outputRecord(at: Pick<OutputRecord, 'cell' | 'workload' | 'prompt' | 'seed'>, tok: Tokenizer, prompt: ArrayLike<number>, tokens: ArrayLike<number>, stop: StopReason): OutputRecord {
+function outputRecord(
+  at: Pick<OutputRecord, 'cell' | 'workload' | 'prompt' | 'seed'>,
+  tok: Tokenizer,
+  prompt: ArrayLike<number>,
+  tokens: ArrayLike<number>,
+  stop: StopReason,
+): OutputRecord {
   const generated = Array.from(tokens);
   return { ...at, tokens: generated, text: decodeText(tok, [prompt[prompt.length - 1], ...generated]), stop };
 }

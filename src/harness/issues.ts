@@ -75,7 +75,15 @@ function boundProblem(word: string, bound: number | bigint, inclusive: boolean, 
 }
 
 function expectedText(expected: string, article = ''): string {
-  const names: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', array: 'a list', object: 'a mapping', record: 'a mapping' };
+  const names: Record<string, string> = {
+    int: 'an integer',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    record: 'a mapping',
+  };
   const name = names[expected] ?? expected;
   return article === '' ? name : `: ${name}`;
 }

@@ -72,7 +72,11 @@ function distinctWhere(short: readonly string[], full: readonly string[]): boole
 /** Each key's last segment that is not a list index or 'kind' (or the whole key where two would collide). */
 function shortKeys(keys: readonly string[]): string[] {
   const short = keys.map((k) => {
-    const word = k.split('.').filter((s) => s !== 'kind' && !/^\d+$/.test(s)).pop() ?? k;
+    const word =
+      k
+        .split('.')
+        .filter((s) => s !== 'kind' && !/^\d+$/.test(s))
+        .pop() ?? k;
     return KEY_WORDS[word] ?? word;
   });
   return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : keys[i]));
@@ -120,7 +124,15 @@ function field(v: unknown, key: string | number): unknown {
 function text(v: unknown, peers: readonly unknown[], short: boolean): string {
   if (Array.isArray(v)) {
     if (v.every(isScalar)) return short ? runs(v) : v.map(String).join(',');
-    return v.map((x, i) => text(x, peers.map((p) => field(p, i)), short)).join(v.some((x) => !isScalar(x)) ? '+' : ',');
+    return v
+      .map((x, i) =>
+        text(
+          x,
+          peers.map((p) => field(p, i)),
+          short,
+        ),
+      )
+      .join(v.some((x) => !isScalar(x)) ? '+' : ',');
   }
   if (isScalar(v)) return String(v);
   const { kind, ...rest } = v as { kind?: string } & Record<string, unknown>;
@@ -129,7 +141,11 @@ function text(v: unknown, peers: readonly unknown[], short: boolean): string {
   const inner = Object.entries(rest)
     .filter(([k, x]) => !short || !shared(k, x))
     .map(([k, x]) => {
-      const t = text(x, kin.map((p) => field(p, k)), short);
+      const t = text(
+        x,
+        kin.map((p) => field(p, k)),
+        short,
+      );
       return `${k}=${Array.isArray(x) && x.every(isScalar) ? `[${t}]` : t}`;
     });
   if (kind === undefined) return `{${inner.join(',')}}`;
@@ -146,7 +162,7 @@ function isComponent(v: unknown): boolean {
 /** Scalars joined by ',', runs of 3 or more equal ones as 'x×n'. */
 function runs(v: readonly unknown[]): string {
   const out: string[] = [];
-  for (let i = 0; i < v.length; ) {
+  for (let i = 0; i < v.length;) {
     let j = i;
     while (j < v.length && v[j] === v[i]) j++;
     const n = j - i;

@@ -87,9 +87,17 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     if (check.lossy !== '') warnings.push(...at([{ path: ['verifier', 'kind'], problem: `${check.lossy} (allowed by allowLossy: the run is not exact)` }]));
     cells.push({ config: parsed.data, point, lossy: check.lossy });
   }
-  if (found.length > 0 || issues.length > 0) throw new ConfigFileError(file, [...issues, ...merged(found, points.length)].sort((a, b) => a.line - b.line));
+  if (found.length > 0 || issues.length > 0)
+    throw new ConfigFileError(
+      file,
+      [...issues, ...merged(found, points.length)].sort((a, b) => a.line - b.line),
+    );
   const name = cells[0].config.name ?? path.basename(file).replace(/\.ya?ml$/, '');
-  const labels = cellLabels(axes, cells.map((c) => c.point.choice), cells.map((c) => c.point.params));
+  const labels = cellLabels(
+    axes,
+    cells.map((c) => c.point.choice),
+    cells.map((c) => c.point.params),
+  );
   const swept = cells.map((c, i) => sweepCell(c.config, c.point, i, idWidth, c.lossy, labels[i]));
   const baselines = baselineCells(swept, (ref) => ctx.probe(ref).id);
   const all = [...baselines, ...swept].map((c, index) => ({ ...c, info: { ...c.info, index } }));
@@ -141,7 +149,9 @@ function merged(found: readonly Located[], cellCount: number): ConfigIssue[] {
     byKey.set(key, entry);
   }
   return [...byKey.values()]
-    .map(({ issue, cells }) => (cellCount > 1 && cells.length < cellCount ? { ...issue, problem: `${issue.problem} [cell${cells.length > 1 ? 's' : ''} ${cells.join(', ')}]` } : issue))
+    .map(({ issue, cells }) =>
+      cellCount > 1 && cells.length < cellCount ? { ...issue, problem: `${issue.problem} [cell${cells.length > 1 ? 's' : ''} ${cells.join(', ')}]` } : issue,
+    )
     .sort((a, b) => a.line - b.line);
 }
 

@@ -67,7 +67,8 @@ function checkShards(dirs: readonly string[]): ShardDir[] {
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   const shards = started.map((s) => readShard(s.dir));
   for (const s of shards.slice(1)) {
-    if (s.resolved !== shards[0].resolved) throw new ConfigError(`${s.dir} ran a different config than ${shards[0].dir} (config.resolved.yaml differs); merge shards of one experiment only`);
+    if (s.resolved !== shards[0].resolved)
+      throw new ConfigError(`${s.dir} ran a different config than ${shards[0].dir} (config.resolved.yaml differs); merge shards of one experiment only`);
   }
   return shards;
 }

@@ -26,10 +26,23 @@ export class ModelCache implements ModelProvider {
   }
 
   engine(m: LoadedModel<Matrix>, opts: EngineOptions, layers?: number): Promise<EngineModel> {
-    const key = JSON.stringify([m.path, m.id, weightsType(m.weights), opts.threads ?? 1, opts.executionProviders ?? ['cpu'], opts.graph ?? 'fused', opts.quantAccuracy ?? null, layers ?? opts.layers ?? null]);
+    const key = JSON.stringify([
+      m.path,
+      m.id,
+      weightsType(m.weights),
+      opts.threads ?? 1,
+      opts.executionProviders ?? ['cpu'],
+      opts.graph ?? 'fused',
+      opts.quantAccuracy ?? null,
+      layers ?? opts.layers ?? null,
+    ]);
     let e = this.engines.get(key);
     if (e === undefined) {
-      e = freshModels.engine(m, { threads: opts.threads, executionProviders: opts.executionProviders, graph: opts.graph, quantAccuracy: opts.quantAccuracy }, layers ?? opts.layers);
+      e = freshModels.engine(
+        m,
+        { threads: opts.threads, executionProviders: opts.executionProviders, graph: opts.graph, quantAccuracy: opts.quantAccuracy },
+        layers ?? opts.layers,
+      );
       this.engines.set(key, e);
       e.catch(() => this.engines.delete(key));
     }

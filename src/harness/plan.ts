@@ -44,7 +44,14 @@ export function baselineCells(cells: readonly { readonly config: CellConfig }[],
     let id = `baseline-${targetId(c.target).replace(/[^\w.-]+/g, '-')}${weights}${c.batchSize > 1 ? `-b${c.batchSize}` : ''}`;
     while (used.has(id)) id += '_';
     used.add(id);
-    const config: CellConfig = { ...c, seeds: [...(seeds.get(key) as Set<number>)], speculator: { kind: 'none' }, policy: undefined, verifier: { kind: 'greedy' }, sampling: { ...GREEDY } };
+    const config: CellConfig = {
+      ...c,
+      seeds: [...(seeds.get(key) as Set<number>)],
+      speculator: { kind: 'none' },
+      policy: undefined,
+      verifier: { kind: 'greedy' },
+      sampling: { ...GREEDY },
+    };
     const params = c.batchSize > 1 ? { batchSize: c.batchSize } : {};
     return plan(config, { id, index, label: label(params), baseline: true, params }, '');
   });

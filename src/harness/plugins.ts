@@ -61,7 +61,8 @@ function resolvePlugin(name: string, dir: string): string {
     return createRequire(path.join(from, 'plugin-resolution.js')).resolve(name);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw new PluginProblem(`the package's exports have no require or default entry: give the module's path (./node_modules/${name}/...)`);
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+      throw new PluginProblem(`the package's exports have no require or default entry: give the module's path (./node_modules/${name}/...)`);
     throw new PluginProblem(`no such package from ${from} (${code}): install it there, or give the module's path (./${name}.mjs)`);
   }
 }
@@ -75,7 +76,10 @@ function fileSuggestion(name: string, dir: string): string {
   const folder = path.resolve(dir, path.dirname(name));
   if (!existsSync(folder)) return '';
   const base = path.basename(name);
-  const best = closest(base, readdirSync(folder).filter((f) => /\.(m|c)?js$/.test(f)));
+  const best = closest(
+    base,
+    readdirSync(folder).filter((f) => /\.(m|c)?js$/.test(f)),
+  );
   return best === undefined ? '' : ` (did you mean '${path.join(path.dirname(name), best).replace(/^(?![./])/, './')}'?)`;
 }
 
@@ -137,7 +141,9 @@ function register(def: Definition): void {
     case 'verifier':
       return registerAs(def, 'defineVerifier', 'registerVerifier', isBuiltInVerifier, () => registerVerifier(def as unknown as VerifierDefinition));
     default:
-      throw new PluginProblem(`exports a definition of component '${def.component}'; expected speculator, policy or verifier (made with defineSpeculator, definePolicy or defineVerifier)`);
+      throw new PluginProblem(
+        `exports a definition of component '${def.component}'; expected speculator, policy or verifier (made with defineSpeculator, definePolicy or defineVerifier)`,
+      );
   }
 }
 

@@ -48,7 +48,9 @@ function entryOf(trace: Trace, target: string, workload: string, prompt: string,
   const e = trace.get(target, workload, prompt);
   if (!e) throw new ConfigError(`the trace has no entry for target ${target}, workload ${workload}, prompt ${prompt}; record it again with \`specinfer trace\` on this config`);
   if (e.tokens.length < maxTokens && e.promptTokens.length + e.tokens.length < e.maxContext) {
-    throw new ConfigError(`the trace of ${workload}/${prompt} holds ${e.tokens.length} tokens, fewer than maxTokens ${maxTokens}; record it again with \`specinfer trace\` on this config`);
+    throw new ConfigError(
+      `the trace of ${workload}/${prompt} holds ${e.tokens.length} tokens, fewer than maxTokens ${maxTokens}; record it again with \`specinfer trace\` on this config`,
+    );
   }
   return e;
 }

@@ -112,7 +112,10 @@ export function openResults(
   for (const [cell, found] of bad) warn(`${records}: the records of cell ${cell} are damaged (${found}); running it again`);
   const redo = new Set(bad.map(([cell]) => cell));
   const done = new Set(state.done.filter((c) => !redo.has(c)));
-  writeJsonl(records, kept.filter((r) => done.has(r.cell)));
+  writeJsonl(
+    records,
+    kept.filter((r) => done.has(r.cell)),
+  );
   if (measure === 'decode') keepDone(path.join(dir, RESULT_FILES.outputs), done);
   writeFileSync(path.join(dir, RESULT_FILES.resolved), resolved);
   const counts = Object.fromEntries(Object.entries(state.records ?? {}).filter(([c]) => done.has(c)));
@@ -122,7 +125,10 @@ export function openResults(
 
 /** Rewrites a JSONL file of cell lines with only the lines of `done` cells (unreadable lines dropped). */
 function keepDone(file: string, done: ReadonlySet<string>): void {
-  writeJsonl(file, readJsonl<{ cell: string }>(file).filter((r) => done.has(r.cell)));
+  writeJsonl(
+    file,
+    readJsonl<{ cell: string }>(file).filter((r) => done.has(r.cell)),
+  );
 }
 
 /** The records of a records file, and the cells named by lines that do not parse. */

@@ -80,7 +80,11 @@ async function runLocked(exp: Experiment, opts: RunOptions): Promise<RunResult> 
   const done = openResults(opts.out, exp.resolvedYaml, shard, exp.cells.length, exp.measure, opts.resume ?? false, opts.warn);
   const files = await writeRunFiles(opts.out, exp, cells, opts);
   const prompts = promptsOf();
-  const progress = opts.progress?.(cells.length, cells.reduce((n, c) => n + requestCount(c, prompts(c)), 0)) ?? SILENT;
+  const progress =
+    opts.progress?.(
+      cells.length,
+      cells.reduce((n, c) => n + requestCount(c, prompts(c)), 0),
+    ) ?? SILENT;
   const models = new ModelCache();
   const ran: string[] = [];
   try {
@@ -137,8 +141,14 @@ interface MetaBase {
 /** cells.json, env.json and meta.json at the start of a run; the env and meta to rewrite at its end. */
 async function writeRunFiles(dir: string, exp: Experiment, cells: readonly CellPlan[], opts: RunOptions): Promise<{ env: RunEnv; meta: MetaBase }> {
   const { ORT_VERSION } = await import('../engine/ort.js');
-  const env = runEnv(ORT_VERSION, cells.map((c) => c.config.engine.threads));
-  writeJson(path.join(dir, RESULT_FILES.cells), cells.map((c) => ({ ...c.info, ...(c.lossy ? { lossy: c.lossy } : {}), config: c.config })));
+  const env = runEnv(
+    ORT_VERSION,
+    cells.map((c) => c.config.engine.threads),
+  );
+  writeJson(
+    path.join(dir, RESULT_FILES.cells),
+    cells.map((c) => ({ ...c.info, ...(c.lossy ? { lossy: c.lossy } : {}), config: c.config })),
+  );
   const warnings = Object.fromEntries(exp.warnings.map((w, i) => [`warning ${i + 1}`, w]));
   const title = exp.description ? `${exp.name}: ${exp.description}` : exp.name;
   const meta: MetaBase = { config: exp.file, title, timed: opts.timed ?? true, notes: { ...opts.metaNotes, ...warnings } };

@@ -31,8 +31,7 @@ export function shardCells<T extends { readonly info: { readonly index: number }
 /** Environment variables, as `process.env` holds them. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const LOOKED_FOR =
-  'looked for SLURM_ARRAY_TASK_ID (a Slurm job array task) and JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); outside a scheduler give --shard k/N';
+const LOOKED_FOR = 'looked for SLURM_ARRAY_TASK_ID (a Slurm job array task) and JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); outside a scheduler give --shard k/N';
 
 /**
  * `--shard auto`: the shard of this process from its scheduler's
@@ -70,7 +69,8 @@ function slurmShard(env: Env): Shard {
   const stated = envInt(env, 'SLURM_ARRAY_TASK_COUNT');
   const count = max !== undefined && step > 0 ? Math.floor((max - min) / step) + 1 : stated;
   const rank = step > 0 ? (id - min) / step : NaN;
-  if (count === undefined) throw new ConfigError('--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX; cannot tell the array size');
+  if (count === undefined)
+    throw new ConfigError('--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX; cannot tell the array size');
   if ((stated !== undefined && stated !== count) || !Number.isInteger(rank) || rank < 0 || rank >= count) {
     const vars = ['ID', 'MIN', 'MAX', 'STEP', 'COUNT'].map((k) => `${k}=${env[`SLURM_ARRAY_TASK_${k}`] ?? '-'}`).join(' ');
     throw new ConfigError(`--shard auto: the Slurm array is not a regular range (SLURM_ARRAY_TASK_ ${vars}); submit it as --array=1-N or --array=A-B:S`);
@@ -87,7 +87,9 @@ function kubernetesShard(env: Env, shards: number | undefined): Shard {
 
 function checkCount(shard: Shard, shards: number | undefined): Shard {
   if (shards !== undefined && shards !== shard.count) {
-    throw new ConfigError(`--shard auto: the Slurm array has ${shard.count} tasks but --shards ${shards}; submit all ${shards} as one array (--array=1-${shards}), or name the shard: --shard k/${shards}`);
+    throw new ConfigError(
+      `--shard auto: the Slurm array has ${shard.count} tasks but --shards ${shards}; submit all ${shards} as one array (--array=1-${shards}), or name the shard: --shard k/${shards}`,
+    );
   }
   return shard;
 }

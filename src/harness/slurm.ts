@@ -57,9 +57,11 @@ export function arrayScript(s: SlurmSweep): string {
     s.mem === undefined ? undefined : `--mem=${s.mem}`,
   ].filter((o): o is string => o !== undefined);
   const run = [s.node, s.cli, 'run', s.config].map(shellQuote).join(' ');
-  return script(s, [`--job-name=specinfer-${s.name}`, `--array=1-${s.shards}`, ...resources, `--output=${path.join(logs, 'shard-%a.log')}`, '--open-mode=append', '--requeue'], [
-    `exec ${run} --shard "$SLURM_ARRAY_TASK_ID/${s.shards}" --out ${shellQuote(shardOut(s.out, ''))}"$SLURM_ARRAY_TASK_ID" --resume`,
-  ]);
+  return script(
+    s,
+    [`--job-name=specinfer-${s.name}`, `--array=1-${s.shards}`, ...resources, `--output=${path.join(logs, 'shard-%a.log')}`, '--open-mode=append', '--requeue'],
+    [`exec ${run} --shard "$SLURM_ARRAY_TASK_ID/${s.shards}" --out ${shellQuote(shardOut(s.out, ''))}"$SLURM_ARRAY_TASK_ID" --resume`],
+  );
 }
 
 /** The merge job (submitted with --dependency=afterok:ARRAY_JOB): merges OUT/shard-1..N into OUT. */

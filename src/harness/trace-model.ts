@@ -32,7 +32,8 @@ export class TraceModel implements Model {
 
   async open(prompt: Int32Array): Promise<Sequence> {
     const entry = this.entries.get(promptKey(prompt));
-    if (entry === undefined) throw new ConfigError(`the trace of target ${this.info.id} has no entry for a prompt of ${prompt.length} tokens [${Array.from(prompt.slice(0, 8)).join(', ')}, ...]`);
+    if (entry === undefined)
+      throw new ConfigError(`the trace of target ${this.info.id} has no entry for a prompt of ${prompt.length} tokens [${Array.from(prompt.slice(0, 8)).join(', ')}, ...]`);
     return new TraceSequence(entry, this.info.vocabSize);
   }
 

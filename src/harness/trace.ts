@@ -74,7 +74,16 @@ export async function recordTrace(exp: Experiment, file: string, extra = 64, onE
         const stopTokens = [tok.bosId, tok.eosId];
         const tokens = await greedy(target, promptTokens, maxTokens);
         const refs = p.references ? { referenceTokens: referenceTokens(tok, p).map((r) => [...r]) } : {};
-        const entry: TraceEntry = { target: job.target, workload: job.workload, prompt: p.id, promptTokens: [...promptTokens], ...refs, tokens, stopTokens, maxContext: target.info.maxContext };
+        const entry: TraceEntry = {
+          target: job.target,
+          workload: job.workload,
+          prompt: p.id,
+          promptTokens: [...promptTokens],
+          ...refs,
+          tokens,
+          stopTokens,
+          maxContext: target.info.maxContext,
+        };
         lines.push(JSON.stringify(entry));
         onEntry?.(entry);
       }
@@ -106,7 +115,9 @@ async function greedy(model: Model, prompt: Int32Array, maxTokens: number): Prom
 
 export function readTrace(file: string): Trace {
   if (!existsSync(file)) throw new ConfigError(`trace ${file} not found; record it with \`specinfer trace CONFIG --out ${file}\``);
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const parse = (l: string, i: number): unknown => {
     try {
       return JSON.parse(l);

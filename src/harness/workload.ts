@@ -39,7 +39,12 @@ export function referenceTokens(tok: Tokenizer, p: WorkloadPrompt): Int32Array[]
 /** Names of the workloads in experiments/workloads. */
 function workloadNames(): string[] {
   const dir = workloadsDir();
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .map((f) => f.slice(0, -'.jsonl'.length))
+        .sort()
+    : [];
 }
 
 /** `workload 'x' not found (did you mean 'y'?); known workloads: a, b (in DIR), or give a .jsonl path`. */

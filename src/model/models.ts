@@ -188,10 +188,7 @@ function resolveFolder(dir: string): ResolvedModel {
     const ggufs = filesEndingWith(dir, '.gguf');
     if (ggufs.length === 1) return { format: 'gguf', id, path: path.join(dir, ggufs[0]) };
     if (ggufs.length > 1) throw new ModelFileError(dir, `holds several GGUF files (${ggufs.join(', ')}); give the path of one of them`);
-    throw new ModelFileError(
-      dir,
-      'holds no model: no config.json (Hugging Face), no llama2.c checkpoint (a .bin file other than tokenizer.bin / tok*.bin) and no .gguf file',
-    );
+    throw new ModelFileError(dir, 'holds no model: no config.json (Hugging Face), no llama2.c checkpoint (a .bin file other than tokenizer.bin / tok*.bin) and no .gguf file');
   }
   if (checkpoints.length > 1) {
     throw new ModelFileError(dir, `holds several llama2.c checkpoints (${checkpoints.join(', ')}); give the path of one of them`);

@@ -58,8 +58,7 @@ export function randomWeights(config: LlamaConfig, seed: number): LlamaWeights {
   const qDim = config.nHeads * hd;
   const kvDim = config.nKvHeads * hd;
   const { dim, hiddenDim } = config;
-  const matrix = (name: string, rows: number, cols: number): Float32Array =>
-    uniform(root.fork(name), rows * cols, 1 / Math.sqrt(cols));
+  const matrix = (name: string, rows: number, cols: number): Float32Array => uniform(root.fork(name), rows * cols, 1 / Math.sqrt(cols));
   const norm = (name: string): Float32Array => {
     const w = uniform(root.fork(name), dim, 0.05);
     for (let i = 0; i < w.length; i++) w[i] += 1;

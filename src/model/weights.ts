@@ -106,7 +106,8 @@ export function weightsType(w: ModelWeights): BlockType | 'f32' | 'mixed' {
 
 /** `w` when no layer matrix is quantized; else a ConfigError saying that `use` needs float weights. */
 export function floatWeights(w: ModelWeights, use: string): LlamaWeights {
-  if (weightsType(w) !== 'f32') throw new ConfigError(`${use} needs float32 weights, but the model's layer matrices are quantized (${weightsType(w)}): use weights: f32 or a float model`);
+  if (weightsType(w) !== 'f32')
+    throw new ConfigError(`${use} needs float32 weights, but the model's layer matrices are quantized (${weightsType(w)}): use weights: f32 or a float model`);
   return w as LlamaWeights;
 }
 
@@ -136,7 +137,11 @@ export function convertMatrix(m: Matrix, f: (typeof LAYER_MATRICES)[number], c: 
 /** The model with every layer matrix as float32 (`w` itself when none is quantized). */
 export function dequantizeWeights(w: ModelWeights): LlamaWeights {
   if (weightsType(w) === 'f32') return w as LlamaWeights;
-  return mapLayers(w, (m) => (m instanceof Float32Array ? m : dequantize(m)), (a) => a);
+  return mapLayers(
+    w,
+    (m) => (m instanceof Float32Array ? m : dequantize(m)),
+    (a) => a,
+  );
 }
 
 /** Row counts of the layer matrices ([rows, cols] = [out, in]). */

@@ -25,7 +25,10 @@ export function groupRows<T>(rows: readonly T[], key: (row: T) => string): Map<s
   for (const k of new Set(keys)) {
     const idx = byKey.get(k);
     if (!idx) throw new Error(`groupRows: danfo lost the group '${k}'`);
-    out.set(k, idx.map((i) => rows[i]));
+    out.set(
+      k,
+      idx.map((i) => rows[i]),
+    );
   }
   return out;
 }

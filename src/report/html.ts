@@ -44,9 +44,7 @@ function escapeHtml(s: string): string {
 /** A table as HTML (id `table-NAME`), numbers to `digits` significant digits, empty cells for NaN. */
 export function tableHtml(t: Table, digits = 4): string {
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = t.rows
-    .map((r) => `<tr>${r.map((v) => `<td${typeof v === 'number' ? ' class="num"' : ''}>${escapeHtml(formatValue(v, digits))}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = t.rows.map((r) => `<tr>${r.map((v) => `<td${typeof v === 'number' ? ' class="num"' : ''}>${escapeHtml(formatValue(v, digits))}</td>`).join('')}</tr>`).join('\n');
   return `<div class="table-wrap"><table id="table-${escapeHtml(t.name)}">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
@@ -95,7 +93,9 @@ function metaHtml(doc: ReportDocument): string {
 export function reportHtml(doc: ReportDocument): string {
   const title = doc.meta?.title ?? 'specinfer report';
   const tables = doc.tables.map((t) => `<section>\n<h2>${escapeHtml(t.title)}</h2>\n${tableHtml(t)}\n</section>`);
-  const lossless = doc.lossless?.length ? [`<section id="lossless">\n<h2>Outputs equal to the baseline's (greedy)</h2>\n<ul>\n${doc.lossless.map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}\n</ul>\n</section>`] : [];
+  const lossless = doc.lossless?.length
+    ? [`<section id="lossless">\n<h2>Outputs equal to the baseline's (greedy)</h2>\n<ul>\n${doc.lossless.map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}\n</ul>\n</section>`]
+    : [];
   const charts = doc.charts.length > 0 ? [`<section>\n<h2>Charts</h2>\n${doc.charts.map(chartHtml).join('\n')}\n</section>`] : [];
   return [
     '<!DOCTYPE html>',

@@ -170,9 +170,7 @@ function forwardScoreMs(records: readonly StepRecord[], forwardOf: ForwardKey): 
  * total time behind msPerToken.
  */
 export function stepLatencies(records: readonly StepRecord[], forwardOf: ForwardKey = forwardOfStep): number[] {
-  return byForward(records, forwardOf).map(
-    (g) => Math.max(...g.map((r) => r.scoreMs)) + g.reduce((s, r) => s + r.proposeMs + r.verifyMs + r.commitMs, 0),
-  );
+  return byForward(records, forwardOf).map((g) => Math.max(...g.map((r) => r.scoreMs)) + g.reduce((s, r) => s + r.proposeMs + r.verifyMs + r.commitMs, 0));
 }
 
 /** Tokens produced by each batched step, in the order of stepLatencies. */

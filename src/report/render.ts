@@ -43,9 +43,7 @@ export function chartFont(): { readonly file: string; readonly family: string } 
 export function svgToPng(svg: string, scale = 2): Buffer {
   const font = chartFont();
   // Without a known font, resvg searches the system's font folders itself (and draws no text if it finds none).
-  const fontOptions = font
-    ? { loadSystemFonts: false, fontFiles: [font.file], defaultFontFamily: font.family, sansSerifFamily: font.family }
-    : { loadSystemFonts: true };
+  const fontOptions = font ? { loadSystemFonts: false, fontFiles: [font.file], defaultFontFamily: font.family, sansSerifFamily: font.family } : { loadSystemFonts: true };
   const resvg = new Resvg(svg, { font: fontOptions, fitTo: { mode: 'zoom', value: scale }, background: 'white', logLevel: 'off' });
   return resvg.render().asPng();
 }

@@ -94,7 +94,13 @@ function writeCharts(chartsDir: string, charts: readonly RenderedChart[]): void 
  * timings when `meta.timed` is false (see untimed.ts). Leaves cells.json and
  * steps.jsonl alone.
  */
-export async function writeReport(dir: string, cells: readonly CellInfo[], records: readonly CellRecord[], meta?: ReportMeta, outputs: readonly OutputRecord[] = []): Promise<void> {
+export async function writeReport(
+  dir: string,
+  cells: readonly CellInfo[],
+  records: readonly CellRecord[],
+  meta?: ReportMeta,
+  outputs: readonly OutputRecord[] = [],
+): Promise<void> {
   const content = shownContent(await reportContent(cells, records, outputs), meta?.timed !== false);
   mkdirSync(dir, { recursive: true });
   for (const t of content.tables) writeFileSync(path.join(dir, `${t.name}.csv`), toCsv(t));

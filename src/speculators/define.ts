@@ -157,10 +157,7 @@ export const positiveInt = z.number().int().min(1);
 export const count = z.number().int().min(0);
 
 /** A model reference: a name under $SPECINFER_MODELS, a folder, a .bin or .gguf path, or random:tiny[:SEED]. */
-export const modelRef = z
-  .string()
-  .min(1)
-  .describe('A model: a name under $SPECINFER_MODELS, a folder, a llama2.c .bin or .gguf path, or random:tiny / random:stories110M[:SEED].');
+export const modelRef = z.string().min(1).describe('A model: a name under $SPECINFER_MODELS, a folder, a llama2.c .bin or .gguf path, or random:tiny / random:stories110M[:SEED].');
 
 /** Storage of a model's layer matrices (src/model/quant.ts); absent = as the file stores them. */
 export const weightsSchema = z
@@ -170,6 +167,4 @@ export const weightsSchema = z
   );
 
 /** The `policy` option every proposer with a tree policy takes. */
-export const policyOption = policySchema
-  .optional()
-  .describe("This speculator's own tree policy; without one, the run's `policy`, else the kind's default.");
+export const policyOption = policySchema.optional().describe("This speculator's own tree policy; without one, the run's `policy`, else the kind's default.");

@@ -93,10 +93,7 @@ export class NgramState implements LookupState {
   private readonly index: NgramIndex;
   private readonly maxTokens: number;
 
-  constructor(
-    opts: NgramOptions & { readonly maxTokens: number },
-    prompt: Int32Array,
-  ) {
+  constructor(opts: NgramOptions & { readonly maxTokens: number }, prompt: Int32Array) {
     if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1) throw new RangeError(`ngram: maxTokens must be a positive integer, got ${opts.maxTokens}`);
     this.index = new NgramIndex(opts);
     this.maxTokens = opts.maxTokens;

@@ -57,7 +57,12 @@ export class RetrievalState implements LookupState {
   }
 
   async propose(tree: TreeShape, rows: readonly number[]): Promise<readonly RowProposal[]> {
-    return rows.map((row) => deepestProposal(this.tries, this.rows.at(tree, row, () => this.root)));
+    return rows.map((row) =>
+      deepestProposal(
+        this.tries,
+        this.rows.at(tree, row, () => this.root),
+      ),
+    );
   }
 
   reset(): void {

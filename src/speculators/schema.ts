@@ -19,16 +19,7 @@ import { suffixSpeculator } from './kinds/suffix.js';
 export { modelRef, weightsSchema } from './define.js';
 
 /** The built-in kinds, in the order listed everywhere (docs, errors, the conformance suite). */
-const LEAVES = [
-  noneSpeculator,
-  draftModelSpeculator,
-  gsdSpeculator,
-  layerSkipSpeculator,
-  ngramSpeculator,
-  suffixSpeculator,
-  retrievalSpeculator,
-  recycleSpeculator,
-] as const;
+const LEAVES = [noneSpeculator, draftModelSpeculator, gsdSpeculator, layerSkipSpeculator, ngramSpeculator, suffixSpeculator, retrievalSpeculator, recycleSpeculator] as const;
 const BUILT_IN = [...LEAVES, hybridSpeculator] as const;
 
 type Leaf = (typeof LEAVES)[number];

@@ -82,7 +82,12 @@ export class SuffixState implements LookupState {
   }
 
   async propose(tree: TreeShape, rows: readonly number[]): Promise<readonly RowProposal[]> {
-    return rows.map((row) => deepestProposal(this.tries, this.rows.at(tree, row, () => this.rootMatch())));
+    return rows.map((row) =>
+      deepestProposal(
+        this.tries,
+        this.rows.at(tree, row, () => this.rootMatch()),
+      ),
+    );
   }
 
   reset(): void {

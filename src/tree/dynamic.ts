@@ -65,7 +65,8 @@ export class DynamicPolicy implements TreePolicy {
     if (!Number.isInteger(opts.topK) || opts.topK < 1) throw new RangeError(`dynamic policy: topK must be a positive integer, got ${opts.topK}`);
     if (!Number.isInteger(opts.beam) || opts.beam < 0) throw new RangeError(`dynamic policy: beam must be an integer >= 0, got ${opts.beam}`);
     if (!(opts.minProb >= 0 && opts.minProb <= 1)) throw new RangeError(`dynamic policy: minProb must be in [0, 1], got ${opts.minProb}`);
-    if (opts.maxNodes !== undefined && !(Number.isInteger(opts.maxNodes) && opts.maxNodes >= 0)) throw new RangeError(`dynamic policy: maxNodes must be an integer >= 0, got ${opts.maxNodes}`);
+    if (opts.maxNodes !== undefined && !(Number.isInteger(opts.maxNodes) && opts.maxNodes >= 0))
+      throw new RangeError(`dynamic policy: maxNodes must be an integer >= 0, got ${opts.maxNodes}`);
     if (opts.search !== 'level' && opts.search !== 'best-first') throw new RangeError(`dynamic policy: search must be 'level' or 'best-first', got ${String(opts.search)}`);
     this.depth = opts.depth;
   }

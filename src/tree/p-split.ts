@@ -60,7 +60,10 @@ export class PSplitPolicy implements TreePolicy {
     let branches = 1;
     const levels = Math.min(this.depth, ctx.maxDepth);
     for (let level = 0; level < levels && tips.length > 0; level++) {
-      const proposals = await source.propose(b.shape(), tips.map((t) => t.row));
+      const proposals = await source.propose(
+        b.shape(),
+        tips.map((t) => t.row),
+      );
       const next: Tip[] = [];
       tips.forEach((tip, j) => {
         const c = childCandidates(proposals[j], this.opts.maxBranches - branches + 1, ctx.sampling, distinct, ctx.rng);

@@ -15,8 +15,7 @@ import type { TreeShape } from '../core/tree-shape.js';
  *   point masses, so stochastic verification stays exact.
  */
 export type RowProposal =
-  | { readonly kind: 'logits'; readonly logits: Float32Array }
-  | { readonly kind: 'ranked'; readonly tokens: readonly number[]; readonly probs: readonly number[] };
+  { readonly kind: 'logits'; readonly logits: Float32Array } | { readonly kind: 'ranked'; readonly tokens: readonly number[]; readonly probs: readonly number[] };
 
 /**
  * A proposer's view for tree policies: what follows given rows of the tree

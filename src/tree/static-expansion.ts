@@ -59,7 +59,10 @@ export class StaticExpansionPolicy implements TreePolicy {
     const levels = Math.min(this.depth, ctx.maxDepth);
     for (let level = 0; level < levels && frontier.length > 0 && b.size < ctx.maxNodes; level++) {
       const k = this.opts.expansion[level];
-      const proposals = await source.propose(b.shape(), frontier.map((f) => f.row));
+      const proposals = await source.propose(
+        b.shape(),
+        frontier.map((f) => f.row),
+      );
       const next: Open[] = [];
       frontier.forEach((f, j) => {
         const draws = Math.min(k, ctx.maxNodes - b.size);

@@ -112,7 +112,7 @@ export function walk(verifier: string, tree: DraftTree, target: Logits, decide: 
   checkRows(verifier, tree, target);
   const children = rowChildren(tree);
   const path: number[] = [];
-  for (let u = 0; ; ) {
+  for (let u = 0; ;) {
     const d = decide(u, children[u]);
     if ('next' in d) return { path: Int32Array.from(path), next: d.next, nextKind: children[u].length > 0 ? 'recovered' : 'bonus' };
     path.push(d.child);

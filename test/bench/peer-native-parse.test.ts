@@ -21,7 +21,9 @@ describe('bench/peer-native-parse', () => {
       expect(() => parseLlamaBenchJson('{}')).to.throw('llama-bench output is not a JSON array');
     });
     it('names a missing field and its row', () => {
-      expect(() => parseLlamaBenchJson('[{"n_threads": 1, "n_prompt": 0, "n_gen": 64, "samples_ts": [1], "model_type": "x"}]')).to.throw("llama-bench row 0: field 'avg_ts' is missing");
+      expect(() => parseLlamaBenchJson('[{"n_threads": 1, "n_prompt": 0, "n_gen": 64, "samples_ts": [1], "model_type": "x"}]')).to.throw(
+        "llama-bench row 0: field 'avg_ts' is missing",
+      );
     });
     it('names a field of the wrong type', () => {
       expect(() => parseLlamaBenchJson('[{"n_threads": 1, "n_prompt": 0, "n_gen": 64, "avg_ts": 5, "samples_ts": ["5"], "model_type": "x"}]')).to.throw(

@@ -76,7 +76,13 @@ describe('CLI edges: one error line, no stack trace', () => {
       const r = await specinfer(args);
       expect(r.code).to.equal(0);
       const text = r.stdout.replace(/\s+/g, ' ');
-      for (const s of ['$SPECINFER_MODELS when set', 'shipped with specinfer', 'stories260K-ssm-s-boost', 'random:tiny / random:stories110M', '`specinfer models pull NAME` downloads']) {
+      for (const s of [
+        '$SPECINFER_MODELS when set',
+        'shipped with specinfer',
+        'stories260K-ssm-s-boost',
+        'random:tiny / random:stories110M',
+        '`specinfer models pull NAME` downloads',
+      ]) {
         expect(text).to.include(s);
       }
     });

@@ -42,8 +42,9 @@ describe('specinfer export and specinfer models inflate (CLI)', () => {
     expect(stdout).to.equal(`${out}\n`);
     const [src, g] = [await loadModel(path.join(MODELS_DIR, 'stories260K')), await loadModel(out)];
     expect(g.format).to.equal('gguf');
-    expect(Buffer.from(g.weights.layers[2].wq.buffer, g.weights.layers[2].wq.byteOffset, g.weights.layers[2].wq.byteLength))
-      .to.deep.equal(Buffer.from(src.weights.layers[2].wq.buffer, src.weights.layers[2].wq.byteOffset, src.weights.layers[2].wq.byteLength));
+    expect(Buffer.from(g.weights.layers[2].wq.buffer, g.weights.layers[2].wq.byteOffset, g.weights.layers[2].wq.byteLength)).to.deep.equal(
+      Buffer.from(src.weights.layers[2].wq.buffer, src.weights.layers[2].wq.byteOffset, src.weights.layers[2].wq.byteLength),
+    );
     expect(readGgufFile(out).metadata.get('general.name')?.value).to.equal('stories260K');
     expect((await greedy(out)).stdout).to.equal(reference);
   });

@@ -23,7 +23,7 @@ describe('specinfer generate --plugin (CLI)', () => {
   it('a misspelt module is named, with the file that exists', async () => {
     const r = await specinfer(['generate', '--target', 'stories260K', '--plugin=./examples/plugins/bigrm.mjs']);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain("--plugin ./examples/plugins/bigrm.mjs: no such file");
+    expect(r.stderr).to.contain('--plugin ./examples/plugins/bigrm.mjs: no such file');
     expect(r.stderr).to.contain("did you mean './examples/plugins/bigram.mjs'?");
   });
 });

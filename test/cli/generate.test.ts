@@ -50,7 +50,9 @@ describe('specinfer generate (CLI)', () => {
       err = e as typeof err;
     }
     expect(err.code).to.equal(1);
-    expect(err.stderr).to.match(/no-such-model/).and.to.match(/not found/);
+    expect(err.stderr)
+      .to.match(/no-such-model/)
+      .and.to.match(/not found/);
   });
 
   it('a prompt longer than the context is a clear error', async () => {

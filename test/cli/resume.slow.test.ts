@@ -73,7 +73,13 @@ describe('run: interrupting and resuming (CLI)', () => {
     expect(r.stderr).to.include('[1/2] baseline-stories260K: done before (resumed)');
     expect(recordsOf(out)).to.have.length(count);
     // Each request's last record says why it stopped: 2 requests per cell.
-    expect(recordsOf(out).filter((x) => x.stop !== undefined).map((x) => x.stop)).to.have.length(4).and.satisfy((s: string[]) => s.every((w) => ['eos', 'max-tokens'].includes(w)));
+    expect(
+      recordsOf(out)
+        .filter((x) => x.stop !== undefined)
+        .map((x) => x.stop),
+    )
+      .to.have.length(4)
+      .and.satisfy((s: string[]) => s.every((w) => ['eos', 'max-tokens'].includes(w)));
     expect(existsSync(path.join(out, 'report.html'))).to.equal(true);
   });
 

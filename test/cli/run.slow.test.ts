@@ -42,9 +42,7 @@ describe('specinfer validate / run / merge / trace / replay (CLI)', () => {
     writeFileSync(bad, TINY.replace('maxTokens: 12', 'maxTokens: 12\nverifer: {kind: mss}').replace('seeds: [1]', 'seeds: [-1]'));
     const r = await specinfer('validate', bad);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal(
-      `specinfer: 2 problems in ${bad}:\n${bad}:6: verifer: unknown key 'verifer' (did you mean 'verifier'?)\n${bad}:7: seeds[0]: must be >= 0, got -1\n`,
-    );
+    expect(r.stderr).to.equal(`specinfer: 2 problems in ${bad}:\n${bad}:6: verifer: unknown key 'verifer' (did you mean 'verifier'?)\n${bad}:7: seeds[0]: must be >= 0, got -1\n`);
   });
 
   it('run: plain progress lines when stderr is not a terminal, every output file, the report path on stdout', async () => {

@@ -26,13 +26,15 @@ describe('generate --set: any speculator or policy option through the config sch
     expect(got).to.deep.equal(speculatorConfig('ngram', { maxN: 6, minN: 2, rank: 'frequent' }));
   });
 
-  it('a kind, wherever it stands among the sets, starts from that kind\'s defaults; then the others apply', () => {
+  it("a kind, wherever it stands among the sets, starts from that kind's defaults; then the others apply", () => {
     expect(applySets(spec(speculatorConfig('ngram')), ['speculator.maxDepth=4', 'speculator.kind=suffix']).speculator).to.deep.equal(speculatorConfig('suffix', { maxDepth: 4 }));
   });
 
   it("policy: the run's policy, else the speculator's default, changed; lists and a hybrid's parts by index", () => {
     expect(applySets(spec(speculatorConfig('suffix'), policyConfig('chain')), ['policy.depth=3']).policy).to.deep.equal(policyConfig('chain', { depth: 3 }));
-    expect(applySets(spec(speculatorConfig('suffix', { maxDepth: 12 })), ['policy.topK=2']).policy).to.deep.equal(policyConfig('dynamic', { depth: 12, topK: 2, beam: 0, minProb: 0 }));
+    expect(applySets(spec(speculatorConfig('suffix', { maxDepth: 12 })), ['policy.topK=2']).policy).to.deep.equal(
+      policyConfig('dynamic', { depth: 12, topK: 2, beam: 0, minProb: 0 }),
+    );
     expect(applySets(spec(speculatorConfig('ngram')), ['policy.kind=static', 'policy.expansion=[2, 1]']).policy).to.deep.equal(policyConfig('static', { expansion: [2, 1] }));
     const hybrid = speculatorConfig('hybrid', { parts: [speculatorConfig('ngram'), speculatorConfig('suffix')] });
     const got = applySets(spec(hybrid), ['speculator.parts.1.maxDepth=5']).speculator;

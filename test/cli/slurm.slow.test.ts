@@ -22,7 +22,10 @@ async function specinfer(env: NodeJS.ProcessEnv, ...args: string[]): Promise<str
 /** steps.jsonl without timings, summary.csv without time columns, cells.json: what must equal the unsharded run's. */
 function untimed(dir: string): object {
   const records = readJsonl<Record<string, unknown>>(path.join(dir, 'steps.jsonl')).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.endsWith('Ms'))));
-  const [header, ...rows] = readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [header, ...rows] = readFileSync(path.join(dir, 'summary.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const keep = header.map((h) => !isTimedColumn(h));
   const summary = [header, ...rows].map((row) => row.filter((_, i) => keep[i] ?? true));
   return { records, summary, cells: JSON.parse(readFileSync(path.join(dir, 'cells.json'), 'utf8')) as unknown };
@@ -44,7 +47,9 @@ async function waitFor(cluster: SlurmCluster, what: string, seconds: number, ok:
 async function mergeDone(cluster: SlurmCluster, job: string, out: string): Promise<void> {
   await waitFor(cluster, `merge job ${job} to end`, 150, () => !['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING'].includes(jobState(cluster, job)));
   const log = path.join(out, 'slurm', 'logs');
-  const logs = ['merge', 'shard-1', 'shard-2', 'shard-3'].map((f) => `${f}: ${existsSync(path.join(log, `${f}.log`)) ? readFileSync(path.join(log, `${f}.log`), 'utf8') : '(none)'}`).join('\n');
+  const logs = ['merge', 'shard-1', 'shard-2', 'shard-3']
+    .map((f) => `${f}: ${existsSync(path.join(log, `${f}.log`)) ? readFileSync(path.join(log, `${f}.log`), 'utf8') : '(none)'}`)
+    .join('\n');
   expect(jobState(cluster, job), logs).to.equal('COMPLETED');
 }
 

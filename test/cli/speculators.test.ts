@@ -45,12 +45,17 @@ describe('specinfer generate: --speculator and --policy', () => {
   }
 
   it('errors: draft-model without --draft, a bad policy option, an inexact verifier, missing retrieval files', async () => {
-    expect(await failure('generate', ...PROMPT, '--speculator', 'draft-model')).to.include({ code: 1 }).and.to.have.property('stderr').that.matches(/needs --draft/);
+    expect(await failure('generate', ...PROMPT, '--speculator', 'draft-model'))
+      .to.include({ code: 1 })
+      .and.to.have.property('stderr')
+      .that.matches(/needs --draft/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--policy', 'p-split', '--p-split', '2')).stderr).to.match(/--p-split must be a number in 0\.\.1/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'ngram', '--verifier', 'sequence', '--temperature', '1')).stderr).to.match(/not exact for trees/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'bogus')).stderr).to.match(/Invalid values/);
     expect((await failure('generate', ...PROMPT, '--speculator', 'suffix', '--set', 'speculator.maxDepth=0')).stderr).to.match(/--set speculator\.maxDepth: must be >= 1, got 0/);
-    expect((await failure('generate', ...PROMPT, '--speculator', 'retrieval', '--retrieval-corpus', 'no-such.txt')).stderr).to.match(/speculator 'retrieval': corpus file .*no-such\.txt not found/);
+    expect((await failure('generate', ...PROMPT, '--speculator', 'retrieval', '--retrieval-corpus', 'no-such.txt')).stderr).to.match(
+      /speculator 'retrieval': corpus file .*no-such\.txt not found/,
+    );
     expect((await failure('generate', ...PROMPT, '--speculator', 'retrieval', '--reference', 'no-such.txt')).stderr).to.match(/--reference: file .*no-such\.txt not found/);
   });
 });

@@ -30,7 +30,16 @@ describe('model-free trees + MSS at temperature 1: the first token follows the t
   ];
   cases.forEach(([name, cfg, weights], i) => {
     it(`${name}, ${weights} target: ${TRIALS} verifications of one real tree`, async () => {
-      const run = await buildRun({ target: 'stories260K', targetWeights: weights, speculator: cfg, verifier: { kind: 'mss' }, sampling: T1, maxNodes: 64, allowLossy: false, engine: {} });
+      const run = await buildRun({
+        target: 'stories260K',
+        targetWeights: weights,
+        speculator: cfg,
+        verifier: { kind: 'mss' },
+        sampling: T1,
+        maxNodes: 64,
+        allowLossy: false,
+        engine: {},
+      });
       const prompt = run.tokenizer.encode(PROMPT);
       const session = await run.speculator.begin(prompt);
       const tree = await session.propose({ sampling: T1, rng: createRng(1), maxNodes: 64, maxDepth: 64 });

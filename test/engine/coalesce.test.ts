@@ -34,7 +34,11 @@ describe('ScoreCoalescer: score() calls of one event-loop turn share a forward',
       for (let level = 0; level < 3; level++) await coalescer.score(s, level);
     };
     await Promise.all([grow('a'), grow('b')]);
-    expect(batches).to.deep.equal([['a:0', 'b:0'], ['a:1', 'b:1'], ['a:2', 'b:2']]);
+    expect(batches).to.deep.equal([
+      ['a:0', 'b:0'],
+      ['a:1', 'b:1'],
+      ['a:2', 'b:2'],
+    ]);
   });
 
   it('puts a second call for the same sequence into the next forward, in order', async () => {
@@ -60,7 +64,11 @@ describe('engine: concurrent score() calls of several sequences', () => {
 
   /** Each sequence scores three nested trees (levels), concurrently or one sequence after the other. */
   async function levels(m: Model, concurrent: boolean, opened = () => {}): Promise<Float32Array[][]> {
-    const prompts = [[1, 400, 401], [1, 7], [1, 300, 301, 302, 303]].map((p) => Int32Array.from(p));
+    const prompts = [
+      [1, 400, 401],
+      [1, 7],
+      [1, 300, 301, 302, 303],
+    ].map((p) => Int32Array.from(p));
     const seqs = await Promise.all(prompts.map((p) => m.open(p)));
     opened();
     const trees: TreeShape[] = [EMPTY_TREE, randomTree(createRng(3), 4, 2, 512), randomTree(createRng(4), 9, 4, 512)];

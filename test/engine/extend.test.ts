@@ -82,12 +82,21 @@ describe('scoring a tree level by level (pending rows reused)', () => {
 
   it('refuses token ids outside the vocabulary, in the tree and in the uncached tokens', async () => {
     const seq = await model.open(PROMPT);
-    const error = async (tree: TreeShape) => seq.score(tree).then(() => null, (e: Error) => e.message);
+    const error = async (tree: TreeShape) =>
+      seq.score(tree).then(
+        () => null,
+        (e: Error) => e.message,
+      );
     expect(await error({ tokens: Int32Array.from([5, 512]), parents: Int32Array.from([-1, 0]) })).to.match(/token id 512 is outside the vocabulary 0\.\.511/);
     seq.commit(new Int32Array(0), 300);
     seq.commit(new Int32Array(0), -1);
     expect(await error(EMPTY_TREE)).to.match(/token id -1 is outside/);
     const rootOutside = await model.open(Int32Array.from([1, 999]));
-    expect(await rootOutside.score(EMPTY_TREE).then(() => null, (e: Error) => e.message)).to.match(/token id 999 is outside/);
+    expect(
+      await rootOutside.score(EMPTY_TREE).then(
+        () => null,
+        (e: Error) => e.message,
+      ),
+    ).to.match(/token id 999 is outside/);
   });
 });

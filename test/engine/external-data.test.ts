@@ -38,7 +38,11 @@ describe('GraphBuilder.toModel: initializers as in-memory external data', () => 
     const proto = onnx.ModelProto.decode(m.bytes);
     const [b, s] = proto.graph!.initializer!;
     expect(b.dataLocation).to.equal(onnx.TensorProto.DataLocation.EXTERNAL);
-    expect(b.externalData!.map((e) => [e.key, e.value])).to.deep.equal([['location', 'init_0'], ['offset', '0'], ['length', '16']]);
+    expect(b.externalData!.map((e) => [e.key, e.value])).to.deep.equal([
+      ['location', 'init_0'],
+      ['offset', '0'],
+      ['length', '16'],
+    ]);
     expect(b.rawData!.length).to.equal(0);
     expect(Array.from(new Float32Array(Uint8Array.from(s.rawData!).buffer))).to.deep.equal([5]);
     expect(Buffer.from(g.toModel(Infinity).bytes).equals(Buffer.from(g.toBytes()))).to.equal(true);
@@ -48,7 +52,12 @@ describe('GraphBuilder.toModel: initializers as in-memory external data', () => 
 describe('sessions from in-memory external data (stories260K)', () => {
   before(() => useTestModelsDir());
 
-  for (const [weights, layout] of [['f32', 'rows'], ['f32', 'lanes'], ['q8_0', 'rows'], ['q4_0', 'rows']] as const) {
+  for (const [weights, layout] of [
+    ['f32', 'rows'],
+    ['f32', 'lanes'],
+    ['q8_0', 'rows'],
+    ['q4_0', 'rows'],
+  ] as const) {
     it(`${weights}, ${layout} layout: the same logits as the inline model, also after the external arrays are overwritten (onnxruntime copied them)`, async () => {
       const w = (await loadModelAs('stories260K', weights)).weights;
       const inline = await OrtSession.create(buildLlamaGraph(w, { layout }));

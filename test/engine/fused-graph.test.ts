@@ -27,38 +27,44 @@ const LAYOUT_CASES = [
   ['lanes layout', 1],
   ['both layouts, lanes from 8 rows', 8],
 ] as const;
-for (const ref of ['stories260K', 'random:tiny:3']) for (const [layouts, lanesFromRows] of LAYOUT_CASES) {
-  describe(`fused graph equals the reference graph (${ref}, ${layouts})`, () => {
-    const models: Record<'fused' | 'reference', Model | undefined> = { fused: undefined, reference: undefined };
-    before(async () => {
-      models.fused = await engineModel(ref, { graph: 'fused', lanesFromRows });
-      models.reference = await engineModel(ref, { graph: 'reference' });
-    });
-    after(async () => {
-      await models.fused?.dispose();
-      await models.reference?.dispose();
-    });
-
-    for (const [seed, nodes] of [[1, 0], [2, 7], [3, 31], [4, 63]]) {
-      it(`a batch of ${PROMPTS.length} random trees (seed ${seed}, up to ${nodes} nodes, padded)`, async () => {
-        const vocab = models.fused!.info.vocabSize;
-        const trees = PROMPTS.map((_, b) => (nodes === 0 ? EMPTY_TREE : randomTree(createRng(seed * 10 + b), nodes - 3 * b, 8, vocab)));
-        const fused = await batchRows(models.fused!, trees);
-        const reference = await batchRows(models.reference!, trees);
-        fused.forEach((rows, b) => rows.forEach((row, r) => expect(maxAbsDiff(row, reference[b][r]), `request ${b} row ${r}`).to.be.at.most(TOL)));
+for (const ref of ['stories260K', 'random:tiny:3'])
+  for (const [layouts, lanesFromRows] of LAYOUT_CASES) {
+    describe(`fused graph equals the reference graph (${ref}, ${layouts})`, () => {
+      const models: Record<'fused' | 'reference', Model | undefined> = { fused: undefined, reference: undefined };
+      before(async () => {
+        models.fused = await engineModel(ref, { graph: 'fused', lanesFromRows });
+        models.reference = await engineModel(ref, { graph: 'reference' });
       });
-    }
+      after(async () => {
+        await models.fused?.dispose();
+        await models.reference?.dispose();
+      });
 
-    it('a tree wider than the context (more rows than cached positions)', async () => {
-      const vocab = models.fused!.info.vocabSize;
-      const width = models.fused!.info.maxContext + 3;
-      const star: TreeShape = { tokens: Int32Array.from({ length: width }, (_, i) => i % vocab), parents: new Int32Array(width).fill(-1) };
-      const [[fused], [reference]] = [await batchRows(models.fused!, [star]), await batchRows(models.reference!, [star])];
-      expect(fused).to.have.length(width + 1);
-      fused.forEach((row, r) => expect(maxAbsDiff(row, reference[r]), `row ${r}`).to.be.at.most(TOL));
+      for (const [seed, nodes] of [
+        [1, 0],
+        [2, 7],
+        [3, 31],
+        [4, 63],
+      ]) {
+        it(`a batch of ${PROMPTS.length} random trees (seed ${seed}, up to ${nodes} nodes, padded)`, async () => {
+          const vocab = models.fused!.info.vocabSize;
+          const trees = PROMPTS.map((_, b) => (nodes === 0 ? EMPTY_TREE : randomTree(createRng(seed * 10 + b), nodes - 3 * b, 8, vocab)));
+          const fused = await batchRows(models.fused!, trees);
+          const reference = await batchRows(models.reference!, trees);
+          fused.forEach((rows, b) => rows.forEach((row, r) => expect(maxAbsDiff(row, reference[b][r]), `request ${b} row ${r}`).to.be.at.most(TOL)));
+        });
+      }
+
+      it('a tree wider than the context (more rows than cached positions)', async () => {
+        const vocab = models.fused!.info.vocabSize;
+        const width = models.fused!.info.maxContext + 3;
+        const star: TreeShape = { tokens: Int32Array.from({ length: width }, (_, i) => i % vocab), parents: new Int32Array(width).fill(-1) };
+        const [[fused], [reference]] = [await batchRows(models.fused!, [star]), await batchRows(models.reference!, [star])];
+        expect(fused).to.have.length(width + 1);
+        fused.forEach((row, r) => expect(maxAbsDiff(row, reference[r]), `row ${r}`).to.be.at.most(TOL));
+      });
     });
-  });
-}
+  }
 
 describe('graph kinds', () => {
   it('build different ONNX graphs for the same weights (fused is the default)', async () => {

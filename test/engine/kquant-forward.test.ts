@@ -35,27 +35,28 @@ async function rows(model: Model, seed: number): Promise<Float32Array[]> {
   return logits.flatMap((l) => Array.from({ length: l.rows }, (_, r) => l.row(r).slice()));
 }
 
-for (const file of ['kquant.gguf', 'llama-q4_k_m.gguf']) for (const accuracy of [0, 4] as const) {
-  describe(`K-quant forward (${file}, accuracy_level ${accuracy}) against float math on the dequantized weights`, () => {
-    const models: { quant?: Model; float?: Model } = {};
-    before(async () => {
-      const w = readGgufModel(path.join(KQUANT_FIXTURE, file)).weights;
-      models.quant = await engine(w, { quantAccuracy: accuracy });
-      models.float = await engine(dequantizeWeights(w), { graph: 'reference' });
-    });
-    after(async () => {
-      await models.quant?.dispose();
-      await models.float?.dispose();
-    });
-
-    for (const seed of [0, 1, 2]) {
-      it(`trees of seed ${seed}: largest logit difference <= ${TOL[accuracy]}`, async () => {
-        const [q, f] = [await rows(models.quant!, seed), await rows(models.float!, seed)];
-        const diff = Math.max(...q.map((row, i) => maxAbsDiff(row, f[i])));
-        const size = Math.max(...f.map((row) => row.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
-        expect(size).to.be.within(1, MAX_LOGIT);
-        expect(diff).to.be.at.most(TOL[accuracy]);
+for (const file of ['kquant.gguf', 'llama-q4_k_m.gguf'])
+  for (const accuracy of [0, 4] as const) {
+    describe(`K-quant forward (${file}, accuracy_level ${accuracy}) against float math on the dequantized weights`, () => {
+      const models: { quant?: Model; float?: Model } = {};
+      before(async () => {
+        const w = readGgufModel(path.join(KQUANT_FIXTURE, file)).weights;
+        models.quant = await engine(w, { quantAccuracy: accuracy });
+        models.float = await engine(dequantizeWeights(w), { graph: 'reference' });
       });
-    }
-  });
-}
+      after(async () => {
+        await models.quant?.dispose();
+        await models.float?.dispose();
+      });
+
+      for (const seed of [0, 1, 2]) {
+        it(`trees of seed ${seed}: largest logit difference <= ${TOL[accuracy]}`, async () => {
+          const [q, f] = [await rows(models.quant!, seed), await rows(models.float!, seed)];
+          const diff = Math.max(...q.map((row, i) => maxAbsDiff(row, f[i])));
+          const size = Math.max(...f.map((row) => row.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
+          expect(size).to.be.within(1, MAX_LOGIT);
+          expect(diff).to.be.at.most(TOL[accuracy]);
+        });
+      }
+    });
+  }

@@ -40,32 +40,37 @@ async function batchRows(model: Model, trees: readonly TreeShape[]): Promise<Flo
   return logits.map((l) => Array.from({ length: l.rows }, (_, r) => l.row(r).slice()));
 }
 
-for (const type of ['q8_0', 'q4_0'] as const) for (const accuracy of [0, 4] as const) {
-  describe(`quantized forward (stories260K, ${type}, accuracy_level ${accuracy}) against float math on the dequantized weights`, () => {
-    const models: { quant?: Model; float?: Model } = {};
-    before(async () => {
-      useTestModelsDir();
-      const q = (await loadModelAs('stories260K', type)).weights;
-      expect(weightsType(q)).to.equal(type);
-      models.quant = await engineOf('stories260K', q, { quantAccuracy: accuracy });
-      models.float = await engineOf('stories260K', dequantizeWeights(q), { graph: 'reference' });
-    });
-    after(async () => {
-      await models.quant?.dispose();
-      await models.float?.dispose();
-    });
-
-    for (const [seed, nodes] of [[1, 0], [2, 7], [3, 31]]) {
-      it(`a batch of random trees (seed ${seed}, up to ${nodes} nodes): largest logit difference <= ${TOL[accuracy]}`, async () => {
-        const vocab = models.quant!.info.vocabSize;
-        const trees = PROMPTS.map((_, b) => (nodes === 0 ? EMPTY_TREE : randomTree(createRng(seed * 10 + b), nodes - 3 * b, 8, vocab)));
-        const [quant, float] = [await batchRows(models.quant!, trees), await batchRows(models.float!, trees)];
-        const diff = Math.max(...quant.flatMap((rows, b) => rows.map((row, r) => maxAbsDiff(row, float[b][r]))));
-        expect(diff).to.be.at.most(TOL[accuracy]);
+for (const type of ['q8_0', 'q4_0'] as const)
+  for (const accuracy of [0, 4] as const) {
+    describe(`quantized forward (stories260K, ${type}, accuracy_level ${accuracy}) against float math on the dequantized weights`, () => {
+      const models: { quant?: Model; float?: Model } = {};
+      before(async () => {
+        useTestModelsDir();
+        const q = (await loadModelAs('stories260K', type)).weights;
+        expect(weightsType(q)).to.equal(type);
+        models.quant = await engineOf('stories260K', q, { quantAccuracy: accuracy });
+        models.float = await engineOf('stories260K', dequantizeWeights(q), { graph: 'reference' });
       });
-    }
-  });
-}
+      after(async () => {
+        await models.quant?.dispose();
+        await models.float?.dispose();
+      });
+
+      for (const [seed, nodes] of [
+        [1, 0],
+        [2, 7],
+        [3, 31],
+      ]) {
+        it(`a batch of random trees (seed ${seed}, up to ${nodes} nodes): largest logit difference <= ${TOL[accuracy]}`, async () => {
+          const vocab = models.quant!.info.vocabSize;
+          const trees = PROMPTS.map((_, b) => (nodes === 0 ? EMPTY_TREE : randomTree(createRng(seed * 10 + b), nodes - 3 * b, 8, vocab)));
+          const [quant, float] = [await batchRows(models.quant!, trees), await batchRows(models.float!, trees)];
+          const diff = Math.max(...quant.flatMap((rows, b) => rows.map((row, r) => maxAbsDiff(row, float[b][r]))));
+          expect(diff).to.be.at.most(TOL[accuracy]);
+        });
+      }
+    });
+  }
 
 describe('a GGUF-like mix of types in one stacked projection', () => {
   it('wq q8_0 with wk, wv q4_0 and w1 float: one product per run of a type, within 1e-4 of float math (accuracy_level 0)', async () => {
@@ -89,7 +94,10 @@ describe('a GGUF-like mix of types in one stacked projection', () => {
 // between a tree forward and a one-row forward (attention over other columns) can flip an
 // activation's int8 rounding, and near-ties of the greedy choice then differ (docs/quantization.md).
 describe('greedy speculative decoding with quantized models (accuracy_level 0) equals greedy incremental decoding of the quantized target', () => {
-  for (const [targetType, draftType] of [['q4_0', 'q8_0'], ['q8_0', 'q4_0']] as const) {
+  for (const [targetType, draftType] of [
+    ['q4_0', 'q8_0'],
+    ['q8_0', 'q4_0'],
+  ] as const) {
     it(`target ${targetType}, draft stories260K-ssm-m ${draftType}, batch sizes 1 and 4`, async () => {
       useTestModelsDir();
       const target = await engineOf('stories260K', (await loadModelAs('stories260K', targetType)).weights, { quantAccuracy: 0 });
@@ -110,7 +118,13 @@ describe('greedy speculative decoding with quantized models (accuracy_level 0) e
 describe('experiment files: targetWeights and draft-model weights', () => {
   it('a cell with targetWeights q4_0 and q8_0 drafts builds a run and has its own baseline', async () => {
     useTestModelsDir();
-    const text = ['target: stories260K', 'targetWeights: q4_0', 'speculator: {kind: draft-model, models: [stories260K-ssm-m], weights: q8_0}', 'workload: story-openings', 'seeds: [1]'].join('\n');
+    const text = [
+      'target: stories260K',
+      'targetWeights: q4_0',
+      'speculator: {kind: draft-model, models: [stories260K-ssm-m], weights: q8_0}',
+      'workload: story-openings',
+      'seeds: [1]',
+    ].join('\n');
     const exp = loadExperiment('exp.yaml', { text });
     expect(exp.cells.map((c) => c.info.id)).to.deep.equal(['baseline-stories260K-q4_0', 'c000']);
     const spec = exp.cells[1].spec;

@@ -51,7 +51,7 @@ describe('forward sessions (rows and lanes layouts)', () => {
     }
   });
 
-  it('dumps each layout\'s graph: the rows graph to the path, the lanes graph beside it', async () => {
+  it("dumps each layout's graph: the rows graph to the path, the lanes graph beside it", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'specinfer-dump-'));
     try {
       const sessions = await ForwardSessions.create(weights, weights.config.nLayers, { lanesFromRows: 8, dumpOnnxPath: path.join(dir, 'graph.onnx') });

@@ -51,7 +51,15 @@ for (const ref of ['stories260K', 'random:tiny:7']) {
     before(async () => (model = await engineModel(ref)));
     after(async () => model.dispose());
 
-    for (const [seed, n, depth] of [[1, 1, 1], [2, 5, 3], [3, 16, 8], [4, 33, 8], [5, 64, 8], [6, 64, 2], [7, 12, 12]]) {
+    for (const [seed, n, depth] of [
+      [1, 1, 1],
+      [2, 5, 3],
+      [3, 16, 8],
+      [4, 33, 8],
+      [5, 64, 8],
+      [6, 64, 2],
+      [7, 12, 12],
+    ]) {
       it(`random tree seed ${seed}: ${n} nodes, depth <= ${depth}`, async () => {
         const tree = randomTree(createRng(seed), n, Math.min(depth, 8), model.info.vocabSize);
         await checkTree(model, tree, seed);
@@ -62,7 +70,10 @@ for (const ref of ['stories260K', 'random:tiny:7']) {
       const tokens = [280, 281, 282, 283, 284, 285, 286, 287];
       const seq: Sequence = await model.open(PROMPT);
       await seq.score({ tokens: Int32Array.from(tokens), parents: Int32Array.from(tokens, (_, i) => i - 1) });
-      seq.commit(Int32Array.from(tokens, (_, i) => i), 42);
+      seq.commit(
+        Int32Array.from(tokens, (_, i) => i),
+        42,
+      );
       const inc = await incrementalLogits(model, PROMPT, [...tokens, 42]);
       expect(maxAbsDiff((await seq.score(EMPTY_TREE)).row(0), inc[inc.length - 1])).to.be.at.most(TOL);
     });

@@ -94,7 +94,9 @@ describe('one writer per results folder (run.lock)', () => {
     const dir = tmp('lock');
     const lock = lockResults(dir);
     expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).to.include({ pid: process.pid, host: hostname() });
-    expect(message(() => lockResults(dir))).to.match(new RegExp(`is being written by pid ${process.pid} on host ${hostname()} since .*the same shard twice.*delete .*run\\.lock and resume`));
+    expect(message(() => lockResults(dir))).to.match(
+      new RegExp(`is being written by pid ${process.pid} on host ${hostname()} since .*the same shard twice.*delete .*run\\.lock and resume`),
+    );
     lock.release();
     lock.release();
     expect(existsSync(path.join(dir, LOCK_FILE))).to.equal(false);
@@ -146,7 +148,9 @@ describe('merge before every shard finished', () => {
       () => expect.fail('merge of unfinished shards must fail'),
       (e: Error) => e.message,
     );
-    expect(text).to.equal(`${s1} (shard 1/3) is not finished (1 of 2 cells to go; resume it (specinfer run ... --resume)); ${s3} not found (its shard has not started); shard 3/3 missing`);
+    expect(text).to.equal(
+      `${s1} (shard 1/3) is not finished (1 of 2 cells to go; resume it (specinfer run ... --resume)); ${s3} not found (its shard has not started); shard 3/3 missing`,
+    );
   });
 });
 
@@ -186,7 +190,9 @@ describe('specinfer slurm: the sbatch scripts', () => {
     const text = mergeScript({ ...sweep, models: undefined });
     expect(text).to.include('#SBATCH --kill-on-invalid-dep=yes\n').and.include('#SBATCH --output=/shared/out/slurm/logs/merge.log\n');
     expect(text).to.not.include('SPECINFER_MODELS');
-    expect(text).to.include(`exec '/opt/node/bin/node' '/opt/specinfer/dist/src/cli/main.js' 'merge' '/shared/out' '/shared/out/shard-1' '/shared/out/shard-2' '/shared/out/shard-3'\n`);
+    expect(text).to.include(
+      `exec '/opt/node/bin/node' '/opt/specinfer/dist/src/cli/main.js' 'merge' '/shared/out' '/shared/out/shard-1' '/shared/out/shard-2' '/shared/out/shard-3'\n`,
+    );
     expect(shellQuote("a'b c")).to.equal(`'a'\\''b c'`);
   });
 

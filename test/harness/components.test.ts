@@ -50,8 +50,16 @@ describe('buildRun: the config-time exactness check covers the new speculators',
       exact: /not exact for trees/,
     },
     { name: 'layer-skip chain + sequence at T=1 (sampled children)', spec: spec(speculatorConfig('layer-skip', { layers: 1 }), 'sequence', 1, CHAIN), exact: true },
-    { name: 'layer-skip with 9 layers: refused, naming the range', spec: spec(speculatorConfig('layer-skip', { layers: 9 }), 'mss', 1), exact: /layers must be an integer in 1\.\.5/ },
-    { name: 'a bad policy option is refused before any model loads', spec: { ...spec(NGRAM, 'mss', 1, policyConfig('dynamic', { beam: -1 })), target: 'no-such-model' }, exact: /policy 'dynamic'.*beam/ },
+    {
+      name: 'layer-skip with 9 layers: refused, naming the range',
+      spec: spec(speculatorConfig('layer-skip', { layers: 9 }), 'mss', 1),
+      exact: /layers must be an integer in 1\.\.5/,
+    },
+    {
+      name: 'a bad policy option is refused before any model loads',
+      spec: { ...spec(NGRAM, 'mss', 1, policyConfig('dynamic', { beam: -1 })), target: 'no-such-model' },
+      exact: /policy 'dynamic'.*beam/,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -79,9 +87,20 @@ describe('calibration and latency inputs of the Sequoia policy', () => {
   it('readForwardLatency picks the model and thread count from an engine benchmark file', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'specinfer-'));
     const file = path.join(dir, 'engine.json');
-    writeFileSync(file, JSON.stringify({ results: [{ model: 'm', threads: 2, forwardMs: { 1: 0.2 } }, { model: 'm', threads: 1, forwardMs: { 1: 0.3, 8: 0.5 } }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        results: [
+          { model: 'm', threads: 2, forwardMs: { 1: 0.2 } },
+          { model: 'm', threads: 1, forwardMs: { 1: 0.3, 8: 0.5 } },
+        ],
+      }),
+    );
     expect(readForwardLatency(file, 'm', 1)).to.deep.equal({ 1: 0.3, 8: 0.5 });
-    expect(() => readForwardLatency(file, 'other', 1)).to.throw(ConfigError, /no forwardMs for model other \(f32\) with 1 threads; it has: m \(f32, 2 threads\), m \(f32, 1 threads\)/);
+    expect(() => readForwardLatency(file, 'other', 1)).to.throw(
+      ConfigError,
+      /no forwardMs for model other \(f32\) with 1 threads; it has: m \(f32, 2 threads\), m \(f32, 1 threads\)/,
+    );
     expect(() => readForwardLatency(path.join(dir, 'none.json'), 'm', 1)).to.throw(ConfigError, /not found/);
   });
 });

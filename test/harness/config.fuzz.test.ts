@@ -3,21 +3,27 @@ import { loadExperiment } from '../../src/harness/load.js';
 import { assertMutantsFailCleanly, expectCleanFailure, fuzzParams, loadsOrFailsCleanly, mutations, TempDir } from '../support/fuzz.js';
 import { useTestModelsDir } from '../support/models-dir.js';
 
-const VALID = [
-  'target: stories260K',
-  'speculator: &s {kind: ngram, maxN: 3}',
-  'workload: [story-openings]',
-  'seeds: [1, 2]',
-  'maxTokens: 8',
-  'policy: {kind: static, expansion: [1, 2, 1]}',
-  'sweep:',
-  '  maxTokens: [8, 16]',
-].join('\n') + '\n';
+const VALID =
+  [
+    'target: stories260K',
+    'speculator: &s {kind: ngram, maxN: 3}',
+    'workload: [story-openings]',
+    'seeds: [1, 2]',
+    'maxTokens: 8',
+    'policy: {kind: static, expansion: [1, 2, 1]}',
+    'sweep:',
+    '  maxTokens: [8, 16]',
+  ].join('\n') + '\n';
 
 /** Ten levels of ten aliases each: 10^10 nodes when expanded. */
 function billionLaughs(): string {
   const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < 10; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   return lines.join('\n') + '\n';
 }
 

@@ -55,9 +55,7 @@ describe('experiment files: validation errors name the file, the line and the ke
 
   it('unknown keys, with a "did you mean" from the keys allowed at that place', () => {
     expect(problems(yaml('maxToken: 5'))).to.deep.equal([`${FILE}:5: maxToken: unknown key 'maxToken' (did you mean 'maxTokens'?)`]);
-    expect(problems(yaml('policy:', '  kind: static', '  expanson: [1, 2]'))).to.deep.equal([
-      `${FILE}:7: policy.expanson: unknown key 'expanson' (did you mean 'expansion'?)`,
-    ]);
+    expect(problems(yaml('policy:', '  kind: static', '  expanson: [1, 2]'))).to.deep.equal([`${FILE}:7: policy.expanson: unknown key 'expanson' (did you mean 'expansion'?)`]);
     const text = ['target: stories260K', 'speculator:', '  kind: ngram', '  maxn: 3', 'workload: story-openings', 'seeds: [1]'].join('\n');
     expect(problems(text)).to.deep.equal([`${FILE}:4: speculator.maxn: unknown key 'maxn' (did you mean 'maxN'?)`]);
   });
@@ -90,9 +88,7 @@ describe('experiment files: validation errors name the file, the line and the ke
     expect(problems(yaml('sampling:', '  temperature: 0', '  topP: 1.5'))).to.deep.equal([`${FILE}:7: sampling.topP: must be <= 1, got 1.5`]);
     expect(problems(yaml('batchSize: 0'))).to.deep.equal([`${FILE}:5: batchSize: must be >= 1, got 0`]);
     expect(problems(yaml('policy: {kind: static, expansion: [1, 0, 2]}'))).to.deep.equal([`${FILE}:5: policy.expansion[1]: must be >= 1, got 0`]);
-    expect(problems(yaml('policy: {kind: sequoia, acceptance: [0.7, 0.5]}'))).to.deep.equal([
-      `${FILE}:5: policy.acceptance: per-rank acceptance probabilities must sum to <= 1`,
-    ]);
+    expect(problems(yaml('policy: {kind: sequoia, acceptance: [0.7, 0.5]}'))).to.deep.equal([`${FILE}:5: policy.acceptance: per-rank acceptance probabilities must sum to <= 1`]);
     const ngram = ['target: stories260K', 'speculator: {kind: ngram, minN: 5, maxN: 2}', 'workload: story-openings', 'seeds: [1]'].join('\n');
     expect(problems(ngram)).to.deep.equal([`${FILE}:2: speculator.minN: minN must be <= maxN`]);
     const gsd = (options: string) => ['target: stories260K', `speculator: {kind: gsd${options}}`, 'workload: story-openings', 'seeds: [1]'].join('\n');
@@ -115,7 +111,16 @@ describe('experiment files: validation errors name the file, the line and the ke
     ]);
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'specinfer-vocab-')), 'tiny-hf');
     writeHfFolder(dir, randomWeights(TINY_RANDOM_CONFIG, 1), byteLevelVocab(300));
-    const text = ['target: stories260K', 'speculator:', '  kind: draft-model', '  models:', '    - stories260K-ssm-m', `    - ${dir}`, 'workload: story-openings', 'seeds: [1]'].join('\n');
+    const text = [
+      'target: stories260K',
+      'speculator:',
+      '  kind: draft-model',
+      '  models:',
+      '    - stories260K-ssm-m',
+      `    - ${dir}`,
+      'workload: story-openings',
+      'seeds: [1]',
+    ].join('\n');
     expect(problems(text)).to.deep.equal([
       `${FILE}:6: speculator.models[1]: draft tiny-hf (${dir}) has a vocabulary of 300 tokens but the target stories260K has 512; a draft model must share the target's tokenizer`,
     ]);
@@ -146,7 +151,7 @@ describe('experiment files: validation errors name the file, the line and the ke
   });
 
   it('an unknown workload name: a "did you mean" and the known names', () => {
-    const known = "known workloads: dialogue, instructions, repetitive, retell, story-openings \\(in .*\\), or give a \\.jsonl path";
+    const known = 'known workloads: dialogue, instructions, repetitive, retell, story-openings \\(in .*\\), or give a \\.jsonl path';
     expect(problems(yaml().replace('workload: story-openings', 'workload: story-opening'))).to.have.length(1);
     expect(problems(yaml().replace('workload: story-openings', 'workload: story-opening'))[0]).to.match(
       new RegExp(`^exp\\.yaml:3: workload: workload 'story-opening' not found \\(did you mean 'story-openings'\\?\\); ${known}$`),

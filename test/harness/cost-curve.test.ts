@@ -77,7 +77,10 @@ describe('tree budgets from the cost curve (harness/cost-curve.ts)', () => {
       `no cost curve for random:tiny:0 (q4_0, 1 thread) in ${file}: tree policies keep their defaults (measure one: npm run bench:engine -- --models random:tiny --sections curve)`,
     ]);
     const f32 = await loadModelAs('random:tiny');
-    const none = costCurveTuning({ ref: 'random:tiny', id: f32.id, weights: f32.weights, threads: 1, maxNodes: 64 }, { file: benchFile([{ model: 'random:tiny:0', threads: 1, forwardMs: STEEP }]), note: (l) => notes.push(l) });
+    const none = costCurveTuning(
+      { ref: 'random:tiny', id: f32.id, weights: f32.weights, threads: 1, maxNodes: 64 },
+      { file: benchFile([{ model: 'random:tiny:0', threads: 1, forwardMs: STEEP }]), note: (l) => notes.push(l) },
+    );
     expect(none(dyn)).to.equal(dyn);
     expect(notes).to.have.length(1);
   });
@@ -116,12 +119,26 @@ describe('tree budgets from the cost curve (harness/cost-curve.ts)', () => {
 
 describe('dynamic policy maxNodes', () => {
   /** root -> 1 (.6), 2 (.3), 3 (.1); 1 -> 4 (.5), 5 (.5). */
-  const SCRIPT: Script = { '': [[1, 0.6], [2, 0.3], [3, 0.1]], '1': [[4, 0.5], [5, 0.5]] };
+  const SCRIPT: Script = {
+    '': [
+      [1, 0.6],
+      [2, 0.3],
+      [3, 0.1],
+    ],
+    '1': [
+      [4, 0.5],
+      [5, 0.5],
+    ],
+  };
   const ctx = { sampling: GREEDY, rng: createRng(0), maxNodes: 64, maxDepth: 100 };
 
   it('keeps at most maxNodes nodes below a larger step budget (the best by path probability)', async () => {
     const tree = await new DynamicPolicy({ depth: 8, topK: 3, beam: 0, minProb: 0, search: 'level', maxNodes: 3 }).grow(scriptedSource(SCRIPT), ctx);
-    expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [4, 0]]);
+    expect(pairs(tree)).to.deep.equal([
+      [1, -1],
+      [2, -1],
+      [4, 0],
+    ]);
   });
 
   it('rejects a negative or fractional maxNodes', () => {

@@ -10,7 +10,11 @@ function axis(key: string, values: unknown[], names: (string | undefined)[] = va
 /** The short labels of the grid of `axes`. */
 function labels(...axes: SweepAxis[]): string[] {
   const points = sweepPoints(axes);
-  return cellLabels(axes, points.map((p) => p.choice), points.map((p) => p.params));
+  return cellLabels(
+    axes,
+    points.map((p) => p.choice),
+    points.map((p) => p.params),
+  );
 }
 
 const CHAIN = [1, 1, 1, 1, 1, 1, 1, 1];
@@ -27,7 +31,10 @@ describe('cell labels: short, and distinct where the cells differ', () => {
     const table: [SweepAxis[], string[]][] = [
       [[axis('policy.expansion', [CHAIN, TREE])], ['expansion=1×8', 'expansion=1,1,3,1×5']],
       [[axis('verifier.kind', ['mss', 'ns'])], ['verifier=mss', 'verifier=ns']],
-      [[axis('sampling.temperature', [0, 1]), axis('batchSize', [1, 2])], ['T=0 batch=1', 'T=0 batch=2', 'T=1 batch=1', 'T=1 batch=2']],
+      [
+        [axis('sampling.temperature', [0, 1]), axis('batchSize', [1, 2])],
+        ['T=0 batch=1', 'T=0 batch=2', 'T=1 batch=1', 'T=1 batch=2'],
+      ],
       [[axis('speculator.0.models', [['a'], ['b']])], ['models=a', 'models=b']],
     ];
     for (const [axes, want] of table) expect(labels(...axes)).to.deep.equal(want);
@@ -38,9 +45,27 @@ describe('cell labels: short, and distinct where the cells differ', () => {
     const chain = { kind: 'draft-model', models: ['stories260K-ssm-m'], policy: { kind: 'chain', depth: 8 } };
     expect(labels(axis('speculator', [tree, chain]))).to.deep.equal(['speculator=static(expansion=[1,1,3,1×5])', 'speculator=chain(depth=8)']);
     const suffix = { kind: 'suffix' };
-    expect(labels(axis('speculator', [tree, chain, suffix]))).to.deep.equal(['speculator=draft-model(policy=static(expansion=[1,1,3,1×5]))', 'speculator=draft-model(policy=chain(depth=8))', 'speculator=suffix']);
-    expect(labels(axis('speculator', [{ kind: 'suffix', maxDepth: 8 }, { kind: 'suffix', maxDepth: 16 }]))).to.deep.equal(['speculator=suffix(maxDepth=8)', 'speculator=suffix(maxDepth=16)']);
-    expect(labels(axis('policy', [{ kind: 'static', expansion: TREE }, { kind: 'static', expansion: CHAIN }]))).to.deep.equal(['policy=static(expansion=[1,1,3,1×5])', 'policy=static(expansion=[1×8])']);
+    expect(labels(axis('speculator', [tree, chain, suffix]))).to.deep.equal([
+      'speculator=draft-model(policy=static(expansion=[1,1,3,1×5]))',
+      'speculator=draft-model(policy=chain(depth=8))',
+      'speculator=suffix',
+    ]);
+    expect(
+      labels(
+        axis('speculator', [
+          { kind: 'suffix', maxDepth: 8 },
+          { kind: 'suffix', maxDepth: 16 },
+        ]),
+      ),
+    ).to.deep.equal(['speculator=suffix(maxDepth=8)', 'speculator=suffix(maxDepth=16)']);
+    expect(
+      labels(
+        axis('policy', [
+          { kind: 'static', expansion: TREE },
+          { kind: 'static', expansion: CHAIN },
+        ]),
+      ),
+    ).to.deep.equal(['policy=static(expansion=[1,1,3,1×5])', 'policy=static(expansion=[1×8])']);
   });
 
   it('axes whose one value every cell has are left out', () => {
@@ -57,7 +82,18 @@ describe('cell labels: short, and distinct where the cells differ', () => {
   });
 
   it('several key paths on one axis: one part per path', () => {
-    const a: SweepAxis = { key: 'verifier.kind,sampling.temperature', paths: [['verifier', 'kind'], ['sampling', 'temperature']], values: [['greedy', 0], ['mss', 1]], names: [undefined, 'sampled'] };
+    const a: SweepAxis = {
+      key: 'verifier.kind,sampling.temperature',
+      paths: [
+        ['verifier', 'kind'],
+        ['sampling', 'temperature'],
+      ],
+      values: [
+        ['greedy', 0],
+        ['mss', 1],
+      ],
+      names: [undefined, 'sampled'],
+    };
     expect(labels(a)).to.deep.equal(['verifier=greedy T=0', 'sampled']);
   });
 
@@ -72,10 +108,40 @@ describe('cell labels: short, and distinct where the cells differ', () => {
   });
 
   it('labels that would still collide fall back to the full labels', () => {
-    const ax: LabelAxis[] = [{ paths: [['a', 'x']], values: [1, 2], names: [undefined, undefined] }, { paths: [['b', 'x']], values: [1, 2], names: [undefined, undefined] }];
-    const params = [{ 'a.x': 1, 'b.x': 2 }, { 'a.x': 2, 'b.x': 1 }];
-    expect(cellLabels(ax, [[0, 1], [1, 0]], params)).to.deep.equal(['a.x=1 b.x=2', 'a.x=2 b.x=1']);
-    const named: LabelAxis[] = [{ paths: [['p']], values: [1, 2], names: ['same', undefined] }, { paths: [['q']], values: [3], names: ['same'] }];
-    expect(cellLabels(named, [[0, 0], [1, 0]], [{ p: 1, q: 3 }, { p: 2, q: 3 }])).to.deep.equal(['same same', 'p=2 same']);
+    const ax: LabelAxis[] = [
+      { paths: [['a', 'x']], values: [1, 2], names: [undefined, undefined] },
+      { paths: [['b', 'x']], values: [1, 2], names: [undefined, undefined] },
+    ];
+    const params = [
+      { 'a.x': 1, 'b.x': 2 },
+      { 'a.x': 2, 'b.x': 1 },
+    ];
+    expect(
+      cellLabels(
+        ax,
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        params,
+      ),
+    ).to.deep.equal(['a.x=1 b.x=2', 'a.x=2 b.x=1']);
+    const named: LabelAxis[] = [
+      { paths: [['p']], values: [1, 2], names: ['same', undefined] },
+      { paths: [['q']], values: [3], names: ['same'] },
+    ];
+    expect(
+      cellLabels(
+        named,
+        [
+          [0, 0],
+          [1, 0],
+        ],
+        [
+          { p: 1, q: 3 },
+          { p: 2, q: 3 },
+        ],
+      ),
+    ).to.deep.equal(['same same', 'p=2 same']);
   });
 });

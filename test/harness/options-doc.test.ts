@@ -12,7 +12,7 @@ describe('docs/options.md: the options table rendered from the definitions', () 
   it('has a section per speculator kind and tree policy, and a row with default and description per option', () => {
     const text = optionsDocText();
     for (const kind of [...SPECULATOR_DEFINITIONS.map((d) => d.kind), ...POLICY_KINDS]) expect(text).to.include(`### \`${kind}\`\n`);
-    expect(text).to.include("| `maxBranches` | `4` | Distinct continuations per row at most (branches). |");
+    expect(text).to.include('| `maxBranches` | `4` | Distinct continuations per row at most (branches). |');
     expect(text).to.include('| `weights` | (none) |');
     expect(text).to.include('| `expansion` | `[1,1,3,1,1,1,1,1]` |');
   });

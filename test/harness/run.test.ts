@@ -104,7 +104,10 @@ describe('specinfer run: experiments end to end', () => {
       expect(o.tokens.length).to.be.within(1, 16);
       expect(decodeText(tok, [tok.bosId, ...o.tokens])).to.equal(o.text.replace(/^ /, '')); // after BOS a leading space is dropped
     }
-    const csv = readFileSync(path.join(full, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const csv = readFileSync(path.join(full, 'summary.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const col = csv[0].indexOf('lossless');
     expect(csv.slice(1).map((r) => r[col])).to.deep.equal(['', '', 'yes', 'yes', 'yes', 'yes']);
     expect(readFileSync(path.join(full, 'report.html'), 'utf8')).to.match(/<li>c003 \([^)]*\): yes<\/li>/);
@@ -125,7 +128,9 @@ describe('specinfer run: experiments end to end', () => {
       await runExperiment(exp, { out: dir, shard: parseShard(`${k}/3`) });
       dirs.push(dir);
     }
-    expect(steps(dirs[0]).map((r) => r.cell)).to.include('c001').and.not.include('c000');
+    expect(steps(dirs[0]).map((r) => r.cell))
+      .to.include('c001')
+      .and.not.include('c000');
     const merged = tmp('merged');
     await mergeRuns(merged, dirs);
     expect(untimed(steps(merged))).to.deep.equal(untimed(steps(full)));
@@ -285,6 +290,8 @@ sweep:
     const csv = readFileSync(path.join(dir, 'summary.csv'), 'utf8');
     expect(csv.split('\n')[0]).to.equal('cell,label,workload,temperature,requests,positions,top1,top2,top3');
     expect(existsSync(path.join(dir, 'charts', 'topk-agreement.svg'))).to.equal(true);
-    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).to.include('top-k').and.include('<section id="config">');
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8'))
+      .to.include('top-k')
+      .and.include('<section id="config">');
   });
 });

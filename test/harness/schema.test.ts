@@ -38,7 +38,14 @@ describe('the experiment schema: one zod definition, a JSON Schema for editors, 
 
   it('every config in configs/ validates (models and workloads resolve)', () => {
     const files = configFiles();
-    expect(files.map((f) => path.basename(f))).to.include.members(['quickstart.yaml', 'table1-topk.yaml', 'table2-width.yaml', 'table3-mss-vs-ns.yaml', 'fig-e2e.yaml', 'fig-batch.yaml']);
+    expect(files.map((f) => path.basename(f))).to.include.members([
+      'quickstart.yaml',
+      'table1-topk.yaml',
+      'table2-width.yaml',
+      'table3-mss-vs-ns.yaml',
+      'fig-e2e.yaml',
+      'fig-batch.yaml',
+    ]);
     for (const f of files) expect(loadExperiment(f).cells.length, f).to.be.above(0);
   });
 });

@@ -56,7 +56,13 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
   });
 
   it('whole components can be swept (labels show their kind and options)', () => {
-    const exp = load('baseline: false', 'sweep:', '  speculator:', '    - {kind: suffix}', '    - {kind: draft-model, models: [stories260K-ssm-m], policy: {kind: chain, depth: 4}}');
+    const exp = load(
+      'baseline: false',
+      'sweep:',
+      '  speculator:',
+      '    - {kind: suffix}',
+      '    - {kind: draft-model, models: [stories260K-ssm-m], policy: {kind: chain, depth: 4}}',
+    );
     expect(exp.cells.map((c) => c.info.speculator)).to.deep.equal(['suffix', 'draft-model']);
     expect(exp.cells.map((c) => c.info.policy)).to.deep.equal(['static', 'chain']); // the file's policy, then the speculator's own
     expect(exp.cells.map((c) => c.info.label)).to.deep.equal(['speculator=suffix', 'speculator=draft-model(…policy=chain(depth=4))']);
@@ -65,7 +71,14 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
   });
 
   it('named sweep values label their cells; the config gets the value', () => {
-    const exp = load('baseline: false', 'sweep:', '  policy:', '    - {name: tree-3, value: {kind: static, expansion: [1, 3, 1]}}', '    - {kind: chain, depth: 4}', '  verifier.kind: [greedy]');
+    const exp = load(
+      'baseline: false',
+      'sweep:',
+      '  policy:',
+      '    - {name: tree-3, value: {kind: static, expansion: [1, 3, 1]}}',
+      '    - {kind: chain, depth: 4}',
+      '  verifier.kind: [greedy]',
+    );
     expect(exp.cells.map((c) => c.info.label)).to.deep.equal(['tree-3', 'policy=chain(depth=4)']);
     expect(exp.cells[0].spec.policy).to.deep.include({ kind: 'static', expansion: [1, 3, 1] });
     expect(exp.cells[0].info.params).to.deep.equal({ policy: { kind: 'static', expansion: [1, 3, 1] }, 'verifier.kind': 'greedy' });
@@ -98,7 +111,9 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
     expect(problems('sweep:', '  policy.expansion: [[1, 2], [0]]', '  batchSize: [1, 2]')).to.deep.equal([
       "sweep.yaml:7: policy.expansion[0]: must be >= 1, got 0 (sweep value 2 of 'policy.expansion') [cells c002, c003]",
     ]);
-    expect(problems('sweep:', '  polcy.expansion: [[1, 2]]')).to.deep.equal(["sweep.yaml:7: polcy: unknown key 'polcy' (did you mean 'policy'?) (sweep value 1 of 'polcy.expansion')"]);
+    expect(problems('sweep:', '  polcy.expansion: [[1, 2]]')).to.deep.equal([
+      "sweep.yaml:7: polcy: unknown key 'polcy' (did you mean 'policy'?) (sweep value 1 of 'polcy.expansion')",
+    ]);
   });
 
   it('shards: --shard k/N takes the cells whose index mod N is k - 1; together they are every cell once', () => {

@@ -88,7 +88,7 @@ describe('TraceModel', () => {
       () => expect.fail('no entry for this prompt'),
       (e: Error) => expect(e.message).to.equal('the trace of target trace has no entry for a prompt of 2 tokens [1, 5, ...]'),
     );
-    expect(() => new TraceModel({ ...INFO, maxContext: 8 }, [entry([5])])).to.throw('trace entry w/p has context 6, not the target\'s 8');
+    expect(() => new TraceModel({ ...INFO, maxContext: 8 }, [entry([5])])).to.throw("trace entry w/p has context 6, not the target's 8");
   });
 
   it("at the context's end: the row of the last position is the trace's last token; deeper trees and short traces are errors", async () => {

@@ -16,11 +16,25 @@ describe('workload files: malformed JSONL fails cleanly (fuzz)', () => {
 
   it('byte mutations (including non-UTF-8 bytes) of a valid file', () => {
     const seed = Buffer.from(VALID);
-    assertMutantsFailCleanly(tmp, 'w.jsonl', seed, mutations(seed.length, [...VALID.matchAll(/\n/g)].map((m) => m.index ?? 0)), read, fuzzParams(0x3017, 200));
+    assertMutantsFailCleanly(
+      tmp,
+      'w.jsonl',
+      seed,
+      mutations(
+        seed.length,
+        [...VALID.matchAll(/\n/g)].map((m) => m.index ?? 0),
+      ),
+      read,
+      fuzzParams(0x3017, 200),
+    );
   });
 
   it('lines of random JSON values and random text', () => {
-    const line = fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.string({ maxLength: 40 }), fc.record({ id: fc.jsonValue({ maxDepth: 1 }), prompt: fc.jsonValue({ maxDepth: 1 }) }).map((v) => JSON.stringify(v)));
+    const line = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 40 }),
+      fc.record({ id: fc.jsonValue({ maxDepth: 1 }), prompt: fc.jsonValue({ maxDepth: 1 }) }).map((v) => JSON.stringify(v)),
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 5 }), (lines) => {
         tmp.write('w.jsonl', lines.join('\n'));

@@ -88,7 +88,10 @@ describe('function-preserving inflation', () => {
       const untied: LlamaWeights = { ...small, classifier: small.tokenEmbedding.map((v) => v / 2) };
       const big = inflateWeights(untied, shapes[0][1]);
       expect(big.classifier).to.not.equal(big.tokenEmbedding);
-      expect(big.tokenEmbedding.subarray(64 + 32, 128).every((v) => v === 0), 'padded embedding columns').to.equal(true);
+      expect(
+        big.tokenEmbedding.subarray(64 + 32, 128).every((v) => v === 0),
+        'padded embedding columns',
+      ).to.equal(true);
       expect(big.classifier[64 + 5]).to.equal(small.tokenEmbedding[32 + 5] / 2);
       expect(referenceDiff(untied, big, tokens)).to.be.below(1e-5);
     });

@@ -19,7 +19,12 @@ import { matmulT } from '../support/matmul.js';
 import { encodeK, encodeQ5_0, encodeQ6K, lcg, randomBlock } from '../support/kquant-encode.js';
 import { KQUANT_FIXTURE, KQUANT_TYPES, LLAMA_FIXTURE_CONFIG, LLAMA_FIXTURE_SEED } from '../support/make-kquant-fixture.js';
 
-const matrix = (type: BlockType, data: Uint8Array, rows = 1): QuantMatrix => ({ type, rows, cols: (data.length / rows / BLOCK_LAYOUTS[type].bytes) * BLOCK_LAYOUTS[type].weights, data });
+const matrix = (type: BlockType, data: Uint8Array, rows = 1): QuantMatrix => ({
+  type,
+  rows,
+  cols: (data.length / rows / BLOCK_LAYOUTS[type].bytes) * BLOCK_LAYOUTS[type].weights,
+  data,
+});
 
 /** A block from literal bytes: `fields` at their byte offsets, the rest zero. */
 function rawBlock(bytes: number, fields: Record<number, readonly number[]>): Uint8Array {
@@ -131,7 +136,7 @@ describe('the K-quant fixture GGUF (test/fixtures/kquant) against gguf-py, an in
   });
 });
 
-describe('a Q4_K_M file written by llama.cpp\'s llama-quantize (test/fixtures/kquant/llama-q4_k_m.gguf)', () => {
+describe("a Q4_K_M file written by llama.cpp's llama-quantize (test/fixtures/kquant/llama-q4_k_m.gguf)", () => {
   const model = readGgufModel(path.join(KQUANT_FIXTURE, 'llama-q4_k_m.gguf')).weights;
   const original = randomWeights(LLAMA_FIXTURE_CONFIG, LLAMA_FIXTURE_SEED);
   /** max |dequantized - original| / max |original|. */
@@ -160,26 +165,30 @@ describe('MatMulNBits holds Q4_K / Q5_K / Q6_K / Q5_0 (onnxruntime CPU kernel, x
   const x = Float32Array.from({ length: 6 * k }, () => next() * 2 - 1);
   // Largest |difference| / max |Y| measured: accuracy_level 0 (float activations) 4e-7 .. 8e-7, float32
   // rounding; level 4 (activations as int8 per block of 32, or 16 for Q6_K) 0.0036 .. 0.0055.
-  for (const [accuracy, tol] of [[0, 1e-5], [4, 0.02]] as const) for (const type of ['q4_k', 'q5_k', 'q6_k', 'q5_0'] as const) {
-    it(`${type}, accuracy_level ${accuracy}: Y = X dequant(W)^T within ${tol} relative to max |Y|`, async () => {
-      const blocks = (n * k) / BLOCK_LAYOUTS[type].weights;
-      const data = new Uint8Array(blocks * BLOCK_LAYOUTS[type].bytes);
-      for (let b = 0; b < blocks; b++) data.set(randomBlock(type, next), b * BLOCK_LAYOUTS[type].bytes);
-      const w: QuantMatrix = { type, rows: n, cols: k, data };
-      const g = new GraphBuilder('nbits', 21);
-      g.input('x', 'float32', [2, 3, k]);
-      g.output('y', 'float32', [2, 3, n]);
-      g.op1('Identity', [nbitsWeight(g, w, 'w', accuracy)('x')], {}, 'y');
-      const session = await OrtSession.create(g.toBytes());
-      const y = floatData((await session.run({ x: floatTensor(x, [2, 3, k]) })).y, 'y');
-      await session.dispose();
-      const exact = matmulT(x, dequantize(w), 6, n, k);
-      const scale = exact.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
-      const diff = y.reduce((a, v, i) => Math.max(a, Math.abs(v - exact[i])), 0);
-      expect(scale).to.be.above(0.1);
-      expect(diff / scale).to.be.at.most(tol);
-    });
-  }
+  for (const [accuracy, tol] of [
+    [0, 1e-5],
+    [4, 0.02],
+  ] as const)
+    for (const type of ['q4_k', 'q5_k', 'q6_k', 'q5_0'] as const) {
+      it(`${type}, accuracy_level ${accuracy}: Y = X dequant(W)^T within ${tol} relative to max |Y|`, async () => {
+        const blocks = (n * k) / BLOCK_LAYOUTS[type].weights;
+        const data = new Uint8Array(blocks * BLOCK_LAYOUTS[type].bytes);
+        for (let b = 0; b < blocks; b++) data.set(randomBlock(type, next), b * BLOCK_LAYOUTS[type].bytes);
+        const w: QuantMatrix = { type, rows: n, cols: k, data };
+        const g = new GraphBuilder('nbits', 21);
+        g.input('x', 'float32', [2, 3, k]);
+        g.output('y', 'float32', [2, 3, n]);
+        g.op1('Identity', [nbitsWeight(g, w, 'w', accuracy)('x')], {}, 'y');
+        const session = await OrtSession.create(g.toBytes());
+        const y = floatData((await session.run({ x: floatTensor(x, [2, 3, k]) })).y, 'y');
+        await session.dispose();
+        const exact = matmulT(x, dequantize(w), 6, n, k);
+        const scale = exact.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+        const diff = y.reduce((a, v, i) => Math.max(a, Math.abs(v - exact[i])), 0);
+        expect(scale).to.be.above(0.1);
+        expect(diff / scale).to.be.at.most(tol);
+      });
+    }
 });
 
 describe('GGUF K-quant tensors: bad inputs', () => {
@@ -197,7 +206,10 @@ describe('GGUF K-quant tensors: bad inputs', () => {
 
   it('a Q2_K layer matrix is refused, naming the tensor, its type and the supported types', () => {
     const file = withType('blk.0.attn_q.weight', 10);
-    expect(() => readGgufModel(file)).to.throw(ModelFileError, 'tensor "blk.0.attn_q.weight" has type Q2_K; supported: F32, F16, and Q4_0 / Q5_0 / Q8_0 / Q4_K / Q5_K / Q6_K matrices');
+    expect(() => readGgufModel(file)).to.throw(
+      ModelFileError,
+      'tensor "blk.0.attn_q.weight" has type Q2_K; supported: F32, F16, and Q4_0 / Q5_0 / Q8_0 / Q4_K / Q5_K / Q6_K matrices',
+    );
   });
 
   it('an IQ4_NL layer matrix is refused likewise', () => {

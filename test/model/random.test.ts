@@ -6,7 +6,10 @@ import { ReferenceModel } from '../support/reference.js';
 
 /** Every tensor of `w` with its name, in a fixed order. */
 function tensors(w: LlamaWeights): [string, Float32Array][] {
-  const out: [string, Float32Array][] = [['tokenEmbedding', w.tokenEmbedding], ['finalNorm', w.finalNorm]];
+  const out: [string, Float32Array][] = [
+    ['tokenEmbedding', w.tokenEmbedding],
+    ['finalNorm', w.finalNorm],
+  ];
   w.layers.forEach((l, i) => {
     for (const [k, v] of Object.entries(l)) out.push([`layers.${i}.${k}`, v as Float32Array]);
   });
@@ -22,9 +25,7 @@ function expectShapes(w: LlamaWeights, c: LlamaConfig): void {
   expect(w.layers.length).to.equal(c.nLayers);
   for (const l of w.layers) {
     expect([l.attnNorm.length, l.ffnNorm.length]).to.deep.equal([c.dim, c.dim]);
-    expect([l.wq.length, l.wk.length, l.wv.length, l.wo.length]).to.deep.equal([
-      c.nHeads * hd * c.dim, c.nKvHeads * hd * c.dim, c.nKvHeads * hd * c.dim, c.dim * c.nHeads * hd,
-    ]);
+    expect([l.wq.length, l.wk.length, l.wv.length, l.wo.length]).to.deep.equal([c.nHeads * hd * c.dim, c.nKvHeads * hd * c.dim, c.nKvHeads * hd * c.dim, c.dim * c.nHeads * hd]);
     expect([l.w1.length, l.w2.length, l.w3.length]).to.deep.equal([c.hiddenDim * c.dim, c.dim * c.hiddenDim, c.hiddenDim * c.dim]);
   }
 }

@@ -122,7 +122,9 @@ describe('plugins: an experiment file names modules whose definitions join the r
 
     it('a module exporting no definitions', async () => {
       const { dir, message } = await problem('plugins:\n  - ./empty.mjs\n', { 'empty.mjs': 'export const x = 1;\n' });
-      expect(message).to.equal(`${dir}/exp.yaml:2: plugins[0]: ./empty.mjs: exports no definitions (export default defineSpeculator({...}), or export const definitions = [...] of definitions)`);
+      expect(message).to.equal(
+        `${dir}/exp.yaml:2: plugins[0]: ./empty.mjs: exports no definitions (export default defineSpeculator({...}), or export const definitions = [...] of definitions)`,
+      );
     });
 
     it('a module exporting something else as its definitions', async () => {
@@ -147,13 +149,19 @@ describe('plugins: an experiment file names modules whose definitions join the r
       const dir = mkdtempSync(path.join(tmp, 'policy-'));
       const module = `import { createPolicy, definePolicy, policyConfig, z } from '${INDEX}';\nexport default definePolicy({ kind: 'wide', description: 'x', options: { width: z.number().int().min(1).default(4).describe('w') }, create: (c, d) => createPolicy(policyConfig('static', { expansion: [c.width, 1] }), d) });\n`;
       writeFileSync(path.join(dir, 'wide.mjs'), module);
-      writeFileSync(path.join(dir, 'exp.yaml'), 'plugins: [./wide.mjs]\ntarget: stories260K\nworkload: story-openings\nspeculator: {kind: ngram}\npolicy: {kind: wide, width: 2}\n');
+      writeFileSync(
+        path.join(dir, 'exp.yaml'),
+        'plugins: [./wide.mjs]\ntarget: stories260K\nworkload: story-openings\nspeculator: {kind: ngram}\npolicy: {kind: wide, width: 2}\n',
+      );
       const exp = await openExperiment(path.join(dir, 'exp.yaml'));
       expect(exp.cells.map((c) => [c.info.baseline, c.info.policy, c.config.policy])).to.deep.equal([
         [true, 'none', undefined],
         [false, 'wide', { kind: 'wide', width: 2 }],
       ]);
-      writeFileSync(path.join(dir, 'bad.yaml'), 'plugins: [./wide.mjs]\ntarget: stories260K\nworkload: story-openings\nspeculator: {kind: ngram}\npolicy: {kind: wide, width: 0}\n');
+      writeFileSync(
+        path.join(dir, 'bad.yaml'),
+        'plugins: [./wide.mjs]\ntarget: stories260K\nworkload: story-openings\nspeculator: {kind: ngram}\npolicy: {kind: wide, width: 0}\n',
+      );
       let message = '';
       await openExperiment(path.join(dir, 'bad.yaml')).catch((e: Error) => (message = e.message));
       expect(message).to.equal(`${dir}/bad.yaml:5: policy.width: must be >= 1, got 0`);
@@ -166,7 +174,9 @@ describe('plugins: an experiment file names modules whose definitions join the r
 
     it('every bad entry at once, each on its line; a list that is not one; a misspelt key', async () => {
       const { dir, message } = await problem('plugins:\n  - ./a.mjs\n  - ./b.mjs\n');
-      expect(message).to.equal(`2 problems in ${dir}/exp.yaml:\n${dir}/exp.yaml:2: plugins[0]: ./a.mjs: no such file (${dir}/a.mjs)\n${dir}/exp.yaml:3: plugins[1]: ./b.mjs: no such file (${dir}/b.mjs)`);
+      expect(message).to.equal(
+        `2 problems in ${dir}/exp.yaml:\n${dir}/exp.yaml:2: plugins[0]: ./a.mjs: no such file (${dir}/a.mjs)\n${dir}/exp.yaml:3: plugins[1]: ./b.mjs: no such file (${dir}/b.mjs)`,
+      );
       const notList = await problem('plugins: ./a.mjs\n');
       expect(notList.message).to.equal(`${notList.dir}/exp.yaml:1: plugins: expected a list, got './a.mjs'`);
       const typo = await problem('plugin: [./a.mjs]\n');
@@ -182,8 +192,11 @@ describe('plugins: an experiment file names modules whose definitions join the r
       );
     });
 
-    it('a package found as Node finds it from the file\'s folder; the speculator it defines is then usable', async () => {
-      const pkg = { 'node_modules/specinfer-echo/package.json': JSON.stringify({ name: 'specinfer-echo', type: 'module', main: 'index.js' }), 'node_modules/specinfer-echo/index.js': speculatorModule('echo') };
+    it("a package found as Node finds it from the file's folder; the speculator it defines is then usable", async () => {
+      const pkg = {
+        'node_modules/specinfer-echo/package.json': JSON.stringify({ name: 'specinfer-echo', type: 'module', main: 'index.js' }),
+        'node_modules/specinfer-echo/index.js': speculatorModule('echo'),
+      };
       const dir = mkdtempSync(path.join(tmp, 'pkg-'));
       for (const [name, text] of Object.entries(pkg)) {
         mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -203,8 +216,13 @@ describe('plugins: an experiment file names modules whose definitions join the r
 
     it('a package whose exports offer an import entry only', async () => {
       const manifest = JSON.stringify({ name: 'specinfer-esm-only', type: 'module', exports: { import: './index.js' } });
-      const { dir, message } = await problem('plugins: [specinfer-esm-only]\n', { 'node_modules/specinfer-esm-only/package.json': manifest, 'node_modules/specinfer-esm-only/index.js': speculatorModule('esm') });
-      expect(message).to.equal(`${dir}/exp.yaml:1: plugins[0]: specinfer-esm-only: the package's exports have no require or default entry: give the module's path (./node_modules/specinfer-esm-only/...)`);
+      const { dir, message } = await problem('plugins: [specinfer-esm-only]\n', {
+        'node_modules/specinfer-esm-only/package.json': manifest,
+        'node_modules/specinfer-esm-only/index.js': speculatorModule('esm'),
+      });
+      expect(message).to.equal(
+        `${dir}/exp.yaml:1: plugins[0]: specinfer-esm-only: the package's exports have no require or default entry: give the module's path (./node_modules/specinfer-esm-only/...)`,
+      );
     });
   });
 });

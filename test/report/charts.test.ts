@@ -33,14 +33,7 @@ describe('report charts', () => {
   });
 
   it('the fixture run supports every chart, in report order', () => {
-    expect(reportCharts(rows).map((c) => c.name)).to.deep.equal([
-      'tokens-per-step',
-      'tokens-per-step-vs-width',
-      'speedup',
-      'per-depth-acceptance',
-      'time-breakdown',
-      'mss-vs-ns',
-    ]);
+    expect(reportCharts(rows).map((c) => c.name)).to.deep.equal(['tokens-per-step', 'tokens-per-step-vs-width', 'speedup', 'per-depth-acceptance', 'time-breakdown', 'mss-vs-ns']);
   });
 
   it('every chart spec compiles to Vega and renders to a non-empty SVG and PNG', async function () {
@@ -80,13 +73,16 @@ describe('report charts', () => {
     expect(parts).to.be.closeTo(c002.msPerToken, 1e-9);
   });
 
-  it('bars start at zero and carry error bars from the rows\' 95% intervals', () => {
+  it("bars start at zero and carry error bars from the rows' 95% intervals", () => {
     const c002 = rows.find((r) => r.cell === 'c002') as SummaryRow;
     const tps = tokensPerStepChart(rows) as Chart<{ cell: string; lo: number; hi: number }>;
     expect(tps.data.find((d) => d.cell === cellName(c002))).to.include(c002.ci.tokensPerStep);
     for (const c of [tps, speedupChart(rows), mssVsNsChart(rows)] as Chart[]) {
       const layers = (c.spec as { layer: { mark: { type: string }; encoding: { x: { scale?: { zero?: boolean } } } }[] }).layer;
-      expect(layers.map((l) => l.mark.type), c.name).to.include.members(['bar', 'errorbar']);
+      expect(
+        layers.map((l) => l.mark.type),
+        c.name,
+      ).to.include.members(['bar', 'errorbar']);
       expect(layers.find((l) => l.mark.type === 'bar')?.encoding.x.scale, c.name).to.deep.equal({ zero: true });
     }
     const speed = speedupChart(rows) as Chart<{ cell: string; lo: number; hi: number }>;

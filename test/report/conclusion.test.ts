@@ -39,7 +39,9 @@ describe('report conclusion (hand-computed)', () => {
       expect(comparison?.significant).to.equal(true);
     }
     const lines = conclusionLines(c, 500);
-    expect(lines[0]).to.match(/^Fastest: A, speedup 2\.00 \[2\.00, 2\.00\].*Runner-up C: 1\.33 \[1\.33, 1\.33\]\. Difference 0\.67 \[0\.67, 0\.67\] \(paired bootstrap over 4 requests run by both\): significant/);
+    expect(lines[0]).to.match(
+      /^Fastest: A, speedup 2\.00 \[2\.00, 2\.00\].*Runner-up C: 1\.33 \[1\.33, 1\.33\]\. Difference 0\.67 \[0\.67, 0\.67\] \(paired bootstrap over 4 requests run by both\): significant/,
+    );
     expect(lines[1]).to.match(/^Most tokens per step: A, 2\.00 \[2\.00, 2\.00\] tokens\/step, acceptance 0\.25 \[0\.25, 0\.25\]/);
     expect(lines.join(' ')).to.contain('Acceptance: accepted draft tokens / proposed draft tokens');
   });

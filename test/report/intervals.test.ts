@@ -68,15 +68,29 @@ describe('report intervals: units and paired ratios', () => {
   });
 
   it('pairedUnits keeps the keys present in every set, aligned', () => {
-    const a = new Map([['p', totals(1, 1, 1)], ['q', totals(2, 1, 1)]]);
-    const b = new Map([['q', totals(3, 1, 1)], ['r', totals(4, 1, 1)]]);
+    const a = new Map([
+      ['p', totals(1, 1, 1)],
+      ['q', totals(2, 1, 1)],
+    ]);
+    const b = new Map([
+      ['q', totals(3, 1, 1)],
+      ['r', totals(4, 1, 1)],
+    ]);
     expect(pairedUnits([a, b])).to.deep.equal([[totals(2, 1, 1)], [totals(3, 1, 1)]]);
   });
 
   it('a method twice as fast on every request has speedup [2, 2] though its ms/token varies by request', () => {
     // Requests cost 1, 10 and 100 ms/token under the baseline; the method halves each.
-    const base = new Map([['p', totals(10, 10, 10)], ['q', totals(10, 10, 100)], ['r', totals(10, 10, 1000)]]);
-    const method = new Map([['p', totals(10, 5, 5, 10, 5)], ['q', totals(10, 5, 50, 10, 5)], ['r', totals(10, 5, 500, 10, 5)]]);
+    const base = new Map([
+      ['p', totals(10, 10, 10)],
+      ['q', totals(10, 10, 100)],
+      ['r', totals(10, 10, 1000)],
+    ]);
+    const method = new Map([
+      ['p', totals(10, 5, 5, 10, 5)],
+      ['q', totals(10, 5, 50, 10, 5)],
+      ['r', totals(10, 5, 500, 10, 5)],
+    ]);
     const ci = cellIntervals(method, base, bootstrapOptions(6, 500));
     expect(ci.speedup).to.deep.equal({ lo: 2, hi: 2 });
     expect(ci.tokensPerStep).to.deep.equal({ lo: 2, hi: 2 });
@@ -86,7 +100,14 @@ describe('report intervals: units and paired ratios', () => {
   });
 
   it('without a baseline the speedup has no interval', () => {
-    const ci = cellIntervals(new Map([['p', totals(2, 1, 1)], ['q', totals(2, 1, 1)]]), undefined, bootstrapOptions());
+    const ci = cellIntervals(
+      new Map([
+        ['p', totals(2, 1, 1)],
+        ['q', totals(2, 1, 1)],
+      ]),
+      undefined,
+      bootstrapOptions(),
+    );
     expect(Number.isNaN(ci.speedup.lo)).to.equal(true);
     expect(ci.tokensPerStep).to.deep.equal({ lo: 2, hi: 2 });
   });

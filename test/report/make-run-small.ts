@@ -133,7 +133,10 @@ async function main(): Promise<void> {
   writeFileSync(path.join(OUT, 'cells.json'), JSON.stringify(cells, null, 2) + '\n');
   writeFileSync(path.join(OUT, 'steps.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const env = { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', threads: '1', models: `${TARGET}, ${SSM}` };
-  writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify({ config: 'run-small (test/report/make-run-small.ts)', env, title: 'run-small: stories260K width sweep' }, null, 2) + '\n');
+  writeFileSync(
+    path.join(OUT, 'meta.json'),
+    JSON.stringify({ config: 'run-small (test/report/make-run-small.ts)', env, title: 'run-small: stories260K width sweep' }, null, 2) + '\n',
+  );
 }
 
 await main();

@@ -57,7 +57,9 @@ describe('report: results folder and report.html', () => {
     expect(html).to.contain('experiments/x.yaml');
     const opening = html.indexOf('<section id="conclusion">');
     expect(opening, 'the conclusion opens the page, before the tables').to.be.above(html.indexOf('<h1>')).and.below(html.indexOf('id="table-summary"'));
-    expect(html).to.match(/<p>Fastest: \S+.*speedup [\d.]+ \[[\d.]+, [\d.]+\]/).and.contain('Acceptance: accepted draft tokens / proposed draft tokens');
+    expect(html)
+      .to.match(/<p>Fastest: \S+.*speedup [\d.]+ \[[\d.]+, [\d.]+\]/)
+      .and.contain('Acceptance: accepted draft tokens / proposed draft tokens');
     expect(html, 'no scripts, stylesheets, images or links to fetch').to.not.match(/<script|<link|<img|<iframe|\bsrc=|href="https?:/i);
   });
 
@@ -104,7 +106,11 @@ describe('report: results folder and report.html', () => {
     const dir = path.join(tmp, 'written');
     await writeReport(dir, CELLS, RECORDS);
     const names = new Set(readdirSync(path.join(dir, 'charts')).map((f) => f.split('.')[0]));
-    expect([...names].sort()).to.deep.equal(reportCharts(summaryRows(CELLS, RECORDS)).map((c) => c.name).sort());
+    expect([...names].sort()).to.deep.equal(
+      reportCharts(summaryRows(CELLS, RECORDS))
+        .map((c) => c.name)
+        .sort(),
+    );
     expect(names.has('mss-vs-ns')).to.equal(false);
   });
 

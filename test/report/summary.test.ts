@@ -41,10 +41,16 @@ describe('report metrics (hand-computed)', () => {
   });
 
   it('timeShares and speedup follow their definitions', () => {
-    const s = summarize(RECORDS.filter((r) => r.cell === 'S1'), (_, i) => i);
+    const s = summarize(
+      RECORDS.filter((r) => r.cell === 'S1'),
+      (_, i) => i,
+    );
     const t = timeShares(s);
     expect([t.propose, t.score, t.verify, t.commit]).to.deep.equal([4 / 14, 6 / 14, 2 / 14, 2 / 14]);
-    const base = summarize(RECORDS.filter((r) => r.cell === 'B1'), (_, i) => i);
+    const base = summarize(
+      RECORDS.filter((r) => r.cell === 'B1'),
+      (_, i) => i,
+    );
     expect(speedup(base, s)).to.be.closeTo(8 / 6 / (14 / 6), EPS);
   });
 });
@@ -191,9 +197,25 @@ describe('report summary CSV', () => {
     expect(at(b1, 'acceptance')).to.equal('');
     expect(at(b1, 'tokens_per_step')).to.equal('1');
     expect(at(b1, 'ms_per_token')).to.equal('1.33333');
-    expect(cols).to.include.members(['n', 'tokens_per_step_lo', 'tokens_per_step_hi', 'acceptance_lo', 'acceptance_hi', 'speedup_lo', 'speedup_hi', 'ms_per_token_lo', 'ms_per_token_hi']);
+    expect(cols).to.include.members([
+      'n',
+      'tokens_per_step_lo',
+      'tokens_per_step_hi',
+      'acceptance_lo',
+      'acceptance_hi',
+      'speedup_lo',
+      'speedup_hi',
+      'ms_per_token_lo',
+      'ms_per_token_hi',
+    ]);
     // B1's requests: p1 at 1 ms/token, p2 at 2 ms/token.
-    expect([at(b1, 'n'), at(b1, 'tokens_per_step_lo'), at(b1, 'tokens_per_step_hi'), at(b1, 'ms_per_token_lo'), at(b1, 'ms_per_token_hi')]).to.deep.equal(['2', '1', '1', '1', '2']);
+    expect([at(b1, 'n'), at(b1, 'tokens_per_step_lo'), at(b1, 'tokens_per_step_hi'), at(b1, 'ms_per_token_lo'), at(b1, 'ms_per_token_hi')]).to.deep.equal([
+      '2',
+      '1',
+      '1',
+      '1',
+      '2',
+    ]);
   });
 
   it('the by-workload table has a workload column', () => {
@@ -202,7 +224,7 @@ describe('report summary CSV', () => {
     expect(t.rows).to.have.length(6);
   });
 
-  it('lossless: yes when a greedy cell\'s outputs equal its baseline\'s, else how many differ and where first', () => {
+  it("lossless: yes when a greedy cell's outputs equal its baseline's, else how many differ and where first", () => {
     const out = (c: string, prompt: string, tokens: number[]): OutputRecord => ({ cell: c, workload: 'w1', prompt, seed: 0, tokens, text: '', stop: 'max-tokens' });
     const outputs = [out('B1', 'p1', [5, 6, 7]), out('B1', 'p2', [8, 9]), out('S1', 'p1', [5, 6, 7]), out('S1', 'p2', [8, 9]), out('S2', 'p1', [5, 6, 7]), out('S2', 'p2', [8, 4])];
     const cells = [...CELLS, cell('H', { index: 4, temperature: 1 })];

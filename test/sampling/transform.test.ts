@@ -90,7 +90,11 @@ describe('sampling transform: probabilities()', () => {
     return out;
   }
 
-  for (const [vocab, tied] of [[32000, false], [512, false], [512, true]] as const) {
+  for (const [vocab, tied] of [
+    [32000, false],
+    [512, false],
+    [512, true],
+  ] as const) {
     it(`agrees with a full sort (vocabulary ${vocab}${tied ? ', many tied logits' : ''})`, () => {
       const rng = createRng(vocab + (tied ? 1 : 0));
       const logits = Float32Array.from({ length: vocab }, () => (tied ? Math.floor(4 * rng.uniform()) : 8 * rng.uniform()));
@@ -170,7 +174,9 @@ describe('sampling transform: checkSampling()', () => {
     [{ topP: NaN }, /sampling\.topP/],
   ];
   for (const [change, message] of bad) {
-    it(`rejects ${Object.entries(change).map(([k, v]) => `${k} = ${v}`).join(", ")} with a ConfigError naming the field`, () => {
+    it(`rejects ${Object.entries(change)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ')} with a ConfigError naming the field`, () => {
       const s = { ...sp(1), ...change };
       expect(() => checkSampling(s)).to.throw(ConfigError, message);
       expect(() => probabilities(LOGITS, s)).to.throw(ConfigError, message);

@@ -28,12 +28,7 @@ async function proposeAll(s: Speculator, prompts: readonly number[][], sampling:
   return { trees, rows, reused };
 }
 
-const PROMPTS = [
-  [1, 3, 3, 3],
-  [1, 4, 5],
-  [1, 3, 4, 3, 4],
-  [1],
-];
+const PROMPTS = [[1, 3, 3, 3], [1, 4, 5], [1, 3, 4, 3, 4], [1]];
 const STATIC = createPolicy(policyConfig('static', { expansion: [3, 2, 2, 1, 1] }));
 
 describe('gsd speculator', () => {
@@ -67,7 +62,7 @@ describe('gsd speculator', () => {
     }
   });
 
-  it('decoding: each step records the draft rows computed (as the draft counted them) and shared; greedy output equals draft-model\'s', async () => {
+  it("decoding: each step records the draft rows computed (as the draft counted them) and shared; greedy output equals draft-model's", async () => {
     const target = new NgramModel(3, VOCAB, 1.5, 11);
     const draft = new NgramModel(3, VOCAB, 2, 5);
     const opts = { maxTokens: 40, stopTokens: [], sampling: { temperature: 0, topK: 0, topP: 1 }, maxNodes: 24 };
@@ -84,4 +79,3 @@ describe('gsd speculator', () => {
     expect(() => gsdSpeculator([new NgramModel(2, VOCAB)], STATIC, 0)).to.throw(RangeError, 'context must be an integer >= 1, got 0');
   });
 });
-

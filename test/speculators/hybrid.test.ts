@@ -48,15 +48,26 @@ describe('hybrid speculator', () => {
     const b = part('b', [3, 1, 4], SAMPLED);
     const s = await new HybridSpeculator([a.speculator, b.speculator], { mode: 'merge', minMatch: 3 }).begin(Int32Array.of(1));
     const tree = await s.propose({ ...CTX, maxNodes: 3 });
-    expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [3, -1]]);
+    expect(pairs(tree)).to.deep.equal([
+      [1, -1],
+      [2, -1],
+      [3, -1],
+    ]);
     expect(a.log.proposals).to.deep.equal([3]);
     expect(b.log.proposals).to.deep.equal([1]);
     expect(tree.proposerIds).to.deep.equal(['a', 'b']);
-    expect(tree.draws[0].map((d) => [d.child, d.proposer])).to.deep.equal([[0, 0], [1, 0], [2, 1]]);
+    expect(tree.draws[0].map((d) => [d.child, d.proposer])).to.deep.equal([
+      [0, 0],
+      [1, 0],
+      [2, 1],
+    ]);
   });
 
   it('switch: the first part whose match reaches minMatch; parts without a match length always qualify', async () => {
-    for (const [minMatch, want] of [[3, 'b'], [2, 'a']] as const) {
+    for (const [minMatch, want] of [
+      [3, 'b'],
+      [2, 'a'],
+    ] as const) {
       const a = part('a', [1], DET, 2);
       const b = part('b', [2], SAMPLED);
       const s = await new HybridSpeculator([a.speculator, b.speculator], { mode: 'switch', minMatch }).begin(Int32Array.of(1));

@@ -79,6 +79,15 @@ describe('n-gram speculator state', () => {
     const tree = await policy.grow(s, s.limits({ sampling: GREEDY, rng: createRng(0), maxNodes: 64, maxDepth: 50 }));
     // root: 8 (latest), 7; after "5 6 8": "6 8" -> 5 (pos 9-10), then "8 5" -> 6, then "5 6" -> 8 (latest)
     // after "5 6 7": 5, then "6 7 5" -> 6, then "7 5 6" -> 8 (latest: 6-8 -> 9 = 8)
-    expect(pairs(tree)).to.deep.equal([[8, -1], [7, -1], [5, 0], [5, 1], [6, 2], [6, 3], [8, 4], [8, 5]]);
+    expect(pairs(tree)).to.deep.equal([
+      [8, -1],
+      [7, -1],
+      [5, 0],
+      [5, 1],
+      [6, 2],
+      [6, 3],
+      [8, 4],
+      [8, 5],
+    ]);
   });
 });

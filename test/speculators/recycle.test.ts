@@ -46,8 +46,28 @@ describe('token recycling', () => {
    * level 1: 6, 7; level 2: 8, 9 (below 6), 10 (below 7); level 3: 11 (below 8); 9 and 10 have no entry.
    */
   const bfs: { name: string; maxNodes: number; want: [number, number][] }[] = [
-    { name: 'the whole BFS tree', maxNodes: 64, want: [[6, -1], [7, -1], [8, 0], [9, 0], [10, 1], [11, 2]] },
-    { name: 'a budget of 4 stops in level 2', maxNodes: 4, want: [[6, -1], [7, -1], [8, 0], [9, 0]] },
+    {
+      name: 'the whole BFS tree',
+      maxNodes: 64,
+      want: [
+        [6, -1],
+        [7, -1],
+        [8, 0],
+        [9, 0],
+        [10, 1],
+        [11, 2],
+      ],
+    },
+    {
+      name: 'a budget of 4 stops in level 2',
+      maxNodes: 4,
+      want: [
+        [6, -1],
+        [7, -1],
+        [8, 0],
+        [9, 0],
+      ],
+    },
   ];
   for (const c of bfs) {
     it(`BFS over the table: ${c.name}`, async () => {

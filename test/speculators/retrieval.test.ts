@@ -31,12 +31,21 @@ const POLICY = new DynamicPolicy({ depth: 4, topK: 8, beam: 0, minProb: 0, searc
  * "1 2 3" (A, B) -> 4 (1/2), 5 (1/2); after 4, "1 2 3 4" ends A, so its
  * suffix "2 3 4" (A, C) -> 6 (1/1); after 5 and after 4 6 nothing follows.
  */
-const CORPUS = [[1, 2, 3, 4], [1, 2, 3, 5], [2, 3, 4, 6]].map((d) => Int32Array.from(d));
+const CORPUS = [
+  [1, 2, 3, 4],
+  [1, 2, 3, 5],
+  [2, 3, 4, 6],
+].map((d) => Int32Array.from(d));
 const HISTORY = Int32Array.of(9, 1, 2, 3);
 const STORIES = path.resolve(workloadsDir(), '../corpora/stories260K-stories.txt');
 
 function state(refs: number[][] = [], corpus = CORPUS): RetrievalState {
-  return new RetrievalState(OPTS, new RetrievalIndex(OPTS, corpus), HISTORY, refs.map((r) => Int32Array.from(r)));
+  return new RetrievalState(
+    OPTS,
+    new RetrievalIndex(OPTS, corpus),
+    HISTORY,
+    refs.map((r) => Int32Array.from(r)),
+  );
 }
 
 async function grow(s: RetrievalState) {
@@ -61,17 +70,30 @@ describe('retrieval speculator: proposals from a corpus and the request referenc
     expect((await s.propose(new DraftTreeBuilder(['x']).shape(), [0]))[0]).to.deep.equal({ kind: 'ranked', tokens: [4, 5], probs: [0.5, 0.5] });
     expect(s.matchLength()).to.equal(3);
     expect(s.limits(CTX).maxNodes).to.equal(12); // floor(4 * 3)
-    expect(pairs(await grow(s))).to.deep.equal([[4, -1], [5, -1], [6, 0]]);
+    expect(pairs(await grow(s))).to.deep.equal([
+      [4, -1],
+      [5, -1],
+      [6, 0],
+    ]);
   });
 
   it('references join: reference 1 2 3 5 7 adds a count to 5 (5: 2/3, 4: 1/3), and proposes 7 after 5 (the deeper match)', async () => {
     const s = state([[1, 2, 3, 5, 7]]);
-    expect(pairs(await grow(s))).to.deep.equal([[5, -1], [4, -1], [7, 0], [6, 1]]);
+    expect(pairs(await grow(s))).to.deep.equal([
+      [5, -1],
+      [4, -1],
+      [7, 0],
+      [6, 1],
+    ]);
   });
 
   it('references only (empty corpus index), and the history grows by what was emitted', async () => {
     const s = state([[1, 2, 3, 5, 7, 8]], []);
-    expect(pairs(await grow(s))).to.deep.equal([[5, -1], [7, 0], [8, 1]]);
+    expect(pairs(await grow(s))).to.deep.equal([
+      [5, -1],
+      [7, 0],
+      [8, 1],
+    ]);
     s.observe(outcome([5, 7]));
     expect(pairs(await grow(s))).to.deep.equal([[8, -1]]);
   });
@@ -149,7 +171,12 @@ describe('retrieval on the retell workload (stories260K, greedy)', () => {
     const run = await buildRun({ target: 'stories260K', speculator: cfg, verifier: { kind: 'greedy' }, sampling: GREEDY, maxNodes: 64, allowLossy: false, engine: {} });
     const prompts = readWorkload('retell').slice(0, 6);
     const requests = prompts.map((p, i) => ({ prompt: run.tokenizer.encode(p.prompt, { bos: true }), rng: createRng(i), references: referenceTokens(run.tokenizer, p) }));
-    const { outputs, records } = await decodeSpeculative(run.target, run.speculator, createVerifier('greedy'), requests, { maxTokens: 48, stopTokens: STOP, sampling: GREEDY, maxNodes: 64 });
+    const { outputs, records } = await decodeSpeculative(run.target, run.speculator, createVerifier('greedy'), requests, {
+      maxTokens: 48,
+      stopTokens: STOP,
+      sampling: GREEDY,
+      maxNodes: 64,
+    });
     await run.dispose();
     const tokens = outputs.map((o) => o.tokens);
     expected?.forEach((e, i) => expect(firstDivergence(tokens[i], e), `prompt ${i}`).to.equal(null));

@@ -54,7 +54,12 @@ describe('suffix speculator: matching and scores', () => {
     const s = state([1, 2, 3, 1, 2, 4, 1, 2], { ...OPTS, maxDepth: 3, maxSpecFactor: 2 });
     const tree = await new DynamicPolicy({ depth: 24, topK: 8, beam: 0, minProb: 0, search: 'level' }).grow(s, s.limits(CTX));
     // cap 4 nodes: 3 (.5), 4 (.5), then 3 -> 1 (.5: "2 3" -> 1), 4 -> 1 (.5: "2 4" -> 1)
-    expect(pairs(tree)).to.deep.equal([[3, -1], [4, -1], [1, 0], [1, 1]]);
+    expect(pairs(tree)).to.deep.equal([
+      [3, -1],
+      [4, -1],
+      [1, 0],
+      [1, 1],
+    ]);
   });
 
   it('learns emitted tokens', async () => {

@@ -28,14 +28,17 @@ const CASES: { name: string; speculator: SpeculatorConfig; policy?: PolicyConfig
   { name: 'hybrid switch of chains', speculator: speculatorConfig('hybrid', { mode: 'switch', parts: [SSM, speculatorConfig('ngram')] }), policy: CHAIN },
 ];
 
-describe('tree traits from a config (what validation checks exactness with) equal the built speculator\'s', () => {
+describe("tree traits from a config (what validation checks exactness with) equal the built speculator's", () => {
   before(() => useTestModelsDir());
   const models = new ModelCache();
   after(() => models.dispose());
 
   for (const c of CASES) {
     it(c.name, async () => {
-      const run = await buildRun({ target: 'stories260K', speculator: c.speculator, policy: c.policy, verifier: { kind: 'mss' }, sampling: GREEDY, maxNodes: 64, allowLossy: true, engine: {} }, models);
+      const run = await buildRun(
+        { target: 'stories260K', speculator: c.speculator, policy: c.policy, verifier: { kind: 'mss' }, sampling: GREEDY, maxNodes: 64, allowLossy: true, engine: {} },
+        models,
+      );
       for (const sampling of [GREEDY, { temperature: 1, topK: 0, topP: 1 }]) {
         expect(configTraits(c.speculator, c.policy, sampling)).to.deep.equal(run.speculator.treeTraits(sampling));
       }
@@ -44,7 +47,9 @@ describe('tree traits from a config (what validation checks exactness with) equa
   }
 
   it('finds the drafts and the parts that need target logits inside hybrids', () => {
-    const h = speculatorConfig('hybrid', { parts: [SSM, speculatorConfig('recycle'), speculatorConfig('draft-model', { models: ['x'] }), speculatorConfig('gsd', { models: ['y'] })] });
+    const h = speculatorConfig('hybrid', {
+      parts: [SSM, speculatorConfig('recycle'), speculatorConfig('draft-model', { models: ['x'] }), speculatorConfig('gsd', { models: ['y'] })],
+    });
     expect(draftModelRefs(h)).to.deep.equal(['stories260K-ssm-m', 'x', 'y']);
     expect(needsTargetLogits(h)).to.deep.equal(['recycle']);
     expect(needsTargetLogits(SSM)).to.deep.equal([]);

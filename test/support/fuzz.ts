@@ -121,9 +121,7 @@ export function expectCleanFailure(file: string, load: () => unknown, pattern: R
 }
 
 /** The fuzz property over `muts` applied to `seed`, each result written to `tmp/name` and read by `read`. */
-export function assertMutantsFailCleanly(
-  tmp: TempDir, name: string, seed: Uint8Array, muts: fc.Arbitrary<Mutation[]>, read: () => unknown, params: fc.Parameters<unknown>,
-): void {
+export function assertMutantsFailCleanly(tmp: TempDir, name: string, seed: Uint8Array, muts: fc.Arbitrary<Mutation[]>, read: () => unknown, params: fc.Parameters<unknown>): void {
   const file = path.join(tmp.dir, name);
   fc.assert(
     fc.property(muts, (m) => {

@@ -37,11 +37,12 @@ export function encodeK(b: KBlock, highBits: boolean): Uint8Array {
   putF16(out, 2, b.dmin ?? 0);
   packScalesMins(out, 4, b.sc, b.m ?? new Array<number>(8).fill(0));
   const qs = highBits ? 48 : 16;
-  for (let j = 0; j < 8; j++) for (let l = 0; l < 32; l++) {
-    const q = b.q[32 * j + l];
-    out[qs + 32 * (j >> 1) + l] |= (q & 15) << (j & 1 ? 4 : 0);
-    if (highBits) out[16 + l] |= (q >> 4) << j;
-  }
+  for (let j = 0; j < 8; j++)
+    for (let l = 0; l < 32; l++) {
+      const q = b.q[32 * j + l];
+      out[qs + 32 * (j >> 1) + l] |= (q & 15) << (j & 1 ? 4 : 0);
+      if (highBits) out[16 + l] |= (q >> 4) << j;
+    }
   return out;
 }
 

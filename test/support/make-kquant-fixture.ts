@@ -21,12 +21,26 @@ import { modelFile } from './models-dir.js';
 export const KQUANT_FIXTURE = fileURLToPath(new URL('../../../test/fixtures/kquant/', import.meta.url));
 
 export const KQUANT_CONFIG: LlamaConfig = {
-  dim: 256, hiddenDim: 256, nLayers: 1, nHeads: 4, nKvHeads: 1, vocabSize: 512, maxSeqLen: 64, normEps: 1e-5, ropeTheta: 10000,
+  dim: 256,
+  hiddenDim: 256,
+  nLayers: 1,
+  nHeads: 4,
+  nKvHeads: 1,
+  vocabSize: 512,
+  maxSeqLen: 64,
+  normEps: 1e-5,
+  ropeTheta: 10000,
 };
 
 /** Layer matrix -> block type in the fixture (the order reference.f32 holds them in). */
 export const KQUANT_TYPES: readonly (readonly [keyof LayerWeights, BlockType])[] = [
-  ['wq', 'q4_k'], ['wk', 'q5_k'], ['wv', 'q6_k'], ['wo', 'q5_0'], ['w1', 'q4_k'], ['w2', 'q6_k'], ['w3', 'q8_0'],
+  ['wq', 'q4_k'],
+  ['wk', 'q5_k'],
+  ['wv', 'q6_k'],
+  ['wo', 'q5_0'],
+  ['w1', 'q4_k'],
+  ['w2', 'q6_k'],
+  ['w3', 'q8_0'],
 ];
 
 /**
@@ -40,7 +54,13 @@ export const LLAMA_FIXTURE_CONFIG: LlamaConfig = { ...KQUANT_CONFIG, hiddenDim: 
 export const LLAMA_FIXTURE_SEED = 2026;
 
 function randomMatrix(type: BlockType, rows: number, cols: number, next: () => number): QuantMatrix {
-  if (type === 'q8_0') return quantize('q8_0', Float32Array.from({ length: rows * cols }, () => (next() * 2 - 1) / 8), rows, cols);
+  if (type === 'q8_0')
+    return quantize(
+      'q8_0',
+      Float32Array.from({ length: rows * cols }, () => (next() * 2 - 1) / 8),
+      rows,
+      cols,
+    );
   const l = BLOCK_LAYOUTS[type];
   const blocks = (rows * cols) / l.weights;
   const data = new Uint8Array(blocks * l.bytes);
@@ -58,7 +78,10 @@ function main(): void {
   for (const [f, type] of KQUANT_TYPES) layer[f] = randomMatrix(type, rows[f], f === 'w2' ? c.hiddenDim : c.dim, next);
   const embedding = vec(c.vocabSize * c.dim, 1);
   const w: ModelWeights = {
-    config: c, tokenEmbedding: embedding, classifier: embedding, finalNorm: vec(c.dim, 0.2, 1),
+    config: c,
+    tokenEmbedding: embedding,
+    classifier: embedding,
+    finalNorm: vec(c.dim, 0.2, 1),
     layers: [layer as unknown as LayerWeights<Matrix>],
   };
   writeGguf(`${KQUANT_FIXTURE}kquant.gguf`, w, readLlama2cVocab(modelFile('stories260K/tok512.bin'), c.vocabSize), { name: 'kquant-fixture', dtype: 'F16', keepBlocks: true });

@@ -126,9 +126,16 @@ export async function startSlurm(): Promise<SlurmCluster> {
 
 async function stopSlurm(run: SlurmCluster['run'], daemons: readonly ChildProcess[], dir: string): Promise<void> {
   try {
-    const jobs = run('squeue', '-h', '-o', '%i').split('\n').filter((j) => j !== '');
+    const jobs = run('squeue', '-h', '-o', '%i')
+      .split('\n')
+      .filter((j) => j !== '');
     if (jobs.length > 0) run('scancel', ...jobs);
-    await until('every job ended', () => run('squeue', '-h', '-o', '%i').trim() === '', 30, () => '');
+    await until(
+      'every job ended',
+      () => run('squeue', '-h', '-o', '%i').trim() === '',
+      30,
+      () => '',
+    );
   } catch {
     // the controller is not up: no jobs to cancel
   }

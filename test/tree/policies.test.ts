@@ -21,8 +21,15 @@ const ctx = (maxNodes = 64, extra: Partial<GrowContext> = {}): GrowContext => ({
  * Path probabilities: 1 .6, 2 .3, 3 .1, 4 .3, 5 .3, 6 .3, 7 .27.
  */
 const SCRIPT: Script = {
-  '': [[1, 0.6], [2, 0.3], [3, 0.1]],
-  '1': [[4, 0.5], [5, 0.5]],
+  '': [
+    [1, 0.6],
+    [2, 0.3],
+    [3, 0.1],
+  ],
+  '1': [
+    [4, 0.5],
+    [5, 0.5],
+  ],
   '2': [[6, 1]],
   '1,4': [[7, 0.9]],
 };
@@ -71,11 +78,66 @@ describe('candidates', () => {
 
 describe('static expansion on a ranked source (breadth-first under the budget)', () => {
   const cases: { name: string; expansion: number[]; maxNodes: number; minProb?: number; want: [number, number][] }[] = [
-    { name: '<2,2,1>', expansion: [2, 2, 1], maxNodes: 64, want: [[1, -1], [2, -1], [4, 0], [5, 0], [6, 1], [7, 2]] },
-    { name: '<2,2,1>, budget 4', expansion: [2, 2, 1], maxNodes: 4, want: [[1, -1], [2, -1], [4, 0], [5, 0]] },
-    { name: '<3,1,1> (fewer candidates than asked)', expansion: [3, 1, 1], maxNodes: 64, want: [[1, -1], [2, -1], [3, -1], [4, 0], [6, 1], [7, 3]] },
-    { name: '<2,2,1>, minProb 0.28 drops 7 (.27)', expansion: [2, 2, 1], maxNodes: 64, minProb: 0.28, want: [[1, -1], [2, -1], [4, 0], [5, 0], [6, 1]] },
-    { name: 'chain <1,1,1>', expansion: [1, 1, 1], maxNodes: 64, want: [[1, -1], [4, 0], [7, 1]] },
+    {
+      name: '<2,2,1>',
+      expansion: [2, 2, 1],
+      maxNodes: 64,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [5, 0],
+        [6, 1],
+        [7, 2],
+      ],
+    },
+    {
+      name: '<2,2,1>, budget 4',
+      expansion: [2, 2, 1],
+      maxNodes: 4,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [5, 0],
+      ],
+    },
+    {
+      name: '<3,1,1> (fewer candidates than asked)',
+      expansion: [3, 1, 1],
+      maxNodes: 64,
+      want: [
+        [1, -1],
+        [2, -1],
+        [3, -1],
+        [4, 0],
+        [6, 1],
+        [7, 3],
+      ],
+    },
+    {
+      name: '<2,2,1>, minProb 0.28 drops 7 (.27)',
+      expansion: [2, 2, 1],
+      maxNodes: 64,
+      minProb: 0.28,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [5, 0],
+        [6, 1],
+      ],
+    },
+    {
+      name: 'chain <1,1,1>',
+      expansion: [1, 1, 1],
+      maxNodes: 64,
+      want: [
+        [1, -1],
+        [4, 0],
+        [7, 1],
+      ],
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -88,7 +150,12 @@ describe('static expansion on a ranked source (breadth-first under the budget)',
   it('ranked children stay deterministic (q = null) even when sampling', async () => {
     const policy = new StaticExpansionPolicy({ expansion: [2, 1] });
     const tree = await policy.grow(scriptedSource(SCRIPT), ctx(64, { sampling: { temperature: 1, topK: 0, topP: 1 } }));
-    expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [4, 0], [6, 1]]);
+    expect(pairs(tree)).to.deep.equal([
+      [1, -1],
+      [2, -1],
+      [4, 0],
+      [6, 1],
+    ]);
     expect(tree.draws.flat().every((d) => d.q === null)).to.equal(true);
   });
 });
@@ -96,11 +163,49 @@ describe('static expansion on a ranked source (breadth-first under the budget)',
 describe('dynamic policy (EAGLE-2 style: expand the best N per level, keep the best M overall)', () => {
   const cases: { name: string; topK: number; beam: number; maxNodes: number; want: [number, number][]; calls: number[][] }[] = [
     // level 1: 1 .6, 2 .3; expand 1 -> 4 .3, 5 .3; then the pool's 3rd best is .3 >= every frontier node: stop.
-    { name: 'topK 2, beam 1, budget 3', topK: 2, beam: 1, maxNodes: 3, want: [[1, -1], [2, -1], [4, 0]], calls: [[0], [1]] },
+    {
+      name: 'topK 2, beam 1, budget 3',
+      topK: 2,
+      beam: 1,
+      maxNodes: 3,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+      ],
+      calls: [[0], [1]],
+    },
     // expand 4 (ties: earlier first) -> 7 .27; keep all five.
-    { name: 'topK 2, beam 1, budget 5', topK: 2, beam: 1, maxNodes: 5, want: [[1, -1], [2, -1], [4, 0], [5, 0], [7, 2]], calls: [[0], [1], [2]] },
+    {
+      name: 'topK 2, beam 1, budget 5',
+      topK: 2,
+      beam: 1,
+      maxNodes: 5,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [5, 0],
+        [7, 2],
+      ],
+      calls: [[0], [1], [2]],
+    },
     // beam 0 = the budget: exact best-first; 3 (.1) is the worst node, dropped at budget 6.
-    { name: 'topK 3, beam 0, budget 6', topK: 3, beam: 0, maxNodes: 6, want: [[1, -1], [2, -1], [4, 0], [5, 0], [6, 1], [7, 2]], calls: [[0], [1, 2, 3], [4, 5, 6]] },
+    {
+      name: 'topK 3, beam 0, budget 6',
+      topK: 3,
+      beam: 0,
+      maxNodes: 6,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [5, 0],
+        [6, 1],
+        [7, 2],
+      ],
+      calls: [[0], [1, 2, 3], [4, 5, 6]],
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -116,7 +221,12 @@ describe('dynamic policy (EAGLE-2 style: expand the best N per level, keep the b
     // 2, 4, 5 (.3) cannot beat .3: stop. Level search with beam 0 would also expand 2 and 3.
     const src = scriptedSource(SCRIPT);
     const tree = await new DynamicPolicy({ depth: 8, topK: 3, beam: 1, minProb: 0, search: 'best-first' }).grow(src, ctx(4));
-    expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [4, 0], [5, 0]]);
+    expect(pairs(tree)).to.deep.equal([
+      [1, -1],
+      [2, -1],
+      [4, 0],
+      [5, 0],
+    ]);
     expect(src.calls).to.deep.equal([[0], [1]]);
   });
 
@@ -133,7 +243,13 @@ describe('dynamic policy (EAGLE-2 style: expand the best N per level, keep the b
 
   it('minProb drops nodes below the path probability floor', async () => {
     const tree = await new DynamicPolicy({ depth: 8, topK: 3, beam: 0, minProb: 0.3, search: 'level' }).grow(scriptedSource(SCRIPT), ctx(64));
-    expect(pairs(tree)).to.deep.equal([[1, -1], [2, -1], [4, 0], [5, 0], [6, 1]]);
+    expect(pairs(tree)).to.deep.equal([
+      [1, -1],
+      [2, -1],
+      [4, 0],
+      [5, 0],
+      [6, 1],
+    ]);
   });
 });
 
@@ -144,18 +260,77 @@ describe('p-split policy (llama.cpp: a chain that branches when the runner-up is
    * after 1,4: 8.   after 2,6: nothing (ends).   after 2,7: 9 .5, 10 .5 -> 9; 10 cannot split (3 branches).
    */
   const P: Script = {
-    '': [[1, 0.5], [2, 0.3], [3, 0.15]],
-    '1': [[4, 0.9], [5, 0.1]],
-    '2': [[6, 0.6], [7, 0.4]],
+    '': [
+      [1, 0.5],
+      [2, 0.3],
+      [3, 0.15],
+    ],
+    '1': [
+      [4, 0.9],
+      [5, 0.1],
+    ],
+    '2': [
+      [6, 0.6],
+      [7, 0.4],
+    ],
     '1,4': [[8, 1]],
-    '2,7': [[9, 0.5], [10, 0.5]],
+    '2,7': [
+      [9, 0.5],
+      [10, 0.5],
+    ],
   };
   const cases: { name: string; pSplit: number; pMin: number; maxBranches: number; want: [number, number][] }[] = [
-    { name: 'pSplit .2, 3 branches', pSplit: 0.2, pMin: 0, maxBranches: 3, want: [[1, -1], [2, -1], [4, 0], [6, 1], [7, 1], [8, 2], [9, 4]] },
-    { name: 'pSplit .35: no runner-up on the way qualifies, a chain', pSplit: 0.35, pMin: 0, maxBranches: 3, want: [[1, -1], [4, 0], [8, 1]] },
-    { name: 'maxBranches 1: a plain chain', pSplit: 0.2, pMin: 0, maxBranches: 1, want: [[1, -1], [4, 0], [8, 1]] },
+    {
+      name: 'pSplit .2, 3 branches',
+      pSplit: 0.2,
+      pMin: 0,
+      maxBranches: 3,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [6, 1],
+        [7, 1],
+        [8, 2],
+        [9, 4],
+      ],
+    },
+    {
+      name: 'pSplit .35: no runner-up on the way qualifies, a chain',
+      pSplit: 0.35,
+      pMin: 0,
+      maxBranches: 3,
+      want: [
+        [1, -1],
+        [4, 0],
+        [8, 1],
+      ],
+    },
+    {
+      name: 'maxBranches 1: a plain chain',
+      pSplit: 0.2,
+      pMin: 0,
+      maxBranches: 1,
+      want: [
+        [1, -1],
+        [4, 0],
+        [8, 1],
+      ],
+    },
     { name: 'pMin .55: the root best (.5) is too unlikely, no tree', pSplit: 0.2, pMin: 0.55, maxBranches: 3, want: [] },
-    { name: 'pMin .5, pSplit .1, 2 branches: the second branch is 2, nothing else splits', pSplit: 0.1, pMin: 0.5, maxBranches: 2, want: [[1, -1], [2, -1], [4, 0], [6, 1], [8, 2]] },
+    {
+      name: 'pMin .5, pSplit .1, 2 branches: the second branch is 2, nothing else splits',
+      pSplit: 0.1,
+      pMin: 0.5,
+      maxBranches: 2,
+      want: [
+        [1, -1],
+        [2, -1],
+        [4, 0],
+        [6, 1],
+        [8, 2],
+      ],
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {

@@ -84,7 +84,10 @@ describe('Sequoia DP (optimal tree for a per-rank acceptance vector)', () => {
       const K = 1 + Math.floor(rng.uniform() * 3);
       const raw = Array.from({ length: K + 1 }, () => rng.uniform());
       const sum = raw.reduce((s, v) => s + v, 0);
-      const vec = raw.slice(0, K).map((v) => v / sum).sort((a, b) => b - a);
+      const vec = raw
+        .slice(0, K)
+        .map((v) => v / sum)
+        .sort((a, b) => b - a);
       const t = new SequoiaTable(vec, 5, 4);
       for (let n = 0; n <= 5; n++) {
         for (let d = 1; d <= 4; d++) {
@@ -117,10 +120,21 @@ describe('Sequoia DP (optimal tree for a per-rank acceptance vector)', () => {
 
   it('the policy grows the template from a ranked source; a missing rank leaves its subtree out', async () => {
     const policy = new SequoiaPolicy({ acceptance: p, depth: 3 });
-    const src = scriptedSource({ '': [[10, 0.5], [11, 0.4]], '10': [[12, 1]], '11': [] });
+    const src = scriptedSource({
+      '': [
+        [10, 0.5],
+        [11, 0.4],
+      ],
+      '10': [[12, 1]],
+      '11': [],
+    });
     const tree = await policy.grow(src, { sampling: GREEDY, rng: createRng(0), maxNodes: 4, maxDepth: 9 });
     // template for n=4: two children, each with a rank-1 child (or the tie); 11 has no candidates.
-    expect(pairs(tree).slice(0, 3)).to.deep.equal([[10, -1], [11, -1], [12, 0]]);
+    expect(pairs(tree).slice(0, 3)).to.deep.equal([
+      [10, -1],
+      [11, -1],
+      [12, 0],
+    ]);
     expect(tree.tokens.length).to.equal(3);
   });
 });

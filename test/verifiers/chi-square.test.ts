@@ -28,21 +28,53 @@ describe('chi-square survival function (test support)', () => {
 
 describe('chi-square goodness-of-fit with pooling (test support)', () => {
   it('computes Pearson statistic and df', () => {
-    const r = chiSquareTest(new Map([[0, 60], [1, 40]]), new Map([[0, 0.5], [1, 0.5]]));
+    const r = chiSquareTest(
+      new Map([
+        [0, 60],
+        [1, 40],
+      ]),
+      new Map([
+        [0, 0.5],
+        [1, 0.5],
+      ]),
+    );
     expect(r.stat).to.be.closeTo(4, 1e-12);
     expect(r.df).to.equal(1);
     expect(r.pValue).to.be.closeTo(0.0455003, 1e-6);
   });
   it('pools cells with expected counts below 5', () => {
     // expected counts 85, 6, 5, 2, 1, 1: the pool takes 1 + 1 + 2 = 4 (< 5), then 5 -> 9; cells {9, 6, 85}
-    const probs = new Map([[0, 0.85], [1, 0.06], [2, 0.05], [3, 0.02], [4, 0.01], [5, 0.01]]);
-    const r = chiSquareTest(new Map([[0, 85], [1, 6], [2, 5], [3, 2], [4, 1], [5, 1]]), probs);
+    const probs = new Map([
+      [0, 0.85],
+      [1, 0.06],
+      [2, 0.05],
+      [3, 0.02],
+      [4, 0.01],
+      [5, 0.01],
+    ]);
+    const r = chiSquareTest(
+      new Map([
+        [0, 85],
+        [1, 6],
+        [2, 5],
+        [3, 2],
+        [4, 1],
+        [5, 1],
+      ]),
+      probs,
+    );
     expect(r.cells).to.equal(3);
     expect(r.df).to.equal(2);
     expect(r.stat).to.be.closeTo(0, 1e-12);
   });
   it('gives p = 0 when an impossible outcome is observed', () => {
-    const r = chiSquareTest(new Map([[0, 10], [7, 1]]), new Map([[0, 1]]));
+    const r = chiSquareTest(
+      new Map([
+        [0, 10],
+        [7, 1],
+      ]),
+      new Map([[0, 1]]),
+    );
     expect(r.impossible).to.equal(1);
     expect(r.pValue).to.equal(0);
   });

@@ -86,7 +86,10 @@ async function trials(verifier: VerifierKind, wrong: boolean, seed: number): Pro
   for (let t = 0; t < TRIALS; t++) {
     const requests = [{ prompt: PROMPT, rng: createRng(seed * 1_000_003 + t) }];
     const r = await decodeSpeculative(TARGET, speculator, createVerifier(verifier), requests, { maxTokens: TOKENS, stopTokens: [], sampling: T1, maxNodes: 64 });
-    tally(counts, r.outputs[0].tokens.reduce((k, x) => k * VOCAB + x, 0));
+    tally(
+      counts,
+      r.outputs[0].tokens.reduce((k, x) => k * VOCAB + x, 0),
+    );
     reused += r.records.reduce((s, rec) => s + (rec.draftReused ?? 0), 0);
   }
   return { chi: chiSquareTest(counts, exactSequences()), reused };

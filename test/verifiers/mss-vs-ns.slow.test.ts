@@ -53,7 +53,14 @@ describe('MSS accepts at least as many tokens as NS on the same trees (SpecInfer
   });
 
   it('merged sampled trees from a good and a poor draft: MSS accepts more', () => {
-    const c = compare(world, [{ draft: 0, mode: 'sampled', widths: [2, 1, 1] }, { draft: 1, mode: 'sampled', widths: [2, 1] }], 2);
+    const c = compare(
+      world,
+      [
+        { draft: 0, mode: 'sampled', widths: [2, 1, 1] },
+        { draft: 1, mode: 'sampled', widths: [2, 1] },
+      ],
+      2,
+    );
     expect(c.mss - c.ns).to.be.above(10 * c.se);
   });
 

@@ -23,10 +23,53 @@ describe('treeTraits()', () => {
   const q = f32(0.5, 0.5);
   const table: [string, ReturnType<typeof handTree>, TreeTraits][] = [
     ['empty tree', handTree([]), { children: 'none', chain: true }],
-    ['chain of point masses', handTree([[1, -1], [0, 0]]), { children: 'deterministic', chain: true }],
-    ['sampled chain', handTree([[1, -1], [0, 0]], [{ child: 0, q }, { child: 1, q }]), { children: 'sampled', chain: true }],
-    ['two children, mixed', handTree([[1, -1], [0, -1]], [{ child: 0, q }, { child: 1, q: null }]), { children: 'mixed', chain: false }],
-    ['one node drawn twice is not a chain', handTree([[1, -1]], [{ child: 0, q }, { child: 0, q }]), { children: 'sampled', chain: false }],
+    [
+      'chain of point masses',
+      handTree([
+        [1, -1],
+        [0, 0],
+      ]),
+      { children: 'deterministic', chain: true },
+    ],
+    [
+      'sampled chain',
+      handTree(
+        [
+          [1, -1],
+          [0, 0],
+        ],
+        [
+          { child: 0, q },
+          { child: 1, q },
+        ],
+      ),
+      { children: 'sampled', chain: true },
+    ],
+    [
+      'two children, mixed',
+      handTree(
+        [
+          [1, -1],
+          [0, -1],
+        ],
+        [
+          { child: 0, q },
+          { child: 1, q: null },
+        ],
+      ),
+      { children: 'mixed', chain: false },
+    ],
+    [
+      'one node drawn twice is not a chain',
+      handTree(
+        [[1, -1]],
+        [
+          { child: 0, q },
+          { child: 0, q },
+        ],
+      ),
+      { children: 'sampled', chain: false },
+    ],
   ];
   for (const [name, tree, traits] of table) it(name, () => expect(treeTraits(tree)).to.deep.equal(traits));
 });
@@ -58,19 +101,21 @@ describe('verifiers: determinism and temperature 0', () => {
 
   it('same seed, same results; another seed, other results', () => {
     const runs = (seed: number): string =>
-      [0, 1, 2].map((kind) => {
-        const v = createVerifier((['mss', 'ns', 'sequence'] as const)[kind]);
-        const chainSpecs: ProposerSpec[] = kind === 2 ? [{ draft: 0, mode: 'sampled', widths: [1, 1, 1] }] : specs;
-        const treeRng = createRng(seed);
-        const rng = createRng(seed).fork('verify');
-        const out: string[] = [];
-        for (let t = 0; t < 200; t++) {
-          const tree = buildTree(world, t % 8, chainSpecs, T1, treeRng);
-          const r = v.verify(tree, treeLogits(world, t % 8, tree), T1, rng);
-          out.push(`${r.path.join('.')}:${r.next}`);
-        }
-        return out.join(' ');
-      }).join('|');
+      [0, 1, 2]
+        .map((kind) => {
+          const v = createVerifier((['mss', 'ns', 'sequence'] as const)[kind]);
+          const chainSpecs: ProposerSpec[] = kind === 2 ? [{ draft: 0, mode: 'sampled', widths: [1, 1, 1] }] : specs;
+          const treeRng = createRng(seed);
+          const rng = createRng(seed).fork('verify');
+          const out: string[] = [];
+          for (let t = 0; t < 200; t++) {
+            const tree = buildTree(world, t % 8, chainSpecs, T1, treeRng);
+            const r = v.verify(tree, treeLogits(world, t % 8, tree), T1, rng);
+            out.push(`${r.path.join('.')}:${r.next}`);
+          }
+          return out.join(' ');
+        })
+        .join('|');
     expect(runs(5)).to.equal(runs(5));
     expect(runs(5)).to.not.equal(runs(6));
   });

@@ -44,7 +44,19 @@ function verify(tree: DraftTree, uniforms: number[]): { path: number[]; next: nu
 
 describe('rsd verifier: recursive rejection by hand (|V| = 3, two children drawn without replacement)', () => {
   // root -> node 0 (token 1), node 1 (token 0); drawn in that order from Q.
-  const both = withRecords(handTree([[1, -1], [0, -1]], [{ child: 0, q: Q }, { child: 1, q: Q }]), [[0, [1, 0], Q]]);
+  const both = withRecords(
+    handTree(
+      [
+        [1, -1],
+        [0, -1],
+      ],
+      [
+        { child: 0, q: Q },
+        { child: 1, q: Q },
+      ],
+    ),
+    [[0, [1, 0], Q]],
+  );
   // Test 1: p(1) / q(1) = 0.25 / 0.5 = 0.5. On rejection p := norm(max(0, P - Q)) = (0.4, 0, 0.6) and
   // q := Q without token 1, renormalized = (0.6, 0, 0.4). Test 2: p(0) / q(0) = 0.4 / 0.6 = 2/3
   // (0.4 / 0.3 > 1 without the renormalization). Both rejected: p := norm(max(0, p - q)) = (0, 0, 1).
@@ -62,7 +74,19 @@ describe('rsd verifier: recursive rejection by hand (|V| = 3, two children drawn
   for (const [name, tree, uniforms, expected] of table) it(name, () => expect(verify(tree, uniforms)).to.deep.equal(expected));
 
   // Point mass on token 2 first: p(2) = 0.35. Rejected: p := (0.4, 0.25, 0) / 0.65; then token 1 against Q: 0.3846 / 0.5 = 0.769.
-  const mixed = withRecords(handTree([[2, -1], [1, -1]], [{ child: 0, q: null }, { child: 1, q: Q }]), [[0, [1], Q]]);
+  const mixed = withRecords(
+    handTree(
+      [
+        [2, -1],
+        [1, -1],
+      ],
+      [
+        { child: 0, q: null },
+        { child: 1, q: Q },
+      ],
+    ),
+    [[0, [1], Q]],
+  );
   it('tests point masses before the record: rejects token 2 (0.36 >= 0.35), accepts token 1 (0.76 < 0.769)', () => {
     expect(verify(mixed, [0.36, 0.76, 0.1])).to.deep.equal({ path: [1], next: 0, kind: 'bonus', used: 3 });
   });
@@ -71,7 +95,16 @@ describe('rsd verifier: recursive rejection by hand (|V| = 3, two children drawn
   });
 
   it('refuses siblings sampled with replacement (a q without a record), and records of repeated tokens', () => {
-    const iid = handTree([[1, -1], [0, -1]], [{ child: 0, q: Q }, { child: 1, q: Q }]);
+    const iid = handTree(
+      [
+        [1, -1],
+        [0, -1],
+      ],
+      [
+        { child: 0, q: Q },
+        { child: 1, q: Q },
+      ],
+    );
     expect(() => verify(iid, [0.5])).to.throw(RangeError, /sampled with replacement/);
     expect(() => verify(withRecords(iid, [[0, [1, 1, 0], Q]]), [0.5])).to.throw(RangeError, /must be distinct/);
   });
@@ -140,7 +173,7 @@ describe('tree policies under rsd: children drawn without replacement, recorded'
 });
 
 describe('without-replacement records through the tree builder', () => {
-  it('mergeTrees keeps each tree\'s records, on the merged rows and proposers', () => {
+  it("mergeTrees keeps each tree's records, on the merged rows and proposers", () => {
     const a = new DraftTreeBuilder(['a']);
     a.draw(0, 1, 0, Q);
     a.recordDistinct(0, 0, Q, [1, 2]);
@@ -151,7 +184,15 @@ describe('without-replacement records through the tree builder', () => {
     b.recordDistinct(node + 1, 0, Q, [2, 1]);
     const merged = mergeTrees([a.finish(), b.finish()]);
     const rows = merged.distinct?.map((recs) => recs.map((r) => [merged.proposerIds[r.proposer], ...r.tokens]));
-    expect(rows).to.deep.equal([[['a', 1, 2], ['b', 0]], [], [['b', 2, 1]], []]);
+    expect(rows).to.deep.equal([
+      [
+        ['a', 1, 2],
+        ['b', 0],
+      ],
+      [],
+      [['b', 2, 1]],
+      [],
+    ]);
     expect(new DraftTreeBuilder(['c']).finish().distinct).to.equal(undefined);
   });
 });

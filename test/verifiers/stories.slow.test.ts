@@ -68,62 +68,63 @@ const PAIRS: readonly { readonly target: WeightsType; readonly draft: WeightsTyp
   { target: 'q4_0', draft: 'q8_0' },
 ];
 
-for (const pair of PAIRS) describe(`verifiers on stories260K (${pair.target}, draft ${pair.draft}): the first emitted token follows the target (chi-square)`, () => {
-  const PROMPTS = ['Once upon a time, there was a', 'The little bird was sad because'];
-  const rows = new Map<string, Rows>();
+for (const pair of PAIRS)
+  describe(`verifiers on stories260K (${pair.target}, draft ${pair.draft}): the first emitted token follows the target (chi-square)`, () => {
+    const PROMPTS = ['Once upon a time, there was a', 'The little bird was sad because'];
+    const rows = new Map<string, Rows>();
 
-  before(async () => {
-    useTestModelsDir();
-    const tok = (await loadModel('stories260K')).tokenizer;
-    const t = await engineModel('stories260K', {}, pair.target);
-    const d = await engineModel('stories260K-ssm-s', {}, pair.draft);
-    try {
-      for (const text of PROMPTS) {
-        const prompt = tok.encode(text, { bos: true });
-        const target = await rootAndChildren(t, prompt);
-        const draftRoot = (await (await d.open(prompt)).score(EMPTY_TREE)).row(0).slice();
-        rows.set(text, { target, draftRoot });
+    before(async () => {
+      useTestModelsDir();
+      const tok = (await loadModel('stories260K')).tokenizer;
+      const t = await engineModel('stories260K', {}, pair.target);
+      const d = await engineModel('stories260K-ssm-s', {}, pair.draft);
+      try {
+        for (const text of PROMPTS) {
+          const prompt = tok.encode(text, { bos: true });
+          const target = await rootAndChildren(t, prompt);
+          const draftRoot = (await (await d.open(prompt)).score(EMPTY_TREE)).row(0).slice();
+          rows.set(text, { target, draftRoot });
+        }
+      } finally {
+        await t.dispose();
+        await d.dispose();
       }
-    } finally {
-      await t.dispose();
-      await d.dispose();
-    }
-  });
+    });
 
-  const T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
-  const cases: [string, 'mss' | 'ns', SamplingParams, boolean][] = [
-    [PROMPTS[0], 'mss', T1, false],
-    [PROMPTS[0], 'ns', T1, false],
-    [PROMPTS[1], 'mss', T1, false],
-    [PROMPTS[1], 'mss', { temperature: 0.8, topK: 0, topP: 0.95 }, false],
-    [PROMPTS[1], 'mss', T1, true],
-  ];
-  cases.forEach(([text, kind, s, lossy], i) => {
-    const name = lossy
-      ? `power check: mss with the top-2 declared with the draft's q fails (after "${text}")`
-      : `${kind} after "${text}", temperature ${s.temperature}, top-p ${s.topP}`;
-    it(name, () => {
-      const { target, draftRoot } = rows.get(text) as Rows;
-      const verifier = createVerifier(kind);
-      const q = probabilities(draftRoot, s, new Float32Array(draftRoot.length));
-      const top = [...q.keys()].sort((a, b) => q[b] - q[a] || a - b).slice(0, 2);
-      const exact = probabilities(target.root, s);
-      const treeRng = createRng(500 + i);
-      const rng = createRng(500 + i).fork('verify');
-      const first = new Map<number, number>();
-      let accepted = 0;
-      const t0 = performance.now();
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const tree = oneLevelTree(q, top, treeRng, lossy);
-        const logits: Logits = { rows: tree.tokens.length + 1, vocabSize: q.length, row: (r) => (r === 0 ? target.root : target.after[tree.tokens[r - 1]]) };
-        const res = verifier.verify(tree, logits, s, rng);
-        tally(first, res.path.length > 0 ? tree.tokens[res.path[0]] : res.next);
-        accepted += res.path.length;
-      }
-      const chi = chiSquareTest(first, new Map([...exact.entries()]));
-      console.log(`      ${describeChi(chi)}; accepted ${(accepted / TRIALS).toFixed(3)} per step; ${(performance.now() - t0).toFixed(0)} ms`);
-      if (lossy) expect(chi.pValue, describeChi(chi)).to.be.below(1e-6);
-      else expect(chi.pValue, describeChi(chi)).to.be.above(0.001);
+    const T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
+    const cases: [string, 'mss' | 'ns', SamplingParams, boolean][] = [
+      [PROMPTS[0], 'mss', T1, false],
+      [PROMPTS[0], 'ns', T1, false],
+      [PROMPTS[1], 'mss', T1, false],
+      [PROMPTS[1], 'mss', { temperature: 0.8, topK: 0, topP: 0.95 }, false],
+      [PROMPTS[1], 'mss', T1, true],
+    ];
+    cases.forEach(([text, kind, s, lossy], i) => {
+      const name = lossy
+        ? `power check: mss with the top-2 declared with the draft's q fails (after "${text}")`
+        : `${kind} after "${text}", temperature ${s.temperature}, top-p ${s.topP}`;
+      it(name, () => {
+        const { target, draftRoot } = rows.get(text) as Rows;
+        const verifier = createVerifier(kind);
+        const q = probabilities(draftRoot, s, new Float32Array(draftRoot.length));
+        const top = [...q.keys()].sort((a, b) => q[b] - q[a] || a - b).slice(0, 2);
+        const exact = probabilities(target.root, s);
+        const treeRng = createRng(500 + i);
+        const rng = createRng(500 + i).fork('verify');
+        const first = new Map<number, number>();
+        let accepted = 0;
+        const t0 = performance.now();
+        for (let trial = 0; trial < TRIALS; trial++) {
+          const tree = oneLevelTree(q, top, treeRng, lossy);
+          const logits: Logits = { rows: tree.tokens.length + 1, vocabSize: q.length, row: (r) => (r === 0 ? target.root : target.after[tree.tokens[r - 1]]) };
+          const res = verifier.verify(tree, logits, s, rng);
+          tally(first, res.path.length > 0 ? tree.tokens[res.path[0]] : res.next);
+          accepted += res.path.length;
+        }
+        const chi = chiSquareTest(first, new Map([...exact.entries()]));
+        console.log(`      ${describeChi(chi)}; accepted ${(accepted / TRIALS).toFixed(3)} per step; ${(performance.now() - t0).toFixed(0)} ms`);
+        if (lossy) expect(chi.pValue, describeChi(chi)).to.be.below(1e-6);
+        else expect(chi.pValue, describeChi(chi)).to.be.above(0.001);
+      });
     });
   });
-});

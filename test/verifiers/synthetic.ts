@@ -30,9 +30,7 @@ export interface World {
 export function makeWorld(seed: number, vocab: number, spread: number, noise: readonly number[], sharpen?: readonly number[]): World {
   const rng = createRng(seed);
   const target = Array.from({ length: vocab }, () => Float32Array.from({ length: vocab }, () => spread * normal(rng)));
-  const drafts = noise.map((sigma, k) =>
-    target.map((row) => Float32Array.from(row, (l) => (l + sigma * normal(rng)) * (sharpen?.[k] ?? 1))),
-  );
+  const drafts = noise.map((sigma, k) => target.map((row) => Float32Array.from(row, (l) => (l + sigma * normal(rng)) * (sharpen?.[k] ?? 1))));
   return { vocab, target, drafts };
 }
 

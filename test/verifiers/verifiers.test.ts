@@ -52,7 +52,12 @@ function massesOf(emit: (u: number) => number, vocab: number): number[] {
 describe('greedy verifier (VerifyGreedy)', () => {
   const greedy = createVerifier('greedy');
   // root -> node 0 (token 2) -> node 2 (token 1); root -> node 1 (token 3) -> node 3 (token 0)
-  const tree = handTree([[2, -1], [3, -1], [1, 0], [0, 1]]);
+  const tree = handTree([
+    [2, -1],
+    [3, -1],
+    [1, 0],
+    [0, 1],
+  ]);
   const row = (best: number): number[] => [0, 1, 2, 3].map((t) => (t === best ? 5 : t === 3 - best ? 4 : 0));
   const table: [string, Logits, Expected][] = [
     ['accepts down to a leaf: bonus', logitRows(row(2), row(1), row(0), row(3), row(0)), { path: [0, 2], next: 3, kind: 'bonus' }],
@@ -115,7 +120,13 @@ describe('MSS verifier (VerifyStochastic) on hand cases', () => {
     // 1st: accept iff r < 1/3; residual [0.1, 0, 0.3] -> [0.25, 0, 0.75].
     // 2nd: p'(1) = 0, rejected; residual max(0, [0.25, 0, 0.75] - q) = [0.05, 0, 0.55] -> [1/12, 0, 11/12].
     const q = f32(0.2, 0.6, 0.2);
-    const tree = handTree([[1, -1]], [{ child: 0, q }, { child: 0, q }]);
+    const tree = handTree(
+      [[1, -1]],
+      [
+        { child: 0, q },
+        { child: 0, q },
+      ],
+    );
     const rows = probRows([0.3, 0.2, 0.5], C);
     expectResult(mss.verify(tree, rows, T1, scriptedRng([0, 0.33, 0.5])), { path: [0], next: 2, kind: 'bonus' });
     const emit = (u: number): number => mss.verify(tree, rows, T1, scriptedRng([0, 0.34, 0, 0, u])).next;
@@ -125,7 +136,10 @@ describe('MSS verifier (VerifyStochastic) on hand cases', () => {
 
   it('picks s uniformly from H and moves on to the next draw after a rejection', () => {
     // point masses on token 2 (node 0) and token 0 (node 1); p = [0.5, 0.3, 0.2]
-    const tree = handTree([[2, -1], [0, -1]]);
+    const tree = handTree([
+      [2, -1],
+      [0, -1],
+    ]);
     const rows = probRows(P, C, D);
     // pick H[0] (token 2): r = 0.25 >= 0.2 rejects; residual [0.625, 0.375, 0]; token 0: r = 0.6 < 0.625 accepts
     expectResult(mss.verify(tree, rows, T1, scriptedRng([0.25, 0.25, 0, 0.6, 0.7])), { path: [1], next: 1, kind: 'bonus' });
@@ -136,7 +150,10 @@ describe('MSS verifier (VerifyStochastic) on hand cases', () => {
   });
 
   it('starts afresh from P_llm at an accepted child, and labels the last token recovered at an inner node', () => {
-    const tree = handTree([[1, -1], [2, 0]]); // chain 1 -> 2, point masses
+    const tree = handTree([
+      [1, -1],
+      [2, 0],
+    ]); // chain 1 -> 2, point masses
     // accept token 1 (r < 0.3), then reject token 2 at the child (r >= C(2) = 0.8): residual [0.5, 0.5, 0]
     expectResult(mss.verify(tree, probRows(P, C, D), T1, scriptedRng([0, 0.1, 0, 0.85, 0.6])), { path: [0], next: 1, kind: 'recovered' });
   });
@@ -151,14 +168,23 @@ describe('MSS verifier (VerifyStochastic) on hand cases', () => {
   });
 
   it('refuses a tree whose node has no draw', () => {
-    const tree = handTree([[1, -1], [2, -1]], [{ child: 0, q: null }]);
+    const tree = handTree(
+      [
+        [1, -1],
+        [2, -1],
+      ],
+      [{ child: 0, q: null }],
+    );
     expect(() => mss.verify(tree, probRows(P, C, D), T1, scriptedRng([0, 0.9, 0.5]))).to.throw(RangeError, /node 1 \(token 2\) has no draw in row 0/);
   });
 });
 
 describe('NS verifier (naive sampling)', () => {
   const ns = createVerifier('ns');
-  const tree = handTree([[1, -1], [2, 0]]);
+  const tree = handTree([
+    [1, -1],
+    [2, 0],
+  ]);
   const rows = probRows(P, C, D);
   const table: [string, number[], Expected][] = [
     ['x = 0 is no child: recovered', [0.4], { path: [], next: 0, kind: 'recovered' }],
@@ -171,7 +197,16 @@ describe('NS verifier (naive sampling)', () => {
 describe('sequence verifier (classic speculative sampling on chains)', () => {
   const seq = createVerifier('sequence');
   // chain: node 0 = token 1 sampled from Q (ratio 0.6), node 1 = token 2 as a point mass (ratio C(2) = 0.8)
-  const tree = handTree([[1, -1], [2, 0]], [{ child: 0, q: Q }, { child: 1, q: null }]);
+  const tree = handTree(
+    [
+      [1, -1],
+      [2, 0],
+    ],
+    [
+      { child: 0, q: Q },
+      { child: 1, q: null },
+    ],
+  );
   const rows = probRows(P, C, D);
   const table: [string, number[], Expected][] = [
     ['all accepted: bonus from the last node', [0.59, 0.79, 0.7], { path: [0, 1], next: 1, kind: 'bonus' }],
@@ -182,9 +217,22 @@ describe('sequence verifier (classic speculative sampling on chains)', () => {
   for (const [name, us, e] of table) it(name, () => expectResult(seq.verify(tree, rows, T1, scriptedRng(us)), e));
 
   it('refuses a tree that is not a chain, naming where', () => {
-    const wide = handTree([[1, -1], [2, -1]]);
+    const wide = handTree([
+      [1, -1],
+      [2, -1],
+    ]);
     expect(() => seq.verify(wide, rows, T1, scriptedRng([0.5, 0.5]))).to.throw(ConfigError, /needs a chain.*the root has 2 children and 2 draws.*'mss'/);
-    const twice = handTree([[1, -1], [2, 0]], [{ child: 0, q: Q }, { child: 1, q: Q }, { child: 1, q: Q }]);
+    const twice = handTree(
+      [
+        [1, -1],
+        [2, 0],
+      ],
+      [
+        { child: 0, q: Q },
+        { child: 1, q: Q },
+        { child: 1, q: Q },
+      ],
+    );
     expect(() => seq.verify(twice, rows, T1, scriptedRng([0.5, 0.5]))).to.throw(ConfigError, /node 0 has 1 children and 2 draws/);
   });
 });

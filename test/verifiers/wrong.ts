@@ -20,7 +20,7 @@ export class NoResidualMss implements Verifier {
   verify(tree: DraftTree, target: Logits, sampling: SamplingParams, rng: Rng): VerifyResult {
     const children = rowChildren(tree);
     const path: number[] = [];
-    for (let u = 0; ; ) {
+    for (let u = 0; ;) {
       const p = targetAt(target, u, sampling);
       const H = [...tree.draws[u]];
       let accepted: Draw | null = null;
@@ -51,7 +51,10 @@ export function unrenormalizedRecords(tree: DraftTree): DraftTree {
 
 /** Records that forget the draws the policy kept no node for (the value-dependent cut then biases the tested tokens). */
 export function forgetUnkeptDraws(tree: DraftTree): DraftTree {
-  const kept = (row: number): number[] => Array.from(tree.parents.keys()).filter((i) => tree.parents[i] + 1 === row).map((i) => tree.tokens[i]);
+  const kept = (row: number): number[] =>
+    Array.from(tree.parents.keys())
+      .filter((i) => tree.parents[i] + 1 === row)
+      .map((i) => tree.tokens[i]);
   const distinct = tree.distinct?.map((recs, row) => recs.map((r) => ({ ...r, tokens: r.tokens.filter((x) => kept(row).includes(x)) })));
   return { ...tree, distinct };
 }

@@ -22,8 +22,19 @@ export const GGUF_DEFAULT_ALIGNMENT = 32;
 
 /** Metadata value types. */
 export const GgufType = Object.freeze({
-  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7,
-  STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+  UINT8: 0,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 3,
+  UINT32: 4,
+  INT32: 5,
+  FLOAT32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  UINT64: 10,
+  INT64: 11,
+  FLOAT64: 12,
 });
 
 /** ggml tensor types this project reads and writes, and names of the others for error messages. */
@@ -33,13 +44,46 @@ const GGML_Q4_0 = 2;
 const GGML_Q8_0 = 8;
 /** The block types read (quant-blocks.ts; Q8_0 and Q4_0 are also written), by ggml type. */
 export const GGML_QUANT_TYPES: Readonly<Record<number, BlockType>> = {
-  [GGML_Q4_0]: 'q4_0', 6: 'q5_0', [GGML_Q8_0]: 'q8_0', 12: 'q4_k', 13: 'q5_k', 14: 'q6_k',
+  [GGML_Q4_0]: 'q4_0',
+  6: 'q5_0',
+  [GGML_Q8_0]: 'q8_0',
+  12: 'q4_k',
+  13: 'q5_k',
+  14: 'q6_k',
 };
 const GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
-  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K',
-  12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL',
-  21: 'IQ3_S', 22: 'IQ2_S', 23: 'IQ4_XS', 24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 29: 'IQ1_M', 30: 'BF16',
-  34: 'TQ1_0', 35: 'TQ2_0', 39: 'MXFP4',
+  0: 'F32',
+  1: 'F16',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  6: 'Q5_0',
+  7: 'Q5_1',
+  8: 'Q8_0',
+  9: 'Q8_1',
+  10: 'Q2_K',
+  11: 'Q3_K',
+  12: 'Q4_K',
+  13: 'Q5_K',
+  14: 'Q6_K',
+  15: 'Q8_K',
+  16: 'IQ2_XXS',
+  17: 'IQ2_XS',
+  18: 'IQ3_XXS',
+  19: 'IQ1_S',
+  20: 'IQ4_NL',
+  21: 'IQ3_S',
+  22: 'IQ2_S',
+  23: 'IQ4_XS',
+  24: 'I8',
+  25: 'I16',
+  26: 'I32',
+  27: 'I64',
+  28: 'F64',
+  29: 'IQ1_M',
+  30: 'BF16',
+  34: 'TQ1_0',
+  35: 'TQ2_0',
+  39: 'MXFP4',
 };
 
 /**
@@ -47,9 +91,26 @@ const GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
  * other types are bounded below by 1 bit per element (no ggml type uses less).
  */
 const GGML_BLOCKS: Readonly<Record<number, readonly [number, number]>> = {
-  0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34], 9: [32, 36],
-  10: [256, 84], 11: [256, 110], 12: [256, 144], 13: [256, 176], 14: [256, 210], 15: [256, 292],
-  24: [1, 1], 25: [1, 2], 26: [1, 4], 27: [1, 8], 28: [1, 8], 30: [1, 2],
+  0: [1, 4],
+  1: [1, 2],
+  2: [32, 18],
+  3: [32, 20],
+  6: [32, 22],
+  7: [32, 24],
+  8: [32, 34],
+  9: [32, 36],
+  10: [256, 84],
+  11: [256, 110],
+  12: [256, 144],
+  13: [256, 176],
+  14: [256, 210],
+  15: [256, 292],
+  24: [1, 1],
+  25: [1, 2],
+  26: [1, 4],
+  27: [1, 8],
+  28: [1, 8],
+  30: [1, 2],
 };
 const MIN_BLOCK: readonly [number, number] = [8, 1];
 
@@ -162,7 +223,10 @@ function checkTensorSpans(file: string, tensors: readonly GgufTensorInfo[], data
     const size = Math.ceil(count / perBlock) * blockBytes;
     checkFits(file, `${what} (${ggmlTypeName(t.type)}, ggml shape [${t.ne.join(', ')}])`, count, size, dataBytes);
     if (t.offset > dataBytes - size) {
-      throw new ModelFileError(file, `truncated: ${what} needs bytes ${t.offset}..${t.offset + size} of the data section but it has ${Math.max(0, dataBytes)} (re-download or re-export it)`);
+      throw new ModelFileError(
+        file,
+        `truncated: ${what} needs bytes ${t.offset}..${t.offset + size} of the data section but it has ${Math.max(0, dataBytes)} (re-download or re-export it)`,
+      );
     }
     return { name: t.name, start: t.offset, end: t.offset + size };
   });
@@ -220,18 +284,30 @@ class Cursor {
     const what = `the value of "${key}"`;
     const b = this.buf;
     switch (type) {
-      case GgufType.UINT8: return b.readUInt8(this.need(1, what));
-      case GgufType.INT8: return b.readInt8(this.need(1, what));
-      case GgufType.UINT16: return b.readUInt16LE(this.need(2, what));
-      case GgufType.INT16: return b.readInt16LE(this.need(2, what));
-      case GgufType.UINT32: return b.readUInt32LE(this.need(4, what));
-      case GgufType.INT32: return b.readInt32LE(this.need(4, what));
-      case GgufType.FLOAT32: return b.readFloatLE(this.need(4, what));
-      case GgufType.BOOL: return b.readUInt8(this.need(1, what)) !== 0;
-      case GgufType.STRING: return this.string(what);
-      case GgufType.UINT64: return b.readBigUInt64LE(this.need(8, what));
-      case GgufType.INT64: return b.readBigInt64LE(this.need(8, what));
-      case GgufType.FLOAT64: return b.readDoubleLE(this.need(8, what));
+      case GgufType.UINT8:
+        return b.readUInt8(this.need(1, what));
+      case GgufType.INT8:
+        return b.readInt8(this.need(1, what));
+      case GgufType.UINT16:
+        return b.readUInt16LE(this.need(2, what));
+      case GgufType.INT16:
+        return b.readInt16LE(this.need(2, what));
+      case GgufType.UINT32:
+        return b.readUInt32LE(this.need(4, what));
+      case GgufType.INT32:
+        return b.readInt32LE(this.need(4, what));
+      case GgufType.FLOAT32:
+        return b.readFloatLE(this.need(4, what));
+      case GgufType.BOOL:
+        return b.readUInt8(this.need(1, what)) !== 0;
+      case GgufType.STRING:
+        return this.string(what);
+      case GgufType.UINT64:
+        return b.readBigUInt64LE(this.need(8, what));
+      case GgufType.INT64:
+        return b.readBigInt64LE(this.need(8, what));
+      case GgufType.FLOAT64:
+        return b.readDoubleLE(this.need(8, what));
       default:
         throw new ModelFileError(this.file, `metadata "${key}" has unknown value type ${type} (nested arrays are not supported)`);
     }

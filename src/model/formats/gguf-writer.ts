@@ -139,10 +139,7 @@ function tokenizerKvs(vocab: Llama2cVocab): Kv[] {
     u32('tokenizer.ggml.eos_token_id', special.eosId),
   ];
   if (special.unkId >= 0) kvs.push(u32('tokenizer.ggml.unknown_token_id', special.unkId));
-  kvs.push(
-    { key: 'tokenizer.ggml.add_bos_token', type: 'bool', value: true },
-    { key: 'tokenizer.ggml.add_eos_token', type: 'bool', value: false },
-  );
+  kvs.push({ key: 'tokenizer.ggml.add_bos_token', type: 'bool', value: true }, { key: 'tokenizer.ggml.add_eos_token', type: 'bool', value: false });
   return kvs;
 }
 
@@ -157,8 +154,14 @@ function llamaTensors(w: ModelWeights, dtype: GgufDtype): TensorOut[] {
     return { name, ne: [...shape].reverse(), data: m, type };
   };
   const shapes: Record<string, number[]> = {
-    attn_norm: [c.dim], attn_q: [c.nHeads * hd, c.dim], attn_k: [c.nKvHeads * hd, c.dim], attn_v: [c.nKvHeads * hd, c.dim],
-    attn_output: [c.dim, c.nHeads * hd], ffn_norm: [c.dim], ffn_gate: [c.hiddenDim, c.dim], ffn_down: [c.dim, c.hiddenDim],
+    attn_norm: [c.dim],
+    attn_q: [c.nHeads * hd, c.dim],
+    attn_k: [c.nKvHeads * hd, c.dim],
+    attn_v: [c.nKvHeads * hd, c.dim],
+    attn_output: [c.dim, c.nHeads * hd],
+    ffn_norm: [c.dim],
+    ffn_gate: [c.hiddenDim, c.dim],
+    ffn_down: [c.dim, c.hiddenDim],
     ffn_up: [c.hiddenDim, c.dim],
   };
   const out = [t('token_embd.weight', [c.vocabSize, c.dim], w.tokenEmbedding)];
@@ -210,15 +213,40 @@ class Sink {
   }
 
   // room() may replace this.buf: call it before reading this.buf (`this.buf.x(v, this.room(n))` would write to the old buffer).
-  u8(v: number): void { const at = this.room(1); this.buf.writeUInt8(v, at); }
-  u32(v: number): void { const at = this.room(4); this.buf.writeUInt32LE(v, at); }
-  i32(v: number): void { const at = this.room(4); this.buf.writeInt32LE(v, at); }
-  f32(v: number): void { const at = this.room(4); this.buf.writeFloatLE(v, at); }
-  u64(v: number): void { const at = this.room(8); this.buf.writeBigUInt64LE(BigInt(v), at); }
-  bytes(b: Uint8Array): void { const at = this.room(b.length); this.buf.set(b, at); }
-  str(b: Uint8Array): void { this.u64(b.length); this.bytes(b); }
-  pad(alignment: number): void { this.room((alignment - (this.length % alignment)) % alignment); }
-  view(): Buffer { return this.buf.subarray(0, this.length); }
+  u8(v: number): void {
+    const at = this.room(1);
+    this.buf.writeUInt8(v, at);
+  }
+  u32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeUInt32LE(v, at);
+  }
+  i32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeInt32LE(v, at);
+  }
+  f32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeFloatLE(v, at);
+  }
+  u64(v: number): void {
+    const at = this.room(8);
+    this.buf.writeBigUInt64LE(BigInt(v), at);
+  }
+  bytes(b: Uint8Array): void {
+    const at = this.room(b.length);
+    this.buf.set(b, at);
+  }
+  str(b: Uint8Array): void {
+    this.u64(b.length);
+    this.bytes(b);
+  }
+  pad(alignment: number): void {
+    this.room((alignment - (this.length % alignment)) % alignment);
+  }
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 function writeKv(s: Sink, kv: Kv): void {
@@ -229,14 +257,38 @@ function writeKv(s: Sink, kv: Kv): void {
     s.u64(n);
   };
   switch (kv.type) {
-    case 'u32': s.u32(GgufType.UINT32); s.u32(kv.value as number); break;
-    case 'i32': s.u32(GgufType.INT32); s.i32(kv.value as number); break;
-    case 'f32': s.u32(GgufType.FLOAT32); s.f32(kv.value as number); break;
-    case 'bool': s.u32(GgufType.BOOL); s.u8(kv.value ? 1 : 0); break;
-    case 'str': s.u32(GgufType.STRING); s.str(kv.value); break;
-    case 'str[]': array(GgufType.STRING, kv.value.length); for (const v of kv.value) s.str(v); break;
-    case 'f32[]': array(GgufType.FLOAT32, kv.value.length); for (const v of kv.value) s.f32(v); break;
-    case 'i32[]': array(GgufType.INT32, kv.value.length); for (const v of kv.value) s.i32(v); break;
+    case 'u32':
+      s.u32(GgufType.UINT32);
+      s.u32(kv.value as number);
+      break;
+    case 'i32':
+      s.u32(GgufType.INT32);
+      s.i32(kv.value as number);
+      break;
+    case 'f32':
+      s.u32(GgufType.FLOAT32);
+      s.f32(kv.value as number);
+      break;
+    case 'bool':
+      s.u32(GgufType.BOOL);
+      s.u8(kv.value ? 1 : 0);
+      break;
+    case 'str':
+      s.u32(GgufType.STRING);
+      s.str(kv.value);
+      break;
+    case 'str[]':
+      array(GgufType.STRING, kv.value.length);
+      for (const v of kv.value) s.str(v);
+      break;
+    case 'f32[]':
+      array(GgufType.FLOAT32, kv.value.length);
+      for (const v of kv.value) s.f32(v);
+      break;
+    case 'i32[]':
+      array(GgufType.INT32, kv.value.length);
+      for (const v of kv.value) s.i32(v);
+      break;
   }
 }
 
@@ -273,7 +325,7 @@ function writeAll(fd: number, kvs: readonly Kv[], tensors: readonly TensorOut[])
 }
 
 function writeFully(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 function encodeTensor(t: TensorOut): Uint8Array {

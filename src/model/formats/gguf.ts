@@ -1,7 +1,5 @@
 import { ModelFileError } from '../../core/errors.js';
-import {
-  GGML_F16, GGML_F32, GGML_QUANT_TYPES, ggmlTypeName, GgufType, readGgufFile, text, TokenType, type GgufEntry, type GgufFile, type GgufValue,
-} from './gguf-file.js';
+import { GGML_F16, GGML_F32, GGML_QUANT_TYPES, ggmlTypeName, GgufType, readGgufFile, text, TokenType, type GgufEntry, type GgufFile, type GgufValue } from './gguf-file.js';
 import type { Llama2cVocab } from './llama2c-vocab.js';
 import { decode16 } from './safetensors.js';
 import { BLOCK_LAYOUTS } from './quant-blocks.js';
@@ -24,8 +22,15 @@ export * from './gguf-file.js';
 
 /** Tensor names of layer `l`, as llama.cpp names them, with their LayerWeights field. */
 export const GGUF_LAYER_TENSORS: readonly (readonly [keyof LayerWeights, string])[] = [
-  ['attnNorm', 'attn_norm'], ['wq', 'attn_q'], ['wk', 'attn_k'], ['wv', 'attn_v'], ['wo', 'attn_output'],
-  ['ffnNorm', 'ffn_norm'], ['w1', 'ffn_gate'], ['w2', 'ffn_down'], ['w3', 'ffn_up'],
+  ['attnNorm', 'attn_norm'],
+  ['wq', 'attn_q'],
+  ['wk', 'attn_k'],
+  ['wv', 'attn_v'],
+  ['wo', 'attn_output'],
+  ['ffnNorm', 'ffn_norm'],
+  ['w1', 'ffn_gate'],
+  ['w2', 'ffn_down'],
+  ['w3', 'ffn_up'],
 ];
 
 /** readGgufModel with every quantized matrix dequantized to float32. */
@@ -160,8 +165,15 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
     return m instanceof Float32Array ? m : dequantize(m);
   };
   const shapes: Record<keyof LayerWeights, number[]> = {
-    attnNorm: [c.dim], wq: [c.nHeads * hd, c.dim], wk: [c.nKvHeads * hd, c.dim], wv: [c.nKvHeads * hd, c.dim],
-    wo: [c.dim, c.nHeads * hd], ffnNorm: [c.dim], w1: [c.hiddenDim, c.dim], w2: [c.dim, c.hiddenDim], w3: [c.hiddenDim, c.dim],
+    attnNorm: [c.dim],
+    wq: [c.nHeads * hd, c.dim],
+    wk: [c.nKvHeads * hd, c.dim],
+    wv: [c.nKvHeads * hd, c.dim],
+    wo: [c.dim, c.nHeads * hd],
+    ffnNorm: [c.dim],
+    w1: [c.hiddenDim, c.dim],
+    w2: [c.dim, c.hiddenDim],
+    w3: [c.hiddenDim, c.dim],
   };
   const tokenEmbedding = take('token_embd.weight', [c.vocabSize, c.dim]);
   const layers: LayerWeights<Matrix>[] = [];
@@ -183,7 +195,9 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
   return { config: c, tokenEmbedding, layers, finalNorm, classifier };
 }
 
-const SUPPORTED_BLOCKS = Object.keys(GGML_QUANT_TYPES).map((t) => ggmlTypeName(Number(t))).join(' / ');
+const SUPPORTED_BLOCKS = Object.keys(GGML_QUANT_TYPES)
+  .map((t) => ggmlTypeName(Number(t)))
+  .join(' / ');
 
 /**
  * The values of tensor `name`, checked against `shape` (row-major, outermost
@@ -213,10 +227,7 @@ function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | 
   const start = g.dataOffset + t.offset;
   if (t.offset % g.alignment !== 0) throw new ModelFileError(g.file, `tensor "${name}" offset ${t.offset} is not aligned to ${g.alignment}`);
   if (start + size > g.bytes.byteLength) {
-    throw new ModelFileError(
-      g.file,
-      `truncated: tensor "${name}" needs bytes ${start}..${start + size} but the file has ${g.bytes.byteLength} (re-download or re-export it)`,
-    );
+    throw new ModelFileError(g.file, `truncated: tensor "${name}" needs bytes ${start}..${start + size} but the file has ${g.bytes.byteLength} (re-download or re-export it)`);
   }
   const bytes = g.bytes.subarray(start, start + size);
   if (quant !== undefined) return { type: quant, rows: shape[0], cols: shape[1], data: bytes }; // a view of the file, as aligned F32 tensors are
@@ -248,7 +259,10 @@ function ggufVocab(g: GgufFile, m: Meta, vocabSize: number): Llama2cVocab {
   }
   const scoresIn = m.has('tokenizer.ggml.scores') ? m.array('tokenizer.ggml.scores') : null;
   const typesIn = m.has('tokenizer.ggml.token_type') ? m.array('tokenizer.ggml.token_type') : null;
-  for (const [key, arr] of [['scores', scoresIn], ['token_type', typesIn]] as const) {
+  for (const [key, arr] of [
+    ['scores', scoresIn],
+    ['token_type', typesIn],
+  ] as const) {
     if (arr && arr.length !== vocabSize) throw new ModelFileError(g.file, `tokenizer.ggml.${key} has ${arr.length} entries, expected ${vocabSize}`);
   }
   const scores = new Float32Array(vocabSize);
@@ -280,7 +294,7 @@ function ggufVocab(g: GgufFile, m: Meta, vocabSize: number): Llama2cVocab {
 function replaceBytes(buf: Buffer, pattern: Buffer, by: number): Buffer {
   if (buf.indexOf(pattern) < 0) return buf;
   const out: number[] = [];
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     if (buf.subarray(i, i + pattern.length).equals(pattern)) {
       out.push(by);
       i += pattern.length;

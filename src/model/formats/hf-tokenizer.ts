@@ -60,7 +60,11 @@ export class HfTokenizer implements Tokenizer {
   private readonly printedAfterBos: Uint8Array[]; // [vocab] same, with a leading space of a text piece dropped
 
   /** `json`: parsed tokenizer.json; `config`: parsed tokenizer_config.json ({} if absent). */
-  constructor(readonly source: string, json: unknown, config: Record<string, unknown>) {
+  constructor(
+    readonly source: string,
+    json: unknown,
+    config: Record<string, unknown>,
+  ) {
     const tj = checkJson(source, json);
     const added = tj.added_tokens ?? [];
     const pieces = idToPiece(source, tj, added);
@@ -118,8 +122,7 @@ export function loadHfTokenizer(dir: string, modelVocabSize: number): HfTokenize
   if (tok.vocabSize !== modelVocabSize) {
     throw new TokenizerError(
       file,
-      `the tokenizer has ${tok.vocabSize} tokens but the model (config.json vocab_size) has ${modelVocabSize}; ` +
-        'is this the tokenizer that belongs to the model?',
+      `the tokenizer has ${tok.vocabSize} tokens but the model (config.json vocab_size) has ${modelVocabSize}; ` + 'is this the tokenizer that belongs to the model?',
     );
   }
   return tok;
@@ -171,8 +174,7 @@ function idToPiece(source: string, tj: TokenizerJson, added: readonly AddedToken
 
 /** Id of the special token named by tokenizer_config.json (`"<s>"` or `{content}`), else of `fallback`. */
 function specialId(source: string, pieces: readonly (string | undefined)[], named: unknown, fallback: string, what: string): number {
-  const content =
-    typeof named === 'string' ? named : typeof named === 'object' && named !== null ? (named as { content?: unknown }).content : undefined;
+  const content = typeof named === 'string' ? named : typeof named === 'object' && named !== null ? (named as { content?: unknown }).content : undefined;
   const want = typeof content === 'string' ? content : fallback;
   const id = pieces.indexOf(want);
   if (id < 0) throw new TokenizerError(source, `has no ${what} token ${JSON.stringify(want)} (set ${what}_token in tokenizer_config.json)`);

@@ -182,7 +182,13 @@ function bpeMerges(pieces: readonly string[], mergeable: readonly boolean[], sco
 function hfTokenizerFiles(vocab: Llama2cVocab, maxSeqLen: number): { tokenizerJson: object; tokenizerConfig: object } {
   const { pieces, mergeable } = hfPieces(vocab);
   const added = SPECIALS.map((content, id) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   }));
   const replace = (from: string, to: string): object => ({ type: 'Replace', pattern: { String: from }, content: to });
   const bos = (typeId: number): object => ({ SpecialToken: { id: '<s>', type_id: typeId } });

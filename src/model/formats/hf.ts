@@ -233,11 +233,7 @@ function takeTensor(set: TensorSet, configFile: string, name: string, shape: num
   const want = `[${shape.join(', ')}]`;
   if (!t) throw new ModelFileError(set.fileOf(name), `tensor "${name}" is missing (expected shape ${want} from ${configFile})`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ModelFileError(
-      set.fileOf(name),
-      `tensor "${name}" has shape [${t.shape.join(', ')}], expected ${want} (from ${configFile})`,
-    );
+    throw new ModelFileError(set.fileOf(name), `tensor "${name}" has shape [${t.shape.join(', ')}], expected ${want} (from ${configFile})`);
   }
   return t.read();
 }
-

@@ -41,10 +41,7 @@ export function readLlama2cVocab(file: string, vocabSize: number): Llama2cVocab 
   const buf = readFileSync(file);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const fail = (what: string): never => {
-    throw new TokenizerError(
-      file,
-      `${what}; the model expects a vocabulary of ${vocabSize} tokens (is this the tokenizer that belongs to the model?)`,
-    );
+    throw new TokenizerError(file, `${what}; the model expects a vocabulary of ${vocabSize} tokens (is this the tokenizer that belongs to the model?)`);
   };
   if (buf.byteLength < 4) fail('file is too short to hold a llama2.c tokenizer header');
   const maxTokenLength = view.getInt32(0, true);

@@ -41,10 +41,7 @@ export function readLlama2cCheckpoint(file: string): LlamaWeights {
 
 function readHeader(file: string, buf: Buffer): Llama2cHeader {
   if (buf.byteLength < HEADER_BYTES) {
-    throw new ModelFileError(
-      file,
-      `file has ${buf.byteLength} bytes, shorter than the ${HEADER_BYTES}-byte llama2.c header (not a llama2.c checkpoint, or truncated)`,
-    );
+    throw new ModelFileError(file, `file has ${buf.byteLength} bytes, shorter than the ${HEADER_BYTES}-byte llama2.c header (not a llama2.c checkpoint, or truncated)`);
   }
   if (buf.toString('latin1', 0, 4) === '24ka') {
     // run.c's export.py version 1/2 files start with the magic 0x616b3432 ("ak42" as a little-endian int).
@@ -52,7 +49,13 @@ function readHeader(file: string, buf: Buffer): Llama2cHeader {
   }
   const v = HEADER_FIELDS.map((_, i) => buf.readInt32LE(i * 4));
   return {
-    dim: v[0], hidden_dim: v[1], n_layers: v[2], n_heads: v[3], n_kv_heads: v[4], vocab_size: v[5], max_seq_len: v[6],
+    dim: v[0],
+    hidden_dim: v[1],
+    n_layers: v[2],
+    n_heads: v[3],
+    n_kv_heads: v[4],
+    vocab_size: v[5],
+    max_seq_len: v[6],
   };
 }
 
@@ -105,10 +108,7 @@ function checkSize(file: string, h: Llama2cHeader, expected: number, actual: num
   if (actual < expected) {
     throw new ModelFileError(file, `truncated: ${says} (${expected - actual} bytes missing; re-download the checkpoint)`);
   }
-  throw new ModelFileError(
-    file,
-    `size does not match the header: ${says} (${actual - expected} bytes too many; wrong header or not a legacy llama2.c checkpoint)`,
-  );
+  throw new ModelFileError(file, `size does not match the header: ${says} (${actual - expected} bytes too many; wrong header or not a legacy llama2.c checkpoint)`);
 }
 
 function describe(h: Llama2cHeader): string {

@@ -130,14 +130,20 @@ function decodeQ6_K(data: Uint8Array, at: number, out: Out, b: number): void {
   for (let j = 0; j < 16; j++) out.scales[b * 16 + j] = Math.fround(d * ((data[at + 192 + j] << 24) >> 24));
   for (let half = 0; half < 2; half++) {
     const [ql, qh] = [at + 64 * half, at + 128 + 32 * half];
-    for (let t = 0; t < 4; t++) for (let l = 0; l < 32; l++) {
-      const byte = data[ql + l + 32 * (t & 1)];
-      const low = t < 2 ? byte & 15 : byte >> 4;
-      out.codes[b * 256 + 128 * half + 32 * t + l] = (low | (((data[qh + l] >> (2 * t)) & 3) << 4)) - 32;
-    }
+    for (let t = 0; t < 4; t++)
+      for (let l = 0; l < 32; l++) {
+        const byte = data[ql + l + 32 * (t & 1)];
+        const low = t < 2 ? byte & 15 : byte >> 4;
+        out.codes[b * 256 + 128 * half + 32 * t + l] = (low | (((data[qh + l] >> (2 * t)) & 3) << 4)) - 32;
+      }
   }
 }
 
 const DECODERS: Readonly<Record<BlockType, Decoder>> = {
-  q8_0: decodeQ8_0, q4_0: decodeQ4_0, q5_0: decodeQ5_0, q4_k: decodeK(false), q5_k: decodeK(true), q6_k: decodeQ6_K,
+  q8_0: decodeQ8_0,
+  q4_0: decodeQ4_0,
+  q5_0: decodeQ5_0,
+  q4_k: decodeK(false),
+  q5_k: decodeK(true),
+  q6_k: decodeQ6_K,
 };

@@ -240,12 +240,7 @@ function encode(src: Float32Array, dtype: SafetensorsDtype): Uint8Array {
  * Writes `tensors` (in the given order) to `file` as `dtype`. The header is
  * padded with spaces to a multiple of 8 bytes so the data section is aligned.
  */
-export function writeSafetensors(
-  file: string,
-  tensors: readonly SafetensorsInput[],
-  dtype: SafetensorsDtype,
-  metadata: Record<string, string> = { format: 'pt' },
-): void {
+export function writeSafetensors(file: string, tensors: readonly SafetensorsInput[], dtype: SafetensorsDtype, metadata: Record<string, string> = { format: 'pt' }): void {
   const header: Record<string, unknown> = { __metadata__: metadata };
   const chunks: Uint8Array[] = [];
   let offset = 0;

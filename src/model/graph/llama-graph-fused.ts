@@ -192,7 +192,14 @@ function stackedWeight(g: GraphBuilder, how: StackHow, ws: readonly WeightMatrix
   const runs = sameTypeRuns(ws);
   const weights = runs.map((run, i) => runWeight(g, runs.length === 1 ? how : { ...how, name: `${how.name}.${i}` }, run, inDim));
   if (weights.length === 1) return weights[0];
-  return { apply: (x) => g.op1('Concat', weights.map((w) => timesWT(g, x, w)), { axis: -1 }) };
+  return {
+    apply: (x) =>
+      g.op1(
+        'Concat',
+        weights.map((w) => timesWT(g, x, w)),
+        { axis: -1 },
+      ),
+  };
 }
 
 /** Rows layout: x [.., in] -> x W^T [.., out]. */

@@ -46,7 +46,12 @@ export function declareIo(g: GraphBuilder, c: LlamaConfig, nLayers: number): { i
 
 /** Emits new_kv from every layer's new K and V rows ([B, kvHeads, N, headDim] each), in layer order. */
 export function emitNewKv(g: GraphBuilder, keys: readonly string[], values: readonly string[]): void {
-  g.op1('Concat', keys.flatMap((k, l) => [k, values[l]]), { axis: 0 }, GRAPH_IO.newKv);
+  g.op1(
+    'Concat',
+    keys.flatMap((k, l) => [k, values[l]]),
+    { axis: 0 },
+    GRAPH_IO.newKv,
+  );
 }
 
 /** Row-major [rows, cols] -> [cols, rows]. */

@@ -6,7 +6,6 @@ import { floatWeights, headDim, type LlamaConfig, type LlamaWeights, type ModelW
 
 export { GRAPH_IO } from './llama-graph-io.js';
 
-
 /**
  * Which graph computes the forward:
  *  - `fused` (default): ONNX opset 23 Attention, RotaryEmbedding and
@@ -83,7 +82,6 @@ function buildReferenceGraph(w: LlamaWeights, nLayers: number): GraphBuilder {
   return g;
 }
 
-
 interface RopeTables {
   readonly cos: string; // [B, N, 1, headDim/2, 1]
   readonly sin: string; // [B, N, 1, headDim/2, 1]
@@ -154,7 +152,6 @@ function swiGlu(g: GraphBuilder, x: string, w1: Float32Array, w2: Float32Array, 
   const act = g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
   return linear(g, act, w2, c.dim, c.hiddenDim, `l${l}.w2`);
 }
-
 
 function scaled(m: Float32Array, s: number): Float32Array {
   return m.map((v) => v * s);

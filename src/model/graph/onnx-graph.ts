@@ -132,7 +132,11 @@ export class GraphBuilder {
       if (raw.byteLength < externalMinBytes) return t;
       const path = `init_${external.length}`;
       external.push({ path, data: raw });
-      const location = [['location', path], ['offset', '0'], ['length', String(raw.byteLength)]].map(([key, value]) => ({ key, value }));
+      const location = [
+        ['location', path],
+        ['offset', '0'],
+        ['length', String(raw.byteLength)],
+      ].map(([key, value]) => ({ key, value }));
       return { ...t, rawData: undefined, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: location };
     });
     return { bytes: this.encode(initializers), external };

@@ -35,8 +35,12 @@ interface NBitsOperands {
 }
 
 const NBITS: Readonly<Record<BlockType, { bits: 4 | 8; zero: number }>> = {
-  q4_0: { bits: 4, zero: 8 }, q4_k: { bits: 4, zero: 0 },
-  q8_0: { bits: 8, zero: 128 }, q5_0: { bits: 8, zero: 128 }, q5_k: { bits: 8, zero: 128 }, q6_k: { bits: 8, zero: 128 },
+  q4_0: { bits: 4, zero: 8 },
+  q4_k: { bits: 4, zero: 0 },
+  q8_0: { bits: 8, zero: 128 },
+  q5_0: { bits: 8, zero: 128 },
+  q5_k: { bits: 8, zero: 128 },
+  q6_k: { bits: 8, zero: 128 },
 };
 
 function nbitsOperands(m: QuantMatrix): NBitsOperands {

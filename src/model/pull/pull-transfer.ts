@@ -199,8 +199,7 @@ async function checkSha256(spec: FileSpec, part: string): Promise<void> {
   if (got === spec.sha256.toLowerCase()) return;
   unlinkSync(part);
   throw new DownloadError(
-    `${spec.file} from ${spec.url}: the file on the server does not match the ${spec.pin ?? 'expected sha256'} ${spec.sha256} ` +
-      `(it has ${got}); nothing was kept`,
+    `${spec.file} from ${spec.url}: the file on the server does not match the ${spec.pin ?? 'expected sha256'} ${spec.sha256} ` + `(it has ${got}); nothing was kept`,
   );
 }
 

@@ -6,8 +6,7 @@ import { gsdSpeculator as createGsd } from '../gsd.js';
 
 export const gsdSpeculator = defineSpeculator({
   kind: 'gsd',
-  description:
-    'Graph-structured drafts (GSD): draft models whose tree rows with equal recent context share one draft forward row (a DAG, expanded into a tree for verification).',
+  description: 'Graph-structured drafts (GSD): draft models whose tree rows with equal recent context share one draft forward row (a DAG, expanded into a tree for verification).',
   options: {
     models: z.array(modelRef).default([]).describe('Draft models (SSMs) by reference, as for draft-model. At least one.'),
     weights: weightsSchema.optional().describe("Storage of every draft's layer matrices (f32, q8_0, q4_0); absent = as stored."),

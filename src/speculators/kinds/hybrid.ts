@@ -31,10 +31,7 @@ export interface HybridInput {
 }
 
 const options = {
-  mode: z
-    .enum(['merge', 'switch'])
-    .default('merge')
-    .describe("'merge': one tree, prefix union of every part's; 'switch': one part per step (see minMatch)."),
+  mode: z.enum(['merge', 'switch']).default('merge').describe("'merge': one tree, prefix union of every part's; 'switch': one part per step (see minMatch)."),
   minMatch: count.default(3).describe("'switch': the first part whose match length reaches this is used (parts without one always qualify)."),
   // A getter: the schema is recursive (parts are speculators).
   get parts(): z.ZodDefault<z.ZodArray<z.ZodType<SpeculatorConfig, SpeculatorInput>>> {
@@ -48,7 +45,11 @@ export const hybridSpeculator: SpeculatorDefinition<HybridConfig, HybridInput> =
   options,
   rules: [{ path: 'parts', message: "speculator 'hybrid' needs at least one part in `parts`", ok: (c) => c.parts.length > 0 }],
   parts: (c) => c.parts,
-  traits: (c, ctx) => hybridTraits(c.parts.map((p) => ctx.traitsOf(p)), c.mode),
+  traits: (c, ctx) =>
+    hybridTraits(
+      c.parts.map((p) => ctx.traitsOf(p)),
+      c.mode,
+    ),
   models: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).models(p)),
   needsTargetLogits: (c) => c.parts.flatMap((p) => speculatorDefinition(p.kind).needsTargetLogits(p)),
   example: { parts: [{ kind: 'ngram' }, { kind: 'suffix' }] },

@@ -96,11 +96,21 @@ describe('GGUF reader: malformed files fail cleanly (fuzz)', function () {
     };
 
     it('a tensor claiming 2^40 elements', () => {
-      expectFails(header(1n, 0n).tensor('blk.0.attn_q.weight', [1n << 20n, 1n << 20n], 0, 0n).bytes(64), /tensor "blk\.0\.attn_q\.weight" .*claims 2\^40 elements \(4 TiB\) but the file has 64 B after its header/);
+      expectFails(
+        header(1n, 0n)
+          .tensor('blk.0.attn_q.weight', [1n << 20n, 1n << 20n], 0, 0n)
+          .bytes(64),
+        /tensor "blk\.0\.attn_q\.weight" .*claims 2\^40 elements \(4 TiB\) but the file has 64 B after its header/,
+      );
     });
 
     it('dims whose product overflows 2^53', () => {
-      expectFails(header(1n, 0n).tensor('t', [1n << 30n, 1n << 30n], 0, 0n).bytes(), /element count of tensor "t" is impossibly large/);
+      expectFails(
+        header(1n, 0n)
+          .tensor('t', [1n << 30n, 1n << 30n], 0, 0n)
+          .bytes(),
+        /element count of tensor "t" is impossibly large/,
+      );
     });
 
     it('a zero dimension', () => {
@@ -108,7 +118,12 @@ describe('GGUF reader: malformed files fail cleanly (fuzz)', function () {
     });
 
     it('a u64 dimension of 2^64 - 1 (negative as int64)', () => {
-      expectFails(header(1n, 0n).tensor('t', [(1n << 64n) - 1n], 0, 0n).bytes(64), /shape of tensor "t" is 18446744073709551615, impossibly large/);
+      expectFails(
+        header(1n, 0n)
+          .tensor('t', [(1n << 64n) - 1n], 0, 0n)
+          .bytes(64),
+        /shape of tensor "t" is 18446744073709551615, impossibly large/,
+      );
     });
 
     it('tensor offsets that overlap or point outside the data', () => {
@@ -122,11 +137,21 @@ describe('GGUF reader: malformed files fail cleanly (fuzz)', function () {
     });
 
     it('a string length past the end of the file', () => {
-      expectFails(header(0n, 1n).str('general.architecture', 1n << 40n).bytes(), /truncated: the file ends .* while reading metadata key 0/);
+      expectFails(
+        header(0n, 1n)
+          .str('general.architecture', 1n << 40n)
+          .bytes(),
+        /truncated: the file ends .* while reading metadata key 0/,
+      );
     });
 
     it('an array count of 2^62 and a tensor count of 2^62', () => {
-      const arr = header(0n, 1n).str('tokenizer.ggml.tokens').u32(GgufType.ARRAY).u32(GgufType.STRING).u64(1n << 62n).bytes();
+      const arr = header(0n, 1n)
+        .str('tokenizer.ggml.tokens')
+        .u32(GgufType.ARRAY)
+        .u32(GgufType.STRING)
+        .u64(1n << 62n)
+        .bytes();
       expectFails(arr, /length of "tokenizer\.ggml\.tokens" is 4611686018427387904, impossibly large/);
       expectFails(header(1n << 62n, 0n).bytes(), /tensor count is 4611686018427387904, impossibly large/);
       expectFails(header(1000n, 0n).bytes(), /truncated: tensor count is 1000 but only \d+ bytes are left/);
@@ -134,7 +159,12 @@ describe('GGUF reader: malformed files fail cleanly (fuzz)', function () {
 
     it('a value type that does not exist and a ggml type that is not supported', () => {
       expectFails(header(0n, 1n).str('k').u32(99).bytes(), /metadata "k" has unknown value type 99/);
-      const q = tmp.write('quant.gguf', header(1n, 0n).tensor('token_embd.weight', [32n, 300n], 2, 0n).bytes(32 * 300));
+      const q = tmp.write(
+        'quant.gguf',
+        header(1n, 0n)
+          .tensor('token_embd.weight', [32n, 300n], 2, 0n)
+          .bytes(32 * 300),
+      );
       expectCleanFailure(q, () => readGguf(q), /metadata key "general\.architecture" is missing/);
     });
   });

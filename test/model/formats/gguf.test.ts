@@ -22,7 +22,11 @@ import { TOKENIZER_TEXTS } from '../../support/tokenizer-texts.js';
 
 /** Every named float array of a model, in a fixed order. */
 function arrays(w: LlamaWeights): [string, Float32Array][] {
-  const out: [string, Float32Array][] = [['tokenEmbedding', w.tokenEmbedding], ['finalNorm', w.finalNorm], ['classifier', w.classifier]];
+  const out: [string, Float32Array][] = [
+    ['tokenEmbedding', w.tokenEmbedding],
+    ['finalNorm', w.finalNorm],
+    ['classifier', w.classifier],
+  ];
   w.layers.forEach((l, i) => {
     for (const [k, v] of Object.entries(l)) out.push([`layers.${i}.${k}`, v as Float32Array]);
   });
@@ -298,13 +302,25 @@ describe('GGUF (stories260K written by writeGguf)', function () {
     };
 
     it('bad magic', () => {
-      fails(broken('magic.gguf', (b) => (b.write('GGML', 0, 'latin1'), b)), /not a GGUF file: it starts with "GGML", not the magic "GGUF"/);
-      fails(broken('empty.gguf', () => Buffer.alloc(0)), /not a GGUF file/);
+      fails(
+        broken('magic.gguf', (b) => (b.write('GGML', 0, 'latin1'), b)),
+        /not a GGUF file: it starts with "GGML", not the magic "GGUF"/,
+      );
+      fails(
+        broken('empty.gguf', () => Buffer.alloc(0)),
+        /not a GGUF file/,
+      );
     });
 
     it('unsupported version', () => {
-      fails(broken('v4.gguf', (b) => (b.writeUInt32LE(4, 4), b)), /unsupported GGUF version 4 \(supported: 2 and 3\)/);
-      fails(broken('v1.gguf', (b) => (b.writeUInt32LE(1, 4), b)), /unsupported GGUF version 1 .*re-convert/);
+      fails(
+        broken('v4.gguf', (b) => (b.writeUInt32LE(4, 4), b)),
+        /unsupported GGUF version 4 \(supported: 2 and 3\)/,
+      );
+      fails(
+        broken('v1.gguf', (b) => (b.writeUInt32LE(1, 4), b)),
+        /unsupported GGUF version 1 .*re-convert/,
+      );
     });
 
     it('a tensor of an unsupported quantized type: the supported ones are named', () => {
@@ -313,8 +329,14 @@ describe('GGUF (stories260K written by writeGguf)', function () {
     });
 
     it('truncated file: in the tensor data, and in the metadata', () => {
-      fails(broken('cut-data.gguf', (b) => b.subarray(0, b.length - 5000)), /truncated: tensor "[^"]+" needs bytes/);
-      fails(broken('cut-meta.gguf', (b) => b.subarray(0, 300)), /truncated: the file ends \(300 bytes\) while reading/);
+      fails(
+        broken('cut-data.gguf', (b) => b.subarray(0, b.length - 5000)),
+        /truncated: tensor "[^"]+" needs bytes/,
+      );
+      fails(
+        broken('cut-meta.gguf', (b) => b.subarray(0, 300)),
+        /truncated: the file ends \(300 bytes\) while reading/,
+      );
     });
 
     it('an architecture other than llama', () => {

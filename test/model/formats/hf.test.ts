@@ -19,7 +19,11 @@ import { TOKENIZER_TEXTS as TEXTS } from '../../support/tokenizer-texts.js';
 
 /** Every named float array of a model, in a fixed order. */
 function arrays(w: LlamaWeights): [string, Float32Array][] {
-  const out: [string, Float32Array][] = [['tokenEmbedding', w.tokenEmbedding], ['finalNorm', w.finalNorm], ['classifier', w.classifier]];
+  const out: [string, Float32Array][] = [
+    ['tokenEmbedding', w.tokenEmbedding],
+    ['finalNorm', w.finalNorm],
+    ['classifier', w.classifier],
+  ];
   w.layers.forEach((l, i) => {
     for (const [k, v] of Object.entries(l)) out.push([`layers.${i}.${k}`, v as Float32Array]);
   });
@@ -36,7 +40,6 @@ const LibTokenizer = LibTokenizerClass as unknown as new (json: object, config: 
 const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 type TokenizerJson = { model: { vocab: Record<string, number> } };
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
 
 describe('Hugging Face folders (stories260K written by writeHfFolder)', function () {
   let tmp: string;
@@ -91,7 +94,10 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
       });
     });
 
-    for (const [dtype, relErr] of [['f16', 2 ** -11], ['bf16', 2 ** -8]] as const) {
+    for (const [dtype, relErr] of [
+      ['f16', 2 ** -11],
+      ['bf16', 2 ** -8],
+    ] as const) {
       it(`${dtype}: loads within half an ulp of ${dtype} (relative ${relErr}) of every weight`, async () => {
         const { weights: w } = await loadHfFolder(folder(dtype));
         const want = arrays(weights);
@@ -165,7 +171,11 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
       const weightMap: Record<string, string> = {};
       shards.forEach((part, i) => {
         const shard = `model-0000${i + 1}-of-00002.safetensors`;
-        writeSafetensors(path.join(folder('sharded'), shard), part.map((name) => ({ name, ...all.get(name)! })), 'F32');
+        writeSafetensors(
+          path.join(folder('sharded'), shard),
+          part.map((name) => ({ name, ...all.get(name)! })),
+          'F32',
+        );
         for (const n of part) weightMap[n] = shard;
       });
       writeFileSync(path.join(folder('sharded'), 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
@@ -297,7 +307,9 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
 
     it('missing config.json or model.safetensors', async () => {
       const noConfig = variant('no-config', (d) => unlinkSync(path.join(d, 'config.json')));
-      expect((await loadError(noConfig)).message).to.include(path.join(noConfig, 'config.json')).and.include('not found');
+      expect((await loadError(noConfig)).message)
+        .to.include(path.join(noConfig, 'config.json'))
+        .and.include('not found');
       const dir = variant('no-weights', (d) => unlinkSync(path.join(d, 'model.safetensors')));
       const err = await loadError(dir);
       expect(err).to.be.instanceOf(ModelFileError);
@@ -313,15 +325,21 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
 
     it('a tensor of the wrong shape or a missing tensor names the file, the tensor and both shapes', async () => {
       const wrong = variant('shape', (d) => editJson(path.join(d, 'config.json'), (j) => (j.intermediate_size = 173)));
-      expect((await loadError(wrong)).message).to.include(path.join(wrong, 'model.safetensors'))
+      expect((await loadError(wrong)).message)
+        .to.include(path.join(wrong, 'model.safetensors'))
         .and.include('tensor "model.layers.0.mlp.gate_proj.weight" has shape [172, 64], expected [173, 64]');
       const missing = variant('missing', (d) => {
         const file = path.join(d, 'model.safetensors');
         const all = readSafetensors(file);
         all.delete('model.layers.2.self_attn.k_proj.weight');
-        writeSafetensors(file, [...all].map(([name, t]) => ({ name, ...t })), 'F32');
+        writeSafetensors(
+          file,
+          [...all].map(([name, t]) => ({ name, ...t })),
+          'F32',
+        );
       });
-      expect((await loadError(missing)).message).to.include(path.join(missing, 'model.safetensors'))
+      expect((await loadError(missing)).message)
+        .to.include(path.join(missing, 'model.safetensors'))
         .and.include('tensor "model.layers.2.self_attn.k_proj.weight" is missing (expected shape [32, 64]');
     });
 

@@ -11,7 +11,11 @@ function vocab(entries: [string, number][]): Llama2cVocab {
   return { file: 'hand-made', maxTokenLength: 8, pieces, scores: Float32Array.from(entries.map(([, s]) => s)) };
 }
 
-const SPECIALS: [string, number][] = [['<unk>', 0], ['\n<s>\n', 0], ['\n</s>\n', 0]];
+const SPECIALS: [string, number][] = [
+  ['<unk>', 0],
+  ['\n<s>\n', 0],
+  ['\n</s>\n', 0],
+];
 
 describe('Llama2cTokenizer (tok512.bin, run.c semantics)', () => {
   const tok = new Llama2cTokenizer(readLlama2cVocab(modelFile('stories260K/tok512.bin'), 512));
@@ -53,15 +57,7 @@ describe('Llama2cTokenizer (tok512.bin, run.c semantics)', () => {
   });
 
   it('round-trips decode(encode(s)) == s', () => {
-    const texts = [
-      'Once upon a time',
-      'Tom said, "Let\'s go!"\nThey went.\n\nThe end.',
-      'ü é 😀 日本語 ½ café',
-      ' leading space',
-      'trailing spaces  ',
-      'tabs\tand\r\nCRLF',
-      'x',
-    ];
+    const texts = ['Once upon a time', 'Tom said, "Let\'s go!"\nThey went.\n\nThe end.', 'ü é 😀 日本語 ½ café', ' leading space', 'trailing spaces  ', 'tabs\tand\r\nCRLF', 'x'];
     for (const s of texts) expect(decodeText(tok, tok.encode(s)), JSON.stringify(s)).to.equal(s);
   });
 
@@ -123,9 +119,7 @@ describe('byteLevelVocab (synthetic tokenizer of random models)', () => {
     const v = byteLevelVocab(300);
     expect(v.pieces.length).to.equal(300);
     const text = (i: number): string => Buffer.from(v.pieces[i]).toString('latin1');
-    expect([text(0), text(1), text(2), text(3), text(258), text(259), text(260)]).to.deep.equal([
-      '<unk>', '<s>', '</s>', '<0x00>', '<0xFF>', ' ', '!',
-    ]);
+    expect([text(0), text(1), text(2), text(3), text(258), text(259), text(260)]).to.deep.equal(['<unk>', '<s>', '</s>', '<0x00>', '<0xFF>', ' ', '!']);
     expect(text(299)).to.equal('H'); // 0x20 + 40
     expect(Buffer.from(byteLevelVocab(400).pieces[399]).toString()).to.equal('<fill_399>');
   });

@@ -10,7 +10,7 @@ const VOCAB = 512;
 /** Byte offsets where each token record of a llama2.c tokenizer file starts (and the end). */
 function recordStarts(buf: Buffer): number[] {
   const starts = [0, 4];
-  for (let off = 4; off + 8 <= buf.length; ) {
+  for (let off = 4; off + 8 <= buf.length;) {
     off += 8 + buf.readInt32LE(off + 4);
     starts.push(off);
   }
@@ -21,7 +21,10 @@ describe('llama2.c tokenizer reader: malformed files fail cleanly (fuzz)', () =>
   const tmp = new TempDir();
   let seed: Buffer;
   let file: string;
-  const read = (vocabSize = VOCAB) => (): unknown => new Llama2cTokenizer(readLlama2cVocab(file, vocabSize));
+  const read =
+    (vocabSize = VOCAB) =>
+    (): unknown =>
+      new Llama2cTokenizer(readLlama2cVocab(file, vocabSize));
 
   before(() => {
     seed = readFileSync(modelFile('stories260K/tok512.bin'));

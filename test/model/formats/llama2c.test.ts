@@ -47,7 +47,15 @@ describe('readLlama2cCheckpoint', () => {
   it('reads the stories260K header and shapes', () => {
     const w = readLlama2cCheckpoint(STORIES);
     expect(w.config).to.deep.equal({
-      dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, maxSeqLen: 512, normEps: 1e-5, ropeTheta: 10000,
+      dim: 64,
+      hiddenDim: 172,
+      nLayers: 5,
+      nHeads: 8,
+      nKvHeads: 4,
+      vocabSize: 512,
+      maxSeqLen: 512,
+      normEps: 1e-5,
+      ropeTheta: 10000,
     });
     expect(w.classifier).to.equal(w.tokenEmbedding); // vocab_size > 0: tied
     expect(w.layers.length).to.equal(5);

@@ -62,7 +62,10 @@ describe('byte identity with llama.cpp (fixture from ggml-quants.c compiled with
   const input = new Float32Array(readFileSync(new URL('input.f32', FIXTURE)).buffer.slice(0));
   const ggml = new Uint8Array(readFileSync(new URL('ggml-q8_0-q4_0.bin', FIXTURE)));
   const q8Bytes = (input.length / 32) * BLOCK_BYTES.q8_0;
-  for (const [type, want] of [['q8_0', ggml.subarray(0, q8Bytes)], ['q4_0', ggml.subarray(q8Bytes)]] as const) {
+  for (const [type, want] of [
+    ['q8_0', ggml.subarray(0, q8Bytes)],
+    ['q4_0', ggml.subarray(q8Bytes)],
+  ] as const) {
     it(`${type}: ${input.length / 32} blocks byte for byte`, () => {
       const got = quantize(type, input, input.length / 32, 32).data;
       const first = got.findIndex((b, i) => b !== want[i]);
@@ -97,13 +100,17 @@ describe('MatMulNBits holds Q8_0 / Q4_0 exactly (onnxruntime CPU kernel)', () =>
   const x = randomMatrix(m * k, 11);
   // accuracy_level 0 multiplies float activations: the float64 product of the dequantized weights up to float32 rounding.
   // accuracy_level 4 quantizes the activations to int8 per block of 32: measured 0.050 (both types) for |y| ~ 3.
-  for (const [accuracy, tol] of [[0, 1e-5], [4, 0.08]] as const) for (const type of ['q8_0', 'q4_0'] as const) {
-    it(`${type}, accuracy_level ${accuracy}: Y = X dequant(W)^T within ${tol}`, async () => {
-      const { y, exact } = await nbitsProduct(type, w, n, k, x, accuracy);
-      const diff = y.reduce((a, v, i) => Math.max(a, Math.abs(v - exact[i])), 0);
-      expect(diff).to.be.at.most(tol);
-    });
-  }
+  for (const [accuracy, tol] of [
+    [0, 1e-5],
+    [4, 0.08],
+  ] as const)
+    for (const type of ['q8_0', 'q4_0'] as const) {
+      it(`${type}, accuracy_level ${accuracy}: Y = X dequant(W)^T within ${tol}`, async () => {
+        const { y, exact } = await nbitsProduct(type, w, n, k, x, accuracy);
+        const diff = y.reduce((a, v, i) => Math.max(a, Math.abs(v - exact[i])), 0);
+        expect(diff).to.be.at.most(tol);
+      });
+    }
 });
 
 describe('GGUF files with Q8_0 / Q4_0 layer matrices', () => {

@@ -77,7 +77,10 @@ describe('safetensors reader: malformed files fail cleanly (fuzz)', () => {
     });
 
     it('a tensor claiming 2^40 elements, a negative or fractional dim, a dtype that does not exist', () => {
-      expectFails(rawFile({ w: entry('F32', [2 ** 20, 2 ** 20], [0, 8]) }, 8), /tensor "w" \(F32, shape \[1048576, 1048576\]\) claims 2\^40 elements \(4 TiB\) but the file has 8 B after its header/);
+      expectFails(
+        rawFile({ w: entry('F32', [2 ** 20, 2 ** 20], [0, 8]) }, 8),
+        /tensor "w" \(F32, shape \[1048576, 1048576\]\) claims 2\^40 elements \(4 TiB\) but the file has 8 B after its header/,
+      );
       expectFails(rawFile({ w: entry('F32', [2 ** 30, 2 ** 30, 2 ** 30], [0, 8]) }, 8), /element count of shape .* is impossibly large/);
       expectFails(rawFile({ w: entry('F32', [-1, 2], [0, 8]) }, 8), /tensor "w": shape \[-1,2\] is not a list of sizes/);
       expectFails(rawFile({ w: entry('F32', [1.5], [0, 8]) }, 8), /shape \[1\.5\] is not a list of sizes/);

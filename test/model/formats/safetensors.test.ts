@@ -3,15 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { ModelFileError } from '../../../src/core/errors.js';
-import {
-  bf16BitsToF32,
-  f16BitsToF32,
-  f32ToBf16Bits,
-  f32ToF16Bits,
-  openSafetensors,
-  readSafetensors,
-  writeSafetensors,
-} from '../../../src/model/formats/safetensors.js';
+import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, openSafetensors, readSafetensors, writeSafetensors } from '../../../src/model/formats/safetensors.js';
 
 /** [input, expected bits, expected value read back] (NaN: any NaN). */
 type Row = [number, number, number];
@@ -84,7 +76,14 @@ describe('safetensors', () => {
   it('round-trips F32 bit for bit, with several tensors and a padded header', () => {
     const a = Float32Array.from([1, -0, 3.5e-42, Infinity, NaN, -1.2345678e30, 0.1]);
     const b = new Float32Array(6).map((_, i) => i / 7);
-    writeSafetensors(file('f32.safetensors'), [{ name: 'a', shape: [7], data: a }, { name: 'b.weight', shape: [2, 3], data: b }], 'F32');
+    writeSafetensors(
+      file('f32.safetensors'),
+      [
+        { name: 'a', shape: [7], data: a },
+        { name: 'b.weight', shape: [2, 3], data: b },
+      ],
+      'F32',
+    );
     const headerLen = Number(readFileSync(file('f32.safetensors')).readBigUInt64LE(0));
     expect(headerLen % 8).to.equal(0);
     const t = readSafetensors(file('f32.safetensors'));
@@ -118,14 +117,24 @@ describe('safetensors', () => {
 
   it('openSafetensors checks the header and reads each tensor only when asked, from the file as it is then', () => {
     const f = file('lazy.safetensors');
-    writeSafetensors(f, [{ name: 'a', shape: [2], data: Float32Array.from([1.5, -2]) }, { name: 'h', shape: [1], data: Float32Array.from([0.5]) }], 'F16');
+    writeSafetensors(
+      f,
+      [
+        { name: 'a', shape: [2], data: Float32Array.from([1.5, -2]) },
+        { name: 'h', shape: [1], data: Float32Array.from([0.5]) },
+      ],
+      'F16',
+    );
     const t = openSafetensors(f);
     expect([...t.keys()]).to.deep.equal(['a', 'h']);
     expect([t.get('a')!.dtype, t.get('a')!.shape]).to.deep.equal(['F16', [2]]);
     expect(Array.from(t.get('a')!.read())).to.deep.equal([1.5, -2]);
     expect(Array.from(t.get('h')!.read())).to.deep.equal([0.5]);
     truncateSync(f, readFileSync(f).length - 2); // the file shrinks after its header was checked: h's 2 bytes are gone
-    expect(() => t.get('h')!.read()).to.throw(ModelFileError, /lazy\.safetensors: truncated: 2 bytes needed at offset \d+, the file ended after 0 \(was it changed while being read\?\)/);
+    expect(() => t.get('h')!.read()).to.throw(
+      ModelFileError,
+      /lazy\.safetensors: truncated: 2 bytes needed at offset \d+, the file ended after 0 \(was it changed while being read\?\)/,
+    );
   });
 
   it('F16 conversion is exact on every binary16 value (all 65536 bit patterns round-trip)', () => {
@@ -147,7 +156,9 @@ describe('safetensors', () => {
       }
       expect(err).to.be.instanceOf(ModelFileError);
       expect((err as ModelFileError).file).to.equal(f);
-      expect((err as Error).message).to.include(f).and.match(pattern);
+      expect((err as Error).message)
+        .to.include(f)
+        .and.match(pattern);
     };
 
     it('missing file', () => expectError(file('nope.safetensors'), /not found/));

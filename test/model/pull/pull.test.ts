@@ -183,8 +183,7 @@ describe('models pull (local fake server)', () => {
     const wrong = sha256(TOKENIZER);
     const e = await pullFails('tiny', options({ catalogue: catalogue(wrong) }));
     expect(e.message).to.equal(
-      `tiny.bin from ${hub.base}/files/tiny.bin: the file on the server does not match the pinned sha256 ${wrong} ` +
-        `(it has ${sha256(WEIGHTS)}); nothing was kept`,
+      `tiny.bin from ${hub.base}/files/tiny.bin: the file on the server does not match the pinned sha256 ${wrong} ` + `(it has ${sha256(WEIGHTS)}); nothing was kept`,
     );
     expect(left()).to.deep.equal([]);
   });
