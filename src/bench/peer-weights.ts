@@ -67,17 +67,21 @@ interface OursEntry {
   readonly steps: StepCount;
 }
 
-/** Our settings on a GGUF target: incremental at 1 and 2 threads, speculation at 2 (drafts are the F32 SSM). */
-async function oursSystems(file: string): Promise<OursEntry[]> {
+/**
+ * Our settings on a GGUF target: incremental, an SSM chain of 4 and the suffix
+ * tree at each thread count of `specThreads` (as native speculation), plus the
+ * SSM static tree at 2 threads (drafts are the F32 SSM).
+ */
+async function oursSystems(file: string, specThreads: readonly number[]): Promise<OursEntry[]> {
   const ssm = speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] });
   const suffix = speculatorConfig('suffix', { maxCachedRequests: 0 });
-  const list = [
-    { name: 'specinfer incremental threads=1', mode: 'incremental', spec: runSpec(file, 1, { kind: 'none' }) },
-    { name: 'specinfer incremental threads=2', mode: 'incremental', spec: runSpec(file, 2, { kind: 'none' }) },
-    { name: 'specinfer ssm-m chain 4 threads=2', mode: 'draft', spec: runSpec(file, 2, ssm, policyConfig('chain', { depth: 4 })) },
+  const threads = [...new Set([1, 2, ...specThreads])].sort((a, b) => a - b);
+  const list: { name: string; mode: PeerBenchMode; spec: ReturnType<typeof runSpec> }[] = [
+    ...threads.map((t) => ({ name: `specinfer incremental threads=${t}`, mode: 'incremental' as const, spec: runSpec(file, t, { kind: 'none' }) })),
+    ...specThreads.map((t) => ({ name: `specinfer ssm-m chain 4 threads=${t}`, mode: 'draft' as const, spec: runSpec(file, t, ssm, policyConfig('chain', { depth: 4 })) })),
     { name: 'specinfer ssm-m static <1,1,3,1,1,1,1,1> threads=2', mode: 'draft', spec: runSpec(file, 2, ssm, policyConfig('static')) },
-    { name: 'specinfer suffix threads=2', mode: 'model-free', spec: runSpec(file, 2, suffix) },
-  ] as const;
+    ...specThreads.map((t) => ({ name: `specinfer suffix threads=${t}`, mode: 'model-free' as const, spec: runSpec(file, t, suffix) })),
+  ];
   const out: OursEntry[] = [];
   for (const o of list) {
     const steps = { forwards: 0, tokens: 0 };
@@ -136,7 +140,7 @@ export async function benchWeights(
 ): Promise<WeightsSection> {
   let ours: OursEntry[];
   try {
-    ours = await oursSystems(file);
+    ours = await oursSystems(file, args.specThreads);
   } catch (e) {
     return { weights, file, skipped: `our engine refuses ${path.basename(file)}: ${(e as Error).message}`, results: [] };
   }
