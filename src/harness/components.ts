@@ -107,11 +107,11 @@ export function checkRunSpec(spec: RunSpec): RunPlan {
   const verifier = createVerifier(spec.verifier.kind);
   const speculator = resolveSpeculator(spec.speculator, spec.policy);
   const draws: DrawOptions = { withoutReplacement: verifierDefinition(verifier.kind).withoutReplacement };
-  const policies = new Map(resolvedNodes(speculator).map((n) => [n.config, { config: n.policy, built: createPolicy(n.policy, draws) }] as const));
+  const policies = new Map(resolvedNodes(speculator).map((n) => [n.config, { config: n.policy, isDefault: n.policyIsDefault, built: createPolicy(n.policy, draws) }] as const));
   const policyOf = (cfg: SpeculatorConfig, tune: PolicyTuning = (p) => p): TreePolicy => {
     const policy = policies.get(cfg);
     if (policy === undefined) throw new ConfigError(`speculator '${cfg.kind}' was built as a part that its composite's definition does not list in parts()`);
-    const tuned = tune(policy.config);
+    const tuned = tune(policy.config, policy.isDefault);
     return tuned === policy.config ? policy.built : createPolicy(tuned, draws);
   };
   const traits = traitsWith(spec.speculator, sampling, policyOf);

@@ -65,8 +65,8 @@ export interface CurveTarget {
   readonly maxNodes: number;
 }
 
-/** A policy config with the curve's defaults filled in (curvePolicy), or the policy unchanged. */
-export type PolicyTuning = (p: PolicyConfig) => PolicyConfig;
+/** A policy config with the curve's defaults filled in (curvePolicy), or the policy unchanged; `isDefault`: the speculator's own default, not given. */
+export type PolicyTuning = (p: PolicyConfig, isDefault?: boolean) => PolicyConfig;
 
 /**
  * The tuning of a run's policies: identity for a float32 (or mixed) target;
@@ -84,11 +84,11 @@ export function costCurveTuning(target: CurveTarget, source: CostCurveSource | u
     return (p) => p;
   }
   let noted = false;
-  return (p) => {
-    const tuned = curvePolicy(p, curve, target.maxNodes);
+  return (p, isDefault = false) => {
+    const tuned = curvePolicy(p, curve, target.maxNodes, isDefault);
     if (tuned !== p && !noted) {
       noted = true;
-      const budget = tuned.kind === 'dynamic' ? `, dynamic node budget ${tuned.maxNodes}` : '';
+      const budget = tuned.kind === 'dynamic' ? `, dynamic node budget ${tuned.maxNodes}` : fixedTreeNote(tuned);
       source.note?.(`tree policy ${p.kind} follows the cost curve of ${what} from ${source.file}${budget}`);
     }
     return tuned;
@@ -108,12 +108,48 @@ export function monotoneCurve(forwardMs: Readonly<Record<string, number>>): Reco
   return Object.fromEntries(pts.map(([k, v]) => [String(k), (top = Math.max(top, v))]));
 }
 
-/** Sequoia without hardware gets the (monotone) curve; dynamic without maxNodes gets curveBudget's nodes; any other policy is returned as is. */
-export function curvePolicy(p: PolicyConfig, measured: Readonly<Record<string, number>>, maxNodes: number): PolicyConfig {
+/**
+ * Sequoia without hardware gets the (monotone) curve; dynamic without
+ * maxNodes gets curveBudget's nodes; a speculator's default static or chain
+ * tree (`isDefault`) is cut to levels whose nodes fit curveBudget's nodes for
+ * its depth (at least one node); any other policy is returned as is.
+ */
+export function curvePolicy(p: PolicyConfig, measured: Readonly<Record<string, number>>, maxNodes: number, isDefault = false): PolicyConfig {
   const forwardMs = monotoneCurve(measured);
+  const budget = (depth: number): number => curveBudget(forwardMs, POLICY_DEFAULTS.sequoia.acceptance, depth, maxNodes).nodes;
   if (p.kind === 'sequoia' && p.hardware === undefined) return { ...p, hardware: { forwardMs, draftMsPerLevel: 0 } };
-  if (p.kind === 'dynamic' && p.maxNodes === undefined) {
-    return { ...p, maxNodes: curveBudget(forwardMs, POLICY_DEFAULTS.sequoia.acceptance, p.depth, maxNodes).nodes };
+  if (p.kind === 'dynamic' && p.maxNodes === undefined) return { ...p, maxNodes: budget(p.depth) };
+  if (isDefault && p.kind === 'static') {
+    const expansion = fitExpansion(p.expansion, budget(p.expansion.length));
+    return expansion.length === p.expansion.length && expansion.every((k, i) => k === p.expansion[i]) ? p : { ...p, expansion };
+  }
+  if (isDefault && p.kind === 'chain') {
+    const depth = Math.max(1, Math.min(p.depth, budget(p.depth)));
+    return depth === p.depth ? p : { ...p, depth };
   }
   return p;
+}
+
+/**
+ * The leading levels of expansion <k1, ..., km> whose nodes (k1 + k1 k2 +
+ * ...) fit `nodes`; when not even the first does, <max(1, nodes)>.
+ */
+export function fitExpansion(expansion: readonly number[], nodes: number): number[] {
+  const out: number[] = [];
+  let width = 1;
+  let total = 0;
+  for (const k of expansion) {
+    width *= k;
+    if (total + width > nodes) break;
+    total += width;
+    out.push(k);
+  }
+  return out.length > 0 ? out : [Math.max(1, Math.min(expansion[0], nodes))];
+}
+
+/** ", tree <k1,...,km>" or ", chain of D" for a tuned fixed tree, else ''. */
+function fixedTreeNote(p: PolicyConfig): string {
+  if (p.kind === 'static') return `, tree <${p.expansion.join(',')}>`;
+  if (p.kind === 'chain') return `, chain of ${p.depth}`;
+  return '';
 }

@@ -67,6 +67,8 @@ export interface ResolvedSpeculator {
   readonly config: SpeculatorConfig;
   /** The policy config it is built with: its own, else the run's, else its kind's default. */
   readonly policy: PolicyConfig;
+  /** Whether that policy is its kind's default (neither its own nor the run's was given). */
+  readonly policyIsDefault: boolean;
   /** Whether that policy shapes its trees (false for none and composites, whose parts' policies do). */
   readonly usesPolicy: boolean;
   readonly parts: readonly ResolvedSpeculator[];
@@ -77,6 +79,7 @@ export function resolveSpeculator(cfg: SpeculatorConfig, runPolicy: PolicyConfig
   return {
     config: cfg,
     policy: resolvePolicy(cfg, runPolicy),
+    policyIsDefault: ('policy' in cfg ? cfg.policy : undefined) === undefined && runPolicy === undefined,
     usesPolicy: speculatorDefinition(cfg.kind).usesPolicy,
     parts: speculatorParts(cfg).map((p) => resolveSpeculator(p, runPolicy)),
   };

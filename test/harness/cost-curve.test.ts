@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildRun, freshModels, type RunSpec } from '../../src/harness/components.js';
-import { costCurveTuning, curveBudget, curvePolicy, monotoneCurve } from '../../src/harness/cost-curve.js';
+import { fitExpansion, costCurveTuning, curveBudget, curvePolicy, monotoneCurve } from '../../src/harness/cost-curve.js';
 import { findForwardLatency, readForwardLatency } from '../../src/harness/latency.js';
 import { loadModelAs } from '../../src/model/models.js';
 import { speculatorConfig } from '../../src/speculators/registry.js';
@@ -51,6 +51,26 @@ describe('tree budgets from the cost curve (harness/cost-curve.ts)', () => {
     expect(curvePolicy(hw, STEEP, 64)).to.equal(hw);
     const fixed = policyConfig('static');
     expect(curvePolicy(fixed, STEEP, 64)).to.equal(fixed);
+  });
+
+  it('fitExpansion keeps the leading levels whose nodes fit (1 + 1 + 3 + 3 + ... for <1,1,3,1>)', () => {
+    expect(fitExpansion([1, 1, 3, 1], 20)).to.deep.equal([1, 1, 3, 1]);
+    expect(fitExpansion([1, 1, 3, 1], 8)).to.deep.equal([1, 1, 3, 1]);
+    expect(fitExpansion([1, 1, 3, 1], 7)).to.deep.equal([1, 1, 3]);
+    expect(fitExpansion([1, 1, 3, 1], 4)).to.deep.equal([1, 1]);
+    expect(fitExpansion([2, 2], 5)).to.deep.equal([2]);
+    expect(fitExpansion([4, 2], 2)).to.deep.equal([2]);
+    expect(fitExpansion([4, 2], 0)).to.deep.equal([1]);
+  });
+
+  it("curvePolicy: a speculator's default static or chain tree is cut to the budget; the same trees given are kept", () => {
+    // STEEP with the default acceptance: budget 1 (see above) at any depth.
+    expect(curvePolicy(policyConfig('static'), STEEP, 64, true)).to.deep.equal({ ...policyConfig('static'), expansion: [1] });
+    expect(curvePolicy(policyConfig('chain', { depth: 4 }), STEEP, 64, true)).to.deep.equal(policyConfig('chain', { depth: 1 }));
+    const given = policyConfig('static');
+    expect(curvePolicy(given, STEEP, 64, false)).to.equal(given);
+    const flat = policyConfig('chain', { depth: 4 });
+    expect(curvePolicy(flat, { 1: 1 }, 64, true)).to.equal(flat);
   });
 
   it('costCurveTuning: a quantized target with a curve for its (model, threads, weights) uses it, and says so once', async () => {
