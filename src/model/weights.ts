@@ -76,22 +76,21 @@ export function matrixBytes(m: Matrix): number {
 
 /** Bytes of all the weights as held (float32 arrays, quantized blocks; a tied classifier counted once). */
 export function weightBytes(w: ModelWeights): number {
-  let n = w.tokenEmbedding.byteLength + w.finalNorm.byteLength;
-  if (w.classifier !== w.tokenEmbedding) n += w.classifier.byteLength;
-  for (const l of w.layers) {
-    n += l.attnNorm.byteLength + l.ffnNorm.byteLength;
-    for (const f of LAYER_MATRICES) n += matrixBytes(l[f]);
-  }
-  return n;
+  return sumOverWeights(w, (a) => a.byteLength, matrixBytes);
 }
 
 /** Number of parameters (tied classifier counted once). */
 export function parameterCount(w: ModelWeights): number {
-  let n = w.tokenEmbedding.length + w.finalNorm.length;
-  if (w.classifier !== w.tokenEmbedding) n += w.classifier.length;
+  return sumOverWeights(w, (a) => a.length, matrixSize);
+}
+
+/** `vector` of every float array plus `matrix` of every layer matrix (a tied classifier counted once). */
+function sumOverWeights(w: ModelWeights, vector: (a: Float32Array) => number, matrix: (m: Matrix) => number): number {
+  let n = vector(w.tokenEmbedding) + vector(w.finalNorm);
+  if (w.classifier !== w.tokenEmbedding) n += vector(w.classifier);
   for (const l of w.layers) {
-    n += l.attnNorm.length + l.ffnNorm.length;
-    for (const f of LAYER_MATRICES) n += matrixSize(l[f]);
+    n += vector(l.attnNorm) + vector(l.ffnNorm);
+    for (const f of LAYER_MATRICES) n += matrix(l[f]);
   }
   return n;
 }

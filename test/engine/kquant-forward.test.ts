@@ -7,7 +7,7 @@ import { readGgufModel } from '../../src/model/formats/gguf.js';
 import type { NBitsAccuracy } from '../../src/model/graph/quant-nbits.js';
 import { dequantizeWeights, type ModelWeights } from '../../src/model/weights.js';
 import { EMPTY_TREE } from '../../src/tree/tree.js';
-import { KQUANT_FIXTURE } from '../support/make-kquant-fixture.js';
+import { KQUANT_FIXTURE, kquantFixtureFile } from '../support/make-kquant-fixture.js';
 import { maxAbsDiff, randomTree } from '../support/random-tree.js';
 
 const PROMPTS = [Int32Array.from([1, 203, 261, 297, 1, 50]), Int32Array.from([1, 7, 9])];
@@ -40,7 +40,7 @@ for (const file of ['kquant.gguf', 'llama-q4_k_m.gguf'])
     describe(`K-quant forward (${file}, accuracy_level ${accuracy}) against float math on the dequantized weights`, () => {
       const models: { quant?: Model; float?: Model } = {};
       before(async () => {
-        const w = readGgufModel(path.join(KQUANT_FIXTURE, file)).weights;
+        const w = readGgufModel(file === 'kquant.gguf' ? kquantFixtureFile() : path.join(KQUANT_FIXTURE, file)).weights;
         models.quant = await engine(w, { quantAccuracy: accuracy });
         models.float = await engine(dequantizeWeights(w), { graph: 'reference' });
       });

@@ -17,7 +17,7 @@ import { weightsType, type LayerWeights, type Matrix, type ModelWeights } from '
 import { fuzzParams, TempDir } from '../support/fuzz.js';
 import { matmulT } from '../support/matmul.js';
 import { encodeK, encodeQ5_0, encodeQ6K, lcg, randomBlock } from '../support/kquant-encode.js';
-import { KQUANT_FIXTURE, KQUANT_TYPES, LLAMA_FIXTURE_CONFIG, LLAMA_FIXTURE_SEED } from '../support/make-kquant-fixture.js';
+import { KQUANT_FIXTURE, KQUANT_TYPES, kquantFixtureFile, LLAMA_FIXTURE_CONFIG, LLAMA_FIXTURE_SEED } from '../support/make-kquant-fixture.js';
 
 const matrix = (type: BlockType, data: Uint8Array, rows = 1): QuantMatrix => ({
   type,
@@ -119,7 +119,7 @@ describe('K-quant block decoding (property: the decoded fields are the encoded o
 describe('the K-quant fixture GGUF (test/fixtures/kquant) against gguf-py, an independent dequantizer', () => {
   const reference = JSON.parse(readFileSync(path.join(KQUANT_FIXTURE, 'reference.json'), 'utf8')) as Record<string, { type: string; sha256: string; head: number[] }>;
   const names: Record<string, string> = { wq: 'attn_q', wk: 'attn_k', wv: 'attn_v', wo: 'attn_output', w1: 'ffn_gate', w2: 'ffn_down', w3: 'ffn_up' };
-  const model = readGgufModel(path.join(KQUANT_FIXTURE, 'kquant.gguf'));
+  const model = readGgufModel(kquantFixtureFile());
   for (const [field, type] of KQUANT_TYPES) {
     it(`${field} (${type}): every dequantized value equal to gguf-py's`, () => {
       const m = model.weights.layers[0][field] as QuantMatrix;
@@ -194,7 +194,7 @@ describe('MatMulNBits holds Q4_K / Q5_K / Q6_K / Q5_0 (onnxruntime CPU kernel, x
 describe('GGUF K-quant tensors: bad inputs', () => {
   const tmp = new TempDir();
   after(() => tmp.remove());
-  const fixture = readFileSync(path.join(KQUANT_FIXTURE, 'kquant.gguf'));
+  const fixture = readFileSync(kquantFixtureFile());
 
   /** The fixture with tensor `name`'s ggml type id replaced by `type`. */
   function withType(name: string, type: number): string {

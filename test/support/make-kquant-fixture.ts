@@ -1,14 +1,20 @@
 /**
- * Regenerates test/fixtures/kquant/kquant.gguf: a one-layer Llama (dim 256,
+ * Writes the K-quant fixture kquant.gguf (made at test time, not committed): a one-layer Llama (dim 256,
  * 4 heads, 1 kv head, hidden 256, stories260K's 512-token vocabulary) whose
  * layer matrices are seeded random blocks of each type the reader maps
  * (wq Q4_K, wk Q5_K, wv Q6_K, wo Q5_0, w1 Q4_K, w2 Q6_K, w3 Q8_0), written
  * by gguf-writer (blocks as they are; embedding F16). Then, from the repo root, run
  *   python3 test/fixtures/kquant/dequantize.py LLAMA_CPP/gguf-py
  * to write reference.f32, gguf-py's dequantization of those tensors (an
- * implementation independent of ours). Run after `tsc`:
- *   node dist/test/support/make-kquant-fixture.js
+ * implementation independent of ours). The file is deterministic; its
+ * SHA-256 is pinned (KQUANT_SHA256), so reference.json keeps applying. To
+ * write it for the Python script, after `tsc`:
+ *   node dist/test/support/make-kquant-fixture.js OUT.gguf
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGguf } from '../../src/model/formats/gguf-writer.js';
 import { readLlama2cVocab } from '../../src/model/formats/llama2c-vocab.js';
@@ -68,7 +74,11 @@ function randomMatrix(type: BlockType, rows: number, cols: number, next: () => n
   return { type, rows, cols, data };
 }
 
-function main(): void {
+/** SHA-256 of kquant.gguf as gguf-py dequantized it for reference.json. */
+export const KQUANT_SHA256 = 'ba30f9d31e51cdd4a3ed95452849652c015e19445e6014a425366d933b35156e';
+
+/** Writes the fixture to `file`. */
+function writeKquantFixture(file: string): void {
   const c = KQUANT_CONFIG;
   const next = lcg(2026);
   const vec = (n: number, scale: number, base = 0) => Float32Array.from({ length: n }, () => base + (next() * 2 - 1) * scale);
@@ -84,7 +94,19 @@ function main(): void {
     finalNorm: vec(c.dim, 0.2, 1),
     layers: [layer as unknown as LayerWeights<Matrix>],
   };
-  writeGguf(`${KQUANT_FIXTURE}kquant.gguf`, w, readLlama2cVocab(modelFile('stories260K/tok512.bin'), c.vocabSize), { name: 'kquant-fixture', dtype: 'F16', keepBlocks: true });
+  writeGguf(file, w, readLlama2cVocab(modelFile('stories260K/tok512.bin'), c.vocabSize), { name: 'kquant-fixture', dtype: 'F16', keepBlocks: true });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+/** The path of kquant.gguf, written once per process into the temp folder; an Error if its bytes are not the pinned ones. */
+export function kquantFixtureFile(): string {
+  const file = path.join(tmpdir(), `specinfer-kquant-${process.pid}.gguf`);
+  if (!existsSync(file)) {
+    writeKquantFixture(file);
+    process.once('exit', () => rmSync(file, { force: true }));
+    const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    if (sha !== KQUANT_SHA256) throw new Error(`${file}: SHA-256 ${sha}, not the ${KQUANT_SHA256} that reference.json was made from`);
+  }
+  return file;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) writeKquantFixture(process.argv[2] ?? 'kquant.gguf');
