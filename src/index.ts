@@ -144,6 +144,7 @@ export async function generate(run: Run, prompt: string, o: GenerateOptions = {}
     stopTokens: [tok.bosId, tok.eosId],
     sampling: run.sampling,
     maxNodes: run.maxNodes,
+    allowLossy: !run.exact,
   });
   const { tokens, stop } = outputs[0];
   return { text: decodeText(tok, [ids[ids.length - 1], ...tokens]), tokens, stop, records, summary: summarize(records) };

@@ -1,6 +1,6 @@
 /** The library entry point: the short path's defaults, and what it refuses. */
 import { expect } from 'chai';
-import { ConfigError, generate, generateIncremental, openRun, speculatorConfig } from '../src/index.js';
+import { ConfigError, createRng, decodeSpeculative, generate, generateIncremental, openRun, speculatorConfig } from '../src/index.js';
 
 describe('library API (src/index.ts)', () => {
   it('openRun + generate: an SSM tree gives incremental greedy decoding text, more than 1 token/step', async () => {
@@ -46,5 +46,19 @@ describe('library API (src/index.ts)', () => {
     }
     expect(err).to.be.instanceOf(ConfigError);
     expect((err as Error).message).to.match(/verifier|allow lossy/);
+  });
+
+  it('a greedy run decoded through decodeSpeculative at temperature 1 is an error, not greedy text', async () => {
+    const run = await openRun({ target: 'stories260K', speculator: 'suffix' });
+    try {
+      const request = { prompt: run.tokenizer.encode('Tom had a dog', { bos: true }), rng: createRng(0) };
+      const opts = { maxTokens: 8, stopTokens: [], sampling: { temperature: 1, topK: 0, topP: 1 }, maxNodes: run.maxNodes };
+      let err: unknown;
+      await decodeSpeculative(run.target, run.speculator, run.verifier, [request], opts).catch((e: unknown) => (err = e));
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as Error).message).to.match(/greedy verifier is not exact .* temperature 1/);
+    } finally {
+      await run.dispose();
+    }
   });
 });

@@ -206,6 +206,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       stopTokens: [tok.bosId, tok.eosId],
       sampling: spec.sampling,
       maxNodes: args.maxNodes,
+      allowLossy: !run.exact,
       onTokens: (_, tokens) => stream?.write(tokens),
     });
     if (stream) stream.end();

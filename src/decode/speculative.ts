@@ -1,3 +1,4 @@
+import { ConfigError } from '../core/errors.js';
 import type { Logits, Model, Sequence } from '../core/model.js';
 import { monotonicClock, type Clock, type Rng } from '../core/types.js';
 import type { DraftWork, References, Speculator, SpeculatorSession } from '../speculators/types.js';
@@ -13,6 +14,12 @@ export interface DecodeOptions {
   readonly sampling: SamplingParams;
   /** Node budget of every tree. */
   readonly maxNodes: number;
+  /**
+   * Decode even when the verifier is not exact for the speculator's trees under
+   * `sampling` (e.g. a greedy verifier at temperature 1); default false: an error.
+   * A Run passes `!run.exact`, i.e. what it was built to allow.
+   */
+  readonly allowLossy?: boolean;
   readonly clock?: Clock;
   /** Called with each request's newly emitted tokens. */
   readonly onTokens?: (request: number, tokens: readonly number[]) => void;
@@ -51,6 +58,7 @@ export async function decodeSpeculative(
   requests: readonly { readonly prompt: Int32Array; readonly rng: Rng; readonly references?: References }[],
   opts: DecodeOptions,
 ): Promise<{ outputs: RequestOutput[]; records: StepRecord[]; forwards: number }> {
+  checkExact(speculator, verifier, opts);
   const clock = opts.clock ?? monotonicClock;
   const live: Live[] = [];
   for (const [index, r] of requests.entries()) {
@@ -63,6 +71,15 @@ export async function decodeSpeculative(
     records.push(...(await step(target, verifier, active, opts, clock, forwards++)));
   }
   return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' })), records, forwards };
+}
+
+/** Refuses a verifier that would not give the target's output for these trees and this sampling, unless allowed. */
+function checkExact(speculator: Speculator, verifier: Verifier, opts: DecodeOptions): void {
+  if (opts.allowLossy === true || verifier.exactFor(speculator.treeTraits(opts.sampling), opts.sampling)) return;
+  const t = opts.sampling.temperature;
+  throw new ConfigError(
+    `the ${verifier.kind} verifier is not exact for ${speculator.kind}'s trees at temperature ${t}: decode with the sampling the run was built for (run.sampling), or pass allowLossy: true`,
+  );
 }
 
 /** A request that has not stopped yet. */

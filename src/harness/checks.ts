@@ -11,7 +11,7 @@ import { probeModel, type ModelProbe } from '../model/probe.js';
 import { needsTargetLogits } from '../speculators/traits.js';
 import { speculatorDefinition, speculatorParts, type SpeculatorConfig } from '../speculators/registry.js';
 import type { KeyPath } from './config-source.js';
-import { checkRunSpec, vocabularyProblem } from './components.js';
+import { checkRunSpec, vocabularyProblem, type RunPlan } from './components.js';
 import { cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';
 import type { PathProblem } from './issues.js';
 import { runSpec } from './plan.js';
@@ -19,6 +19,8 @@ import { readWorkload, type WorkloadPrompt } from './workload.js';
 
 export interface CellCheck {
   readonly errors: PathProblem[];
+  /** The cell's resolved run (absent when its speculator, policy or sampling has errors); built later without resolving again. */
+  readonly run?: RunPlan;
   /** Allowed by allowLossy: why the verifier is not exact ('' when it is). */
   readonly lossy: string;
 }
@@ -77,11 +79,13 @@ export function checkCell(c: CellConfig, ctx: CheckContext): CellCheck {
   const workloads = cellWorkloads(c);
   workloads.forEach((w, i) => attempt(errors, Array.isArray(c.workload) ? ['workload', i] : ['workload'], () => ctx.workload(w)));
   errors.push(...measureProblems(c, ctx));
-  if (c.measure.kind !== 'decode') return { errors, lossy: '' };
+  // Resolved with allowLossy so that a lossy verifier is reported at its key; the plan keeps the spec's own speculator objects.
   const checked = attempt(errors, specPath, () => checkRunSpec({ ...runSpec(c), allowLossy: true }));
+  const run = checked && { ...checked, spec: { ...checked.spec, allowLossy: c.allowLossy } };
+  if (c.measure.kind !== 'decode') return { errors, run, lossy: '' };
   const lossy = checked?.lossyReason ?? '';
   if (lossy !== '' && !c.allowLossy) errors.push({ path: ['verifier', 'kind'], problem: `${lossy}; pick another verifier, or set allowLossy: true to run it anyway` });
-  return { errors, lossy };
+  return { errors, run, lossy };
 }
 
 /**

@@ -152,12 +152,11 @@ export async function buildPlannedRun(plan: RunPlan, models: ModelProvider = fre
   }
 }
 
-/** The speculator of a spec without the target's engine model (replays against a trace); checks as buildRun. */
-export async function buildSpeculatorOnly(spec: RunSpec, models: ModelProvider = freshModels): Promise<Speculator> {
-  const plan = checkRunSpec(spec);
+/** The speculator of a checked plan without the target's engine model (replays against a trace). */
+export async function buildSpeculatorOnly(plan: RunPlan, models: ModelProvider = freshModels): Promise<Speculator> {
   const created: Model[] = [];
   try {
-    return await buildSpeculator(plan, await models.load(spec.target), models, created);
+    return await buildSpeculator(plan, await models.load(plan.spec.target), models, created);
   } catch (e) {
     await Promise.all(created.map((m) => m.dispose()));
     throw e;

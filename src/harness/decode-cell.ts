@@ -16,7 +16,7 @@ import type { SamplingParams } from '../sampling/params.js';
 import type { References, Speculator } from '../speculators/types.js';
 import type { Verifier } from '../verifiers/types.js';
 import type { CellRecord, DecodeResult, OutputRecord } from './cell.js';
-import { buildRun, type ModelProvider } from './components.js';
+import { buildPlannedRun, type ModelProvider } from './components.js';
 import { cellSeeds } from './experiment.js';
 import type { CellPlan } from './plan.js';
 import { referenceTokens, type WorkloadPrompt } from './workload.js';
@@ -61,7 +61,7 @@ export interface CellRuns {
 const engineRuns: CellRuns = {
   warmUp: true,
   build: async (plan, ctx) => {
-    const run = await buildRun(plan.spec, ctx.models);
+    const run = await buildPlannedRun(plan.run, ctx.models);
     const tok = run.tokenizer;
     const request = (_workload: string, p: WorkloadPrompt) => ({ prompt: tok.encode(p.prompt, { bos: true }), references: referenceTokens(tok, p) });
     return {
@@ -154,6 +154,6 @@ async function warmUp(plan: CellPlan, workload: string, prompt: WorkloadPrompt, 
 /** The decoding loop over `requests` with the run's components, up to `maxTokens` each. */
 function decodeWith(run: CellRun, requests: Parameters<typeof decodeSpeculative>[3], maxTokens: number, plan: CellPlan, ctx: CellContext): ReturnType<typeof decodeSpeculative> {
   const tok = run.tokenizer;
-  const opts = { maxTokens, stopTokens: [tok.bosId, tok.eosId], sampling: run.sampling, maxNodes: plan.config.maxNodes, clock: ctx.clock };
+  const opts = { maxTokens, stopTokens: [tok.bosId, tok.eosId], sampling: run.sampling, maxNodes: plan.config.maxNodes, allowLossy: plan.config.allowLossy, clock: ctx.clock };
   return decodeSpeculative(run.target, run.speculator, run.verifier, requests, opts);
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import { ConfigFileError, ConfigSource, formatIssue, type ConfigIssue } from './config-source.js';
 import { CheckContext, checkCell } from './checks.js';
+import type { RunPlan } from './components.js';
 import { cellConfigSchema, experimentSchema, type CellConfig } from './experiment.js';
 import { zodProblems, type PathProblem } from './issues.js';
 import { loadPlugins, registerPlugins } from './plugins.js';
@@ -70,7 +71,7 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
   const found: Located[] = [];
   const warnings: Located[] = [];
   const idWidth = Math.max(3, String(points.length - 1).length);
-  const cells: { config: CellConfig; point: SweepPoint; lossy: string }[] = [];
+  const cells: { config: CellConfig; run: RunPlan; point: SweepPoint; lossy: string }[] = [];
   for (const point of points) {
     const id = `c${String(point.index).padStart(idWidth, '0')}`;
     const cellRaw = applyPoint(base, axes, point);
@@ -85,7 +86,7 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     const check = checkCell(parsed.data, ctx);
     found.push(...at(check.errors));
     if (check.lossy !== '') warnings.push(...at([{ path: ['verifier', 'kind'], problem: `${check.lossy} (allowed by allowLossy: the run is not exact)` }]));
-    cells.push({ config: parsed.data, point, lossy: check.lossy });
+    if (check.run) cells.push({ config: parsed.data, run: check.run, point, lossy: check.lossy });
   }
   if (found.length > 0 || issues.length > 0)
     throw new ConfigFileError(
@@ -98,7 +99,7 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): Experiment
     cells.map((c) => c.point.choice),
     cells.map((c) => c.point.params),
   );
-  const swept = cells.map((c, i) => sweepCell(c.config, c.point, i, idWidth, c.lossy, labels[i]));
+  const swept = cells.map((c, i) => sweepCell(c.config, c.run, c.point, i, idWidth, c.lossy, labels[i]));
   const baselines = baselineCells(swept, (ref) => ctx.probe(ref).id);
   const all = [...baselines, ...swept].map((c, index) => ({ ...c, info: { ...c.info, index } }));
   return {

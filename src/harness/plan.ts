@@ -1,13 +1,13 @@
 /**
  * Cells of an experiment: one per sweep point, plus the incremental-decoding
  * baseline of each target (and batch size) when the file asks for it (the
- * default). Each cell carries its resolved config, the RunSpec built from
- * it and the CellInfo the report reads.
+ * default). Each cell carries its config, the RunPlan resolved from it once
+ * (checks.ts; building never resolves again) and the CellInfo the report reads.
  */
-import { resolveSpeculator, type ResolvedSpeculator, type SpeculatorConfig } from '../speculators/registry.js';
+import type { ResolvedSpeculator, SpeculatorConfig } from '../speculators/registry.js';
 import { GREEDY } from '../sampling/params.js';
 import type { CellInfo } from './cell.js';
-import type { RunSpec } from './components.js';
+import { checkRunSpec, type RunPlan, type RunSpec } from './components.js';
 import { cellSeeds, cellSpeculator, cellWorkloads, type CellConfig } from './experiment.js';
 import { label } from './labels.js';
 import type { SweepPoint } from './sweep.js';
@@ -16,16 +16,17 @@ export interface CellPlan {
   readonly info: CellInfo;
   /** The cell's config: the file's keys with defaults filled in and its sweep point applied. */
   readonly config: CellConfig;
-  readonly spec: RunSpec;
+  /** The checked run of `config`: speculator and policies resolved, verifier created, exactness known. */
+  readonly run: RunPlan;
   readonly workloads: readonly string[];
   /** Why its verifier is not exact (a warning: allowed by allowLossy), '' when exact. */
   readonly lossy: string;
 }
 
 /** A swept (or the only) cell, labelled `label` (see labels.ts). */
-export function sweepCell(config: CellConfig, point: SweepPoint, index: number, idWidth: number, lossy: string, label: string): CellPlan {
+export function sweepCell(config: CellConfig, run: RunPlan, point: SweepPoint, index: number, idWidth: number, lossy: string, label: string): CellPlan {
   const id = `c${String(point.index).padStart(idWidth, '0')}`;
-  return plan(config, { id, index, label, baseline: false, params: point.params }, lossy);
+  return plan(config, run, { id, index, label, baseline: false, params: point.params }, lossy);
 }
 
 /** Baselines (incremental decoding, greedy) per distinct target (and its weights) and batch size of the decode cells, ids from `targetId`. */
@@ -53,22 +54,21 @@ export function baselineCells(cells: readonly { readonly config: CellConfig }[],
       sampling: { ...GREEDY },
     };
     const params = c.batchSize > 1 ? { batchSize: c.batchSize } : {};
-    return plan(config, { id, index, label: label(params), baseline: true, params }, '');
+    return plan(config, checkRunSpec(runSpec(config)), { id, index, label: label(params), baseline: true, params }, '');
   });
 }
 
-function plan(config: CellConfig, cell: Pick<CellInfo, 'id' | 'index' | 'label' | 'baseline' | 'params'>, lossy: string): CellPlan {
-  const spec = runSpec(config);
+function plan(config: CellConfig, run: RunPlan, cell: Pick<CellInfo, 'id' | 'index' | 'label' | 'baseline' | 'params'>, lossy: string): CellPlan {
   const info: CellInfo = {
     ...cell,
     target: config.target,
-    speculator: speculatorName(spec.speculator),
-    policy: policyName(resolveSpeculator(spec.speculator, spec.policy)),
+    speculator: speculatorName(run.spec.speculator),
+    policy: policyName(run.speculator),
     verifier: config.verifier.kind,
     batchSize: config.batchSize,
     temperature: config.sampling.temperature,
   };
-  return { info, config, spec, workloads: cellWorkloads(config), lossy };
+  return { info, config, run, workloads: cellWorkloads(config), lossy };
 }
 
 /** The RunSpec of a cell's config. */

@@ -28,12 +28,12 @@ function traceRuns(trace: Trace, entries: readonly TraceEntry[]): CellRuns {
   return {
     warmUp: false,
     build: async (plan: CellPlan, ctx): Promise<CellRun> => {
-      const speculator = await buildSpeculatorOnly(plan.spec, ctx.models);
+      const speculator = await buildSpeculatorOnly(plan.run, ctx.models);
       // The tokenizer and vocabulary size; buildSpeculatorOnly read the same model (cached by ctx.models).
-      const loaded = await ctx.models.load(plan.spec.target);
+      const loaded = await ctx.models.load(plan.config.target);
       const tok = loaded.tokenizer;
       const { vocabSize, maxSeqLen } = loaded.weights.config;
-      const target = new TraceModel({ id: plan.spec.target, vocabSize, maxContext: maxSeqLen, bosId: tok.bosId, eosIds: [tok.eosId] }, entries);
+      const target = new TraceModel({ id: plan.config.target, vocabSize, maxContext: maxSeqLen, bosId: tok.bosId, eosIds: [tok.eosId] }, entries);
       const request = (workload: string, p: { readonly id: string }) => {
         const e = entryOf(trace, plan.config.target, workload, p.id, plan.config.maxTokens);
         return { prompt: Int32Array.from(e.promptTokens), references: (e.referenceTokens ?? []).map((r) => Int32Array.from(r)) };

@@ -11,7 +11,8 @@ import type { Clock } from '../../src/core/types.js';
 import { decodeSpeculative } from '../../src/decode/speculative.js';
 import type { Speculator, SpeculatorSession } from '../../src/speculators/types.js';
 import type { DraftTree } from '../../src/tree/draft-tree.js';
-import { GREEDY, type Verifier } from '../../src/verifiers/index.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { createVerifier, GREEDY, type Verifier } from '../../src/verifiers/index.js';
 
 /** Milliseconds each fake component advances the clock by. */
 const MS = { propose: 2, score: 10, verify: 3, observe: 1 };
@@ -112,5 +113,28 @@ describe('decodeSpeculative: step timings at batch > 1', () => {
     expect(records.map((r) => r.forward)).to.deep.equal([0, 0, 1, 1, 2, 2]);
     // Two concurrent proposals advance the clock twice: 2 x 2 ms, an equal share each.
     for (const r of records) expect([r.proposeMs, r.scoreMs]).to.deep.equal([MS.propose, MS.score]);
+  });
+});
+
+describe('decodeSpeculative: a verifier that is not exact for the sampling', () => {
+  const T1 = { temperature: 1, topK: 0, topP: 1 };
+  const decode = (allowLossy?: boolean) => {
+    const clock = fakeClock();
+    const opts = { maxTokens: 2, stopTokens: [3], sampling: T1, maxNodes: 4, allowLossy, clock };
+    return decodeSpeculative(fakeTarget(clock), fakeSpeculator(clock), createVerifier('greedy'), [{ prompt: Int32Array.from([0, 2]), rng: createRng(0) }], opts);
+  };
+
+  it('is refused before any step (greedy at temperature 1 would silently return greedy text)', async () => {
+    let err: unknown;
+    await decode().catch((e: unknown) => (err = e));
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.equal(
+      "the greedy verifier is not exact for fake's trees at temperature 1: decode with the sampling the run was built for (run.sampling), or pass allowLossy: true",
+    );
+  });
+
+  it('runs when allowLossy says so', async () => {
+    const { outputs } = await decode(true);
+    expect(Array.from(outputs[0].tokens)).to.deep.equal([1, 1]);
   });
 });

@@ -127,7 +127,7 @@ describe('experiment files: targetWeights and draft-model weights', () => {
     ].join('\n');
     const exp = loadExperiment('exp.yaml', { text });
     expect(exp.cells.map((c) => c.info.id)).to.deep.equal(['baseline-stories260K-q4_0', 'c000']);
-    const spec = exp.cells[1].spec;
+    const spec = exp.cells[1].run.spec;
     expect(spec.targetWeights).to.equal('q4_0');
     expect(spec.speculator).to.include({ kind: 'draft-model', weights: 'q8_0' });
     const cache = new ModelCache();

@@ -31,7 +31,7 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
     expect(cells.map((c) => c.info.index)).to.deep.equal([1, 2, 3, 4, 5, 6]);
     expect(cells[4].info.params).to.deep.equal({ 'policy.expansion': [1, 3, 1], 'verifier.kind': 'mss', 'sampling.temperature': 1 });
     expect(cells[4].info.label).to.equal('expansion=1,3,1 verifier=mss T=1');
-    expect(cells.map((c) => `${c.spec.policy?.kind}:${c.info.verifier}:${c.info.temperature}`)).to.deep.equal([
+    expect(cells.map((c) => `${c.run.spec.policy?.kind}:${c.info.verifier}:${c.info.temperature}`)).to.deep.equal([
       'static:greedy:0',
       'static:mss:1',
       'static:ns:1',
@@ -39,8 +39,20 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
       'static:mss:1',
       'static:ns:1',
     ]);
-    expect(cells[4].spec.policy).to.deep.equal({ kind: 'static', expansion: [1, 3, 1], children: 'auto' });
+    expect(cells[4].run.spec.policy).to.deep.equal({ kind: 'static', expansion: [1, 3, 1], children: 'auto' });
     expect(cells[4].config.maxTokens).to.equal(128); // defaults filled in
+  });
+
+  it('each cell carries its run resolved once at load: verifier created, policy built, exactness known', () => {
+    const exp = load('sweep:', '  verifier.kind,sampling.temperature: [[greedy, 0], [mss, 1]]');
+    const [baseline, greedy, mss] = exp.cells;
+    expect([baseline.run.verifier.kind, greedy.run.verifier.kind, mss.run.verifier.kind]).to.deep.equal(['greedy', 'greedy', 'mss']);
+    expect([greedy.run.sampling.temperature, mss.run.sampling.temperature]).to.deep.equal([0, 1]);
+    expect(greedy.run.exact && mss.run.exact).to.equal(true);
+    // The plan's speculator node is the one its policies are keyed by, so building looks them up instead of resolving.
+    const node = greedy.run.spec.speculator;
+    expect(greedy.run.policyOf(node)).to.equal(greedy.run.policyOf(node));
+    expect(greedy.run.policyOf(node).kind).to.equal('static');
   });
 
   it('baselines: one per target and batch size, first, ids from the target', () => {
@@ -80,7 +92,7 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
       '  verifier.kind: [greedy]',
     );
     expect(exp.cells.map((c) => c.info.label)).to.deep.equal(['tree-3', 'policy=chain(depth=4)']);
-    expect(exp.cells[0].spec.policy).to.deep.include({ kind: 'static', expansion: [1, 3, 1] });
+    expect(exp.cells[0].run.spec.policy).to.deep.include({ kind: 'static', expansion: [1, 3, 1] });
     expect(exp.cells[0].info.params).to.deep.equal({ policy: { kind: 'static', expansion: [1, 3, 1] }, 'verifier.kind': 'greedy' });
   });
 
@@ -96,7 +108,7 @@ describe('sweeps: the grid expands to cells in a fixed order', () => {
 
   it('a list of speculators is a hybrid merge of them', () => {
     const exp = loadExperiment('h.yaml', { text: 'target: stories260K\nspeculator: [{kind: ngram}, {kind: suffix}]\nworkload: story-openings\nseeds: [1]\n' });
-    expect(exp.cells[1].spec.speculator).to.deep.include({ kind: 'hybrid', mode: 'merge' });
+    expect(exp.cells[1].run.spec.speculator).to.deep.include({ kind: 'hybrid', mode: 'merge' });
     expect(exp.cells[1].info.speculator).to.equal('hybrid-merge(ngram+suffix)');
   });
 
