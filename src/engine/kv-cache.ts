@@ -2,7 +2,7 @@ import { KvBufferPool } from './kv-pool.js';
 
 /**
  * The K/V rows one batched forward computed (the graph's new_kv output, read
- * in place): [2 * layers, B, kvHeads, rows, headDim], layer l's keys at
+ * in place): [2 * layers, B, rows, kvHeads * headDim], layer l's keys at
  * 2l, its values at 2l + 1.
  */
 export interface NewKv {
@@ -53,19 +53,22 @@ export class KvCache {
   append(fresh: NewKv, slot: number, count: number): void {
     this.reserve(this.rows + count);
     const { kvHeads, headDim: hd } = this.shape;
-    const n = count * hd;
+    const kvDim = kvHeads * hd;
     const src = fresh.data;
-    const block = fresh.batch * kvHeads * fresh.rows * hd; // one layer's keys (or values) of the batch
+    const block = fresh.batch * fresh.rows * kvDim; // one layer's keys (or values) of the batch
     for (let l = 0; l < this.shape.layers; l++) {
       const [dstK, dstV] = [this.keys[l], this.values[l]];
-      for (let h = 0; h < kvHeads; h++) {
-        const fromK = 2 * l * block + (slot * kvHeads + h) * fresh.rows * hd;
-        const fromV = fromK + block;
-        const to = (h * this.capacity + this.rows) * hd;
-        // A plain loop: most appends are a few rows, where subarray views cost more than the copy.
-        for (let i = 0; i < n; i++) {
-          dstK[to + i] = src[fromK + i];
-          dstV[to + i] = src[fromV + i];
+      for (let r = 0; r < count; r++) {
+        const rowK = 2 * l * block + (slot * fresh.rows + r) * kvDim; // [N, kvHeads, hd] -> column r of every head
+        const rowV = rowK + block;
+        for (let h = 0; h < kvHeads; h++) {
+          const from = h * hd;
+          const to = (h * this.capacity + this.rows + r) * hd;
+          // A plain loop: most appends are a few rows, where subarray views cost more than the copy.
+          for (let i = 0; i < hd; i++) {
+            dstK[to + i] = src[rowK + from + i];
+            dstV[to + i] = src[rowV + from + i];
+          }
         }
       }
     }

@@ -10,8 +10,9 @@ function freshRows(rows: number, firstRow: number): NewKv {
   const data = Float32Array.from({ length: 2 * shape.layers * perLayer }, (_, i) => {
     const kv = Math.floor(i / perLayer); // 2 * layer + (0 keys | 1 values)
     const j = i % perLayer;
-    const h = Math.floor(j / (rows * shape.headDim));
-    const r = Math.floor(j / shape.headDim) % rows;
+    // Each block is [rows, kvHeads, headDim] (new_kv's layout).
+    const r = Math.floor(j / (shape.kvHeads * shape.headDim));
+    const h = Math.floor(j / shape.headDim) % shape.kvHeads;
     return 1000 * Math.floor(kv / 2) + 100 * h + 10 * (firstRow + r) + (j % shape.headDim) + (kv % 2) * 0.5;
   });
   return { data, batch: 1, rows };

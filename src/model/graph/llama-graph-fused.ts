@@ -9,10 +9,12 @@ import { headDim, type LlamaConfig, type Matrix as WeightMatrix, type ModelWeigh
 const FUSED_OPSET = 23;
 
 /**
- * The forward graph on onnxruntime's fused kernels: per layer one RMSNormalization,
- * one MatMul for [Q | K | V], two RotaryEmbedding, one Attention (grouped-query,
- * past/present KV and the tree's additive mask in one kernel), one MatMul for
- * [gate | up], SiLU, and the down projection, in the given layout (see Layout).
+ * The forward graph on onnxruntime's fused kernels: per layer the residual add
+ * and RMSNorm in one kernel (SkipSimplifiedLayerNormalization), one MatMul for
+ * [Q | K | V], one RotaryEmbedding over [Q | K], one Attention (grouped-query,
+ * past/present KV and the tree's additive mask in one kernel), the residual add
+ * and RMSNorm again, one MatMul for [gate | up], SiLU, and the down projection,
+ * in the given layout (see Layout).
  * Same inputs, outputs and function as the reference graph (llama-graph.ts),
  * which the tests compare it with. Quantized layer matrices become MatMulNBits
  * nodes (quant-nbits.ts), in the rows layout only (EngineError in the lanes layout).
@@ -78,29 +80,32 @@ function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphI
   const qDim = c.nHeads * hd;
   const kvDim = c.nKvHeads * hd;
   const layout = LAYOUTS[kind](g, io.ids);
-  const kvShape = g.int64([0, 0, c.nKvHeads, hd]);
   const rowPositions = g.op1('Reshape', [io.positions, g.int64([-1, 1])]); // [B*N, 1]
   const newKeys: string[] = [];
   const newValues: string[] = [];
   let x = layout.embed(fw.embedding);
+  // The MLP's output of the layer before, not yet added to x (the next norm adds it).
+  let pending: string | undefined;
   fw.layers.forEach((lw, l) => {
-    const h = rmsNorm(g, x, lw.attnNorm, c.normEps);
+    let h: string;
+    [h, x] = pending === undefined ? [rmsNorm(g, x, lw.attnNorm, c.normEps), x] : addNorm(g, x, pending, lw.attnNorm, c.normEps);
     const qkv = layout.linear(h, lw.qkv); // qDim + 2 kvDim features
-    const [q, k, v] = g.op('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: -1 }, 3);
-    const rq = rotary(g, q, c.nHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, qDim]
-    const rk = rotary(g, k, c.nKvHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, kvDim]
+    // Q and K rotate as one tensor of nHeads + nKvHeads heads (same positions, same cos/sin): one kernel, not two.
+    const [qk, v] = g.op('Split', [qkv, g.int64([qDim + kvDim, kvDim])], { axis: -1 }, 2);
+    const rqk = rotary(g, qk, c.nHeads + c.nKvHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, qDim + kvDim]
+    const [rq, rk] = g.op('Split', [rqk, g.int64([qDim, kvDim])], { axis: -1 }, 2); // [B, N, qDim], [B, N, kvDim]
     const v3 = layout.sequences(v); // [B, N, kvDim]
     // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores. The kernel needs its
     // present K/V outputs when given a past; they stay inside the graph (only the new rows leave).
     const [attn] = g.op('Attention', [rq, rk, v3, io.bias, GRAPH_IO.pastKey(l), GRAPH_IO.pastValue(l)], { q_num_heads: c.nHeads, kv_num_heads: c.nKvHeads }, 3); // [B, N, qDim]
-    newKeys.push(g.op1('Transpose', [g.op1('Reshape', [rk, kvShape])], { perm: [0, 2, 1, 3] })); // [B, kvHeads, N, hd]
-    newValues.push(g.op1('Transpose', [g.op1('Reshape', [v3, kvShape])], { perm: [0, 2, 1, 3] }));
-    x = g.op1('Add', [x, layout.linear(layout.tokens(attn, qDim), lw.wo)]);
-    const h2 = rmsNorm(g, x, lw.ffnNorm, c.normEps);
-    x = g.op1('Add', [x, layout.mlp(h2, lw.gateUp, lw.down, c.hiddenDim)]);
+    newKeys.push(rk);
+    newValues.push(v3);
+    let h2: string;
+    [h2, x] = addNorm(g, x, layout.linear(layout.tokens(attn, qDim), lw.wo), lw.ffnNorm, c.normEps);
+    pending = layout.mlp(h2, lw.gateUp, lw.down, c.hiddenDim);
   });
   emitNewKv(g, newKeys, newValues);
-  const xf = rmsNorm(g, x, fw.finalNorm, c.normEps);
+  const [xf] = pending === undefined ? [rmsNorm(g, x, fw.finalNorm, c.normEps)] : addNorm(g, x, pending, fw.finalNorm, c.normEps);
   return layout.sequences(layout.linear(xf, fw.classifier));
 }
 
@@ -300,6 +305,17 @@ function rotary(g: GraphBuilder, x: string, heads: number, rope: RopeCache, rowP
   const rows = g.op1('Reshape', [x, g.int64([-1, 1, f])]); // [B*N, 1, f]
   const rotated = g.op1('RotaryEmbedding', [rows, rope.cos, rope.sin, rowPositions], { interleaved: 1, num_heads: heads });
   return g.op1('Reshape', [rotated, seqShape]);
+}
+
+/**
+ * The residual add and the next RMSNorm in one kernel (onnxruntime's contrib
+ * SkipSimplifiedLayerNormalization): returns [RMSNorm(x + delta) * weight, x + delta].
+ */
+function addNorm(g: GraphBuilder, x: string, delta: string, weight: string, eps: number): [string, string] {
+  const [normed, sum] = [g.fresh('skipnorm'), g.fresh('residual')];
+  // Outputs 1 and 2 (mean, inverse standard deviation) are optional and left out.
+  g.op('com.microsoft:SkipSimplifiedLayerNormalization', [x, delta, weight], { epsilon: eps }, 4, [normed, '', '', sum]);
+  return [normed, sum];
 }
 
 function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {

@@ -10,9 +10,10 @@ import { headDim, type LlamaConfig } from '../weights.js';
  *   attention_bias  float32 [B, 1, N, T]      0 = may attend, -inf = masked
  *   past_key_<l>    float32 [B, kvHeads, P, headDim]   (and past_value_<l>)
  *   logits          float32 [B, N, vocab]
- *   new_kv          float32 [2 * layers * B, kvHeads, N, headDim]
+ *   new_kv          float32 [2 * layers * B, N, kvHeads * headDim]
  *                   this forward's K of layer l in block 2l, V in block 2l + 1,
- *                   each block [B, kvHeads, N, headDim]
+ *                   each block [B, N, kvHeads * headDim] (token-major, as the
+ *                   graph computes them: no transpose inside the graph)
  *
  * The past may hold columns no row attends to (batch padding, a cache's spare
  * capacity): the bias masks them. Only this forward's K/V rows come out, as
@@ -40,11 +41,11 @@ export function declareIo(g: GraphBuilder, c: LlamaConfig, nLayers: number): { i
     g.input(GRAPH_IO.pastKey(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
     g.input(GRAPH_IO.pastValue(l), 'float32', ['B', c.nKvHeads, 'P', hd]);
   }
-  g.output(GRAPH_IO.newKv, 'float32', ['2LB', c.nKvHeads, 'N', hd]);
+  g.output(GRAPH_IO.newKv, 'float32', ['2LB', 'N', c.nKvHeads * hd]);
   return { ids, positions, bias };
 }
 
-/** Emits new_kv from every layer's new K and V rows ([B, kvHeads, N, headDim] each), in layer order. */
+/** Emits new_kv from every layer's new K and V rows ([B, N, kvHeads * headDim] each), in layer order. */
 export function emitNewKv(g: GraphBuilder, keys: readonly string[], values: readonly string[]): void {
   g.op1(
     'Concat',

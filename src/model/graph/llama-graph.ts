@@ -69,10 +69,11 @@ function buildReferenceGraph(w: LlamaWeights, nLayers: number): GraphBuilder {
     const q = linear(g, h, wq, c.nHeads * hd, c.dim, `l${l}.wq`);
     const k = linear(g, h, lw.wk, c.nKvHeads * hd, c.dim, `l${l}.wk`);
     const v = linear(g, h, lw.wv, c.nKvHeads * hd, c.dim, `l${l}.wv`);
-    const attn = attention(g, c, l, applyRope(g, q, c.nHeads, hd, rope), applyRope(g, k, c.nKvHeads, hd, rope), v, bias);
-    newKeys.push(attn.kNew);
-    newValues.push(attn.vNew);
-    x = g.op1('Add', [x, linear(g, attn.out, lw.wo, c.dim, c.nHeads * hd, `l${l}.wo`)]);
+    const rotatedK = applyRope(g, k, c.nKvHeads, hd, rope);
+    const attn = attention(g, c, l, applyRope(g, q, c.nHeads, hd, rope), rotatedK, v, bias);
+    newKeys.push(g.op1('Reshape', [rotatedK, g.int64([0, 0, -1])])); // [B, N, KV*hd]
+    newValues.push(v);
+    x = g.op1('Add', [x, linear(g, attn, lw.wo, c.dim, c.nHeads * hd, `l${l}.wo`)]);
     const h2 = rmsNorm(g, x, g.weight(`l${l}.ffn_norm`, lw.ffnNorm, [c.dim]), c.normEps);
     x = g.op1('Add', [x, swiGlu(g, h2, lw.w1, lw.w2, lw.w3, c, l)]);
   }
@@ -112,10 +113,9 @@ function applyRope(g: GraphBuilder, x: string, heads: number, hd: number, rope: 
 /**
  * Grouped-query tree attention for layer l. q: [B, N, H, hd/2, 2] (rotated, pre-scaled),
  * k: [B, N, KV, hd/2, 2] (rotated), v: [B, N, KV*hd], bias: [B, 1, 1, N, T].
- * Query head h = kv * G + j uses kv head kv (G = H / KV). Returns out [B, N, H*hd]
- * and this forward's K and V rows, each [B, KV, N, hd].
+ * Query head h = kv * G + j uses kv head kv (G = H / KV). Returns out [B, N, H*hd].
  */
-function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: string, v: string, bias: string): { out: string; kNew: string; vNew: string } {
+function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: string, v: string, bias: string): string {
   const hd = headDim(c);
   const group = c.nHeads / c.nKvHeads;
   const q5 = g.op1('Transpose', [g.op1('Reshape', [q, g.int64([0, 0, c.nKvHeads, group, hd])])], { perm: [0, 2, 3, 1, 4] }); // [B, KV, G, N, hd]
@@ -130,7 +130,7 @@ function attention(g: GraphBuilder, c: LlamaConfig, l: number, q: string, k: str
   const probs = g.op1('Softmax', [scores], { axis: -1 });
   const out = g.op1('MatMul', [probs, g.op1('Unsqueeze', [vAll, unsq])]); // [B, KV, G, N, hd]
   const perm = g.op1('Transpose', [out], { perm: [0, 3, 1, 2, 4] }); // [B, N, KV, G, hd]
-  return { out: g.op1('Reshape', [perm, g.int64([0, 0, c.nHeads * hd])]), kNew, vNew };
+  return g.op1('Reshape', [perm, g.int64([0, 0, c.nHeads * hd])]);
 }
 
 /** y = x W^T for a row-major W [out, in]; the initializer stores W^T [in, out]. */
