@@ -28,25 +28,29 @@ export class OrtSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /**
-   * A session of a serialized model, or of a model with in-memory external
-   * data (onnx-graph.ts toModel). onnxruntime copies the external data into
-   * its own tensors: the caller may drop or reuse those arrays once this
-   * resolves (test/engine/external-data.test.ts overwrites them and compares logits).
+   * A session of a serialized model, of a model with in-memory external data
+   * (onnx-graph.ts toModel), or of a model file (`path`, its external data
+   * files beside it). onnxruntime copies in-memory external data into its own
+   * tensors: the caller may drop or reuse those arrays once this resolves
+   * (test/engine/external-data.test.ts overwrites them and compares logits).
    */
-  static async create(graph: Uint8Array | SerializedModel, opts: SessionOptions = {}): Promise<OrtSession> {
+  static async create(graph: Uint8Array | SerializedModel | { readonly path: string }, opts: SessionOptions = {}): Promise<OrtSession> {
     const model = graph instanceof Uint8Array ? { bytes: graph, external: [] } : graph;
-    if (opts.dumpOnnxPath) writeFileSync(opts.dumpOnnxPath, model.bytes);
+    if (opts.dumpOnnxPath && 'bytes' in model) writeFileSync(opts.dumpOnnxPath, model.bytes);
     const providers = [...(opts.executionProviders ?? ['cpu'])];
+    const source = 'path' in model ? model.path : model.bytes;
+    const external = 'external' in model && model.external.length > 0 ? { externalData: model.external.map((f) => ({ path: f.path, data: f.data })) } : {};
+    const options: ort.InferenceSession.SessionOptions = {
+      ...external,
+      executionProviders: providers,
+      intraOpNumThreads: opts.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      ...(opts.stopSpinningAfterRun === true ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
+      ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
+    };
     try {
-      const session = await ort.InferenceSession.create(model.bytes, {
-        ...(model.external.length > 0 ? { externalData: model.external.map((f) => ({ path: f.path, data: f.data })) } : {}),
-        executionProviders: providers,
-        intraOpNumThreads: opts.threads ?? 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        ...(opts.stopSpinningAfterRun === true ? { extra: { session: { force_spinning_stop: '1' } } } : {}),
-        ...(opts.profileFilePrefix === undefined ? {} : { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix }),
-      });
+      const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
       return new OrtSession(session);
     } catch (e) {
       throw new EngineError(

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultLanesFromRows, ForwardSessions, LANES_MIN_ROWS, LANES_MIN_WEIGHT_BYTES } from '../../src/engine/sessions.js';
@@ -23,6 +23,14 @@ describe('forward sessions (rows and lanes layouts)', () => {
     // A layer-skip draft of it that leaves the large layer out stays small.
     const skipFirst: LlamaWeights = { ...inflated, layers: [...inflated.layers.slice(1), inflated.layers[0]] };
     expect(defaultLanesFromRows(skipFirst, weights.config.nLayers - 1)).to.equal(Infinity);
+  });
+
+  it('reads the weights through a temporary external-data folder and removes it once the sessions exist', async () => {
+    const folders = () => readdirSync(os.tmpdir()).filter((f) => f.startsWith('specinfer-graph-'));
+    const before = folders();
+    const both = await ForwardSessions.create(weights, weights.config.nLayers, { lanesFromRows: 8 });
+    expect(folders()).to.deep.equal(before);
+    await both.dispose();
   });
 
   it('refuses a lanesFromRows that is no row count', async () => {

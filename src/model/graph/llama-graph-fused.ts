@@ -2,6 +2,7 @@ import { GraphBuilder } from './onnx-graph.js';
 import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
 import { EngineError } from '../../core/errors.js';
 import type { QuantMatrix } from '../formats/quant.js';
+import type { InitializerSink } from './spill.js';
 import { DEFAULT_NBITS_ACCURACY, nbitsWeight, type NBitsAccuracy } from './quant-nbits.js';
 import { headDim, type LlamaConfig, type Matrix as WeightMatrix, type ModelWeights } from '../weights.js';
 
@@ -19,9 +20,9 @@ const FUSED_OPSET = 23;
  * which the tests compare it with. Quantized layer matrices become MatMulNBits
  * nodes (quant-nbits.ts), in the rows layout only (EngineError in the lanes layout).
  */
-export function buildFusedGraph(w: ModelWeights, nLayers: number, layout: LayoutKind = 'rows', accuracy = DEFAULT_NBITS_ACCURACY): GraphBuilder {
+export function buildFusedGraph(w: ModelWeights, nLayers: number, layout: LayoutKind = 'rows', accuracy = DEFAULT_NBITS_ACCURACY, sink?: InitializerSink): GraphBuilder {
   const c = w.config;
-  const g = new GraphBuilder('llama_tree_forward_fused', FUSED_OPSET);
+  const g = new GraphBuilder('llama_tree_forward_fused', FUSED_OPSET, sink);
   const io = declareIo(g, c, nLayers);
   g.op1('Identity', [forward(g, c, declareWeights(g, w, nLayers, layout, accuracy), io, layout)], {}, GRAPH_IO.logits);
   return g;

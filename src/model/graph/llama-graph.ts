@@ -3,6 +3,7 @@ import { buildFusedGraph, type LayoutKind } from './llama-graph-fused.js';
 import type { NBitsAccuracy } from './quant-nbits.js';
 import { declareIo, emitNewKv, GRAPH_IO, transpose } from './llama-graph-io.js';
 import { floatWeights, headDim, type LlamaConfig, type LlamaWeights, type ModelWeights } from '../weights.js';
+import type { InitializerSink } from './spill.js';
 
 export { GRAPH_IO } from './llama-graph-io.js';
 
@@ -44,15 +45,24 @@ export function buildLlamaModel(w: ModelWeights, opts: LlamaGraphOptions, extern
   return graphOf(w, opts).toModel(externalMinBytes);
 }
 
-function graphOf(w: ModelWeights, opts: LlamaGraphOptions): GraphBuilder {
-  const nLayers = opts.layers ?? w.config.nLayers;
-  if ((opts.graph ?? 'fused') === 'fused') return buildFusedGraph(w, nLayers, opts.layout, opts.quantAccuracy);
-  return buildReferenceGraph(floatWeights(w, 'the reference graph (graph: reference)'), nLayers);
+/**
+ * The serialized model with every initializer of at least sink.minBytes bytes
+ * written to `sink` as the graph is built (spill.ts): its weight operands are
+ * never all in memory at once.
+ */
+export function spillLlamaModel(w: ModelWeights, opts: LlamaGraphOptions, sink: InitializerSink): Uint8Array {
+  return graphOf(w, opts, sink).toBytes();
 }
 
-function buildReferenceGraph(w: LlamaWeights, nLayers: number): GraphBuilder {
+function graphOf(w: ModelWeights, opts: LlamaGraphOptions, sink?: InitializerSink): GraphBuilder {
+  const nLayers = opts.layers ?? w.config.nLayers;
+  if ((opts.graph ?? 'fused') === 'fused') return buildFusedGraph(w, nLayers, opts.layout, opts.quantAccuracy, sink);
+  return buildReferenceGraph(floatWeights(w, 'the reference graph (graph: reference)'), nLayers, sink);
+}
+
+function buildReferenceGraph(w: LlamaWeights, nLayers: number, sink?: InitializerSink): GraphBuilder {
   const c = w.config;
-  const g = new GraphBuilder('llama_tree_forward');
+  const g = new GraphBuilder('llama_tree_forward', undefined, sink);
   const hd = headDim(c);
   const io = declareIo(g, c, nLayers);
   const rope = ropeTables(g, c);

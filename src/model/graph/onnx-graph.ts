@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import type { InitializerSink } from './spill.js';
 
 const { onnx } = onnxProto;
 type AttrValue = number | number[] | string;
@@ -38,10 +39,15 @@ export class GraphBuilder {
   private counter = 0;
   private readonly domains = new Map<string, number>();
 
-  /** `opset`: version of the default ONNX domain. */
+  /**
+   * `opset`: version of the default ONNX domain. `sink`: where initializers of
+   * at least sink.minBytes bytes are written as they are added (the builder
+   * keeps only their place in its file; see spill.ts).
+   */
   constructor(
     private readonly name: string,
     private readonly opset: number = OPSET,
+    private readonly sink?: InitializerSink,
   ) {}
 
   /** A fresh value name with a readable prefix. */
@@ -60,18 +66,22 @@ export class GraphBuilder {
 
   /** A float32 initializer of the given shape. */
   weight(name: string, data: Float32Array, dims: readonly number[]): string {
-    this.initializers.push({
-      name,
-      dataType: FLOAT,
-      dims: [...dims],
-      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    });
-    return name;
+    return this.raw(name, FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
   /** A uint8 initializer of the given shape (packed quantized weights). */
   bytes(name: string, data: Uint8Array, dims: readonly number[]): string {
-    this.initializers.push({ name, dataType: UINT8, dims: [...dims], rawData: data });
+    return this.raw(name, UINT8, dims, data);
+  }
+
+  /** An initializer of raw little-endian bytes: into the sink's file when it is large enough, else kept for the model. */
+  private raw(name: string, dataType: number, dims: readonly number[], data: Uint8Array): string {
+    if (this.sink === undefined || data.byteLength < this.sink.minBytes) {
+      this.initializers.push({ name, dataType, dims: [...dims], rawData: data });
+      return name;
+    }
+    const ref = this.sink.write(data);
+    this.initializers.push({ name, dataType, dims: [...dims], ...externalData(ref.location, ref.offset, ref.length) });
     return name;
   }
 
@@ -128,16 +138,12 @@ export class GraphBuilder {
   toModel(externalMinBytes: number): SerializedModel {
     const external: ExternalFile[] = [];
     const initializers = this.initializers.map((t) => {
-      const raw = t.rawData as Uint8Array;
-      if (raw.byteLength < externalMinBytes) return t;
+      const raw = t.rawData;
+      // Initializers already in the sink's file (raw undefined) stay where they are.
+      if (raw === undefined || raw === null || raw.byteLength < externalMinBytes) return t;
       const path = `init_${external.length}`;
       external.push({ path, data: raw });
-      const location = [
-        ['location', path],
-        ['offset', '0'],
-        ['length', String(raw.byteLength)],
-      ].map(([key, value]) => ({ key, value }));
-      return { ...t, rawData: undefined, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: location };
+      return { ...t, rawData: undefined, ...externalData(path, 0, raw.byteLength) };
     });
     return { bytes: this.encode(initializers), external };
   }
@@ -157,6 +163,16 @@ export class GraphBuilder {
     });
     return onnx.ModelProto.encode(model).finish();
   }
+}
+
+/** A TensorProto's fields for data at `offset` (bytes) of the external file `location`. */
+function externalData(location: string, offset: number, length: number): Pick<onnxProto.onnx.ITensorProto, 'dataLocation' | 'externalData'> {
+  const entries = [
+    ['location', location],
+    ['offset', String(offset)],
+    ['length', String(length)],
+  ];
+  return { dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: entries.map(([key, value]) => ({ key, value })) };
 }
 
 function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
