@@ -61,6 +61,22 @@ export function headDim(c: LlamaConfig): number {
 /** Weights whose layer matrices may be quantized: what loaders return and the engine takes. */
 export type ModelWeights = LlamaWeights<Matrix>;
 
+/** Each layer tensor's shape as stored, [rows, cols] (norm gains [dim]); the file readers and writers check and write these. */
+export function layerShapes(c: LlamaConfig): Record<keyof LayerWeights, readonly number[]> {
+  const hd = headDim(c);
+  return {
+    attnNorm: [c.dim],
+    wq: [c.nHeads * hd, c.dim],
+    wk: [c.nKvHeads * hd, c.dim],
+    wv: [c.nKvHeads * hd, c.dim],
+    wo: [c.dim, c.nHeads * hd],
+    ffnNorm: [c.dim],
+    w1: [c.hiddenDim, c.dim],
+    w2: [c.dim, c.hiddenDim],
+    w3: [c.hiddenDim, c.dim],
+  };
+}
+
 /** The layer matrices' fields. */
 export const LAYER_MATRICES = ['wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3'] as const;
 

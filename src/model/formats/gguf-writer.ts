@@ -6,7 +6,7 @@ import { GGML_F16, GGML_F32, GGML_QUANT_TYPES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGI
 import { LLAMA2C_SPECIALS, type Llama2cVocab } from './llama2c-vocab.js';
 import { f32ToF16Bits } from './safetensors.js';
 import type { BlockType, QuantType } from './quant.js';
-import { convertWeights, dequantizeWeights, type Matrix, type ModelWeights } from '../weights.js';
+import { convertWeights, dequantizeWeights, layerShapes, type Matrix, type ModelWeights } from '../weights.js';
 
 export type GgufDtype = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
 
@@ -145,30 +145,19 @@ function tokenizerKvs(vocab: Llama2cVocab): Kv[] {
 
 function llamaTensors(w: ModelWeights, dtype: GgufDtype): TensorOut[] {
   const c = w.config;
-  const hd = c.dim / c.nHeads;
   const matType = dtype === 'F16' ? GGML_F16 : GGML_F32;
-  const t = (name: string, shape: number[], m: Matrix, type = matType): TensorOut => {
+  const t = (name: string, shape: readonly number[], m: Matrix, type = matType): TensorOut => {
     if (!(m instanceof Float32Array)) return { name, ne: [m.cols, m.rows], data: m.data, type: GGML_TYPE_OF[m.type] };
     const count = shape.reduce((a, b) => a * b, 1);
     if (count !== m.length) throw new RangeError(`tensor "${name}": shape [${shape.join(', ')}] needs ${count} values, got ${m.length}`);
     return { name, ne: [...shape].reverse(), data: m, type };
   };
-  const shapes: Record<string, number[]> = {
-    attn_norm: [c.dim],
-    attn_q: [c.nHeads * hd, c.dim],
-    attn_k: [c.nKvHeads * hd, c.dim],
-    attn_v: [c.nKvHeads * hd, c.dim],
-    attn_output: [c.dim, c.nHeads * hd],
-    ffn_norm: [c.dim],
-    ffn_gate: [c.hiddenDim, c.dim],
-    ffn_down: [c.dim, c.hiddenDim],
-    ffn_up: [c.hiddenDim, c.dim],
-  };
+  const shapes = layerShapes(c);
   const out = [t('token_embd.weight', [c.vocabSize, c.dim], w.tokenEmbedding)];
   w.layers.forEach((l, i) => {
     for (const [field, name] of GGUF_LAYER_TENSORS) {
       const isNorm = name.endsWith('_norm');
-      out.push(t(`blk.${i}.${name}.weight`, shapes[name], l[field], isNorm ? GGML_F32 : matType));
+      out.push(t(`blk.${i}.${name}.weight`, shapes[field], l[field], isNorm ? GGML_F32 : matType));
     }
   });
   out.push(t('output_norm.weight', [c.dim], w.finalNorm, GGML_F32));

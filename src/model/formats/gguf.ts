@@ -4,7 +4,7 @@ import type { Llama2cVocab } from './llama2c-vocab.js';
 import { decode16 } from './safetensors.js';
 import { BLOCK_LAYOUTS } from './quant-blocks.js';
 import { dequantize, quantBytes, type QuantMatrix } from './quant.js';
-import { dequantizeWeights, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix, type ModelWeights } from '../weights.js';
+import { dequantizeWeights, layerShapes, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix, type ModelWeights } from '../weights.js';
 
 export * from './gguf-file.js';
 
@@ -154,9 +154,8 @@ function llamaConfig(g: GgufFile, m: Meta): LlamaConfig {
 }
 
 function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
-  const hd = c.dim / c.nHeads;
   const used = new Set<string>();
-  const matrix = (name: string, shape: number[]): Matrix => {
+  const matrix = (name: string, shape: readonly number[]): Matrix => {
     used.add(name);
     return tensorData(g, name, shape);
   };
@@ -164,17 +163,7 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
     const m = matrix(name, shape);
     return m instanceof Float32Array ? m : dequantize(m);
   };
-  const shapes: Record<keyof LayerWeights, number[]> = {
-    attnNorm: [c.dim],
-    wq: [c.nHeads * hd, c.dim],
-    wk: [c.nKvHeads * hd, c.dim],
-    wv: [c.nKvHeads * hd, c.dim],
-    wo: [c.dim, c.nHeads * hd],
-    ffnNorm: [c.dim],
-    w1: [c.hiddenDim, c.dim],
-    w2: [c.dim, c.hiddenDim],
-    w3: [c.hiddenDim, c.dim],
-  };
+  const shapes = layerShapes(c);
   const tokenEmbedding = take('token_embd.weight', [c.vocabSize, c.dim]);
   const layers: LayerWeights<Matrix>[] = [];
   for (let l = 0; l < c.nLayers; l++) {
@@ -203,7 +192,7 @@ const SUPPORTED_BLOCKS = Object.keys(GGML_QUANT_TYPES)
  * The values of tensor `name`, checked against `shape` (row-major, outermost
  * first): float32 for F32 / F16 tensors, a QuantMatrix for matrices of a block type of GGML_QUANT_TYPES.
  */
-function tensorData(g: GgufFile, name: string, shape: number[]): Float32Array | QuantMatrix {
+function tensorData(g: GgufFile, name: string, shape: readonly number[]): Float32Array | QuantMatrix {
   const t = g.tensors.get(name);
   const want = `[${[...shape].reverse().join(', ')}]`;
   if (!t) throw new ModelFileError(g.file, `tensor "${name}" is missing (expected ggml shape ${want})`);
