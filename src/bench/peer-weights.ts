@@ -16,6 +16,9 @@ import { writeGguf } from '../model/formats/gguf-writer.js';
 import { loadModel, modelVocab } from '../model/models.js';
 import type { GgufDtype } from '../model/formats/gguf-writer.js';
 import { speculatorConfig } from '../speculators/registry.js';
+import { curvePolicy } from '../harness/cost-curve.js';
+import { ENGINE_BENCH_FILE, findForwardLatency } from '../harness/latency.js';
+import type { WeightsType } from '../model/formats/quant.js';
 import { policyConfig } from '../tree/policies.js';
 import type { PeerSystem } from './peer-llama.js';
 import { llamaBench, llamaQuantize, speculativeName, speculativeSimple, type NativeTools, type SpeculativeRun } from './peer-native.js';
@@ -24,6 +27,9 @@ import { oursSystem, runSpec, type StepCount } from './peer-ours.js';
 import { median, type PeerBenchMode, type SystemResult } from './peer-summary.js';
 
 export type WeightType = 'F32' | 'Q8_0' | 'Q4_0' | 'Q4_K_M';
+
+/** The engine benchmark's weight type of each (its cost curves are of x78M quantized at load; Q4_K_M has none: the Q4_0 one is nearest). */
+const CURVE_WEIGHTS: Readonly<Record<WeightType, WeightsType>> = { F32: 'f32', Q8_0: 'q8_0', Q4_0: 'q4_0', Q4_K_M: 'q4_0' };
 
 export interface PeerPrompt {
   readonly text: string;
@@ -69,10 +75,13 @@ interface OursEntry {
 
 /**
  * Our settings on a GGUF target: incremental, an SSM chain of 4 and the suffix
- * tree at each thread count of `specThreads` (as native speculation), plus the
- * SSM static tree at 2 threads (drafts are the F32 SSM).
+ * tree at each thread count of `specThreads` (as native speculation), plus at
+ * 2 threads the SSM static tree <1,1,3,1,1,1,1,1> and the dynamic and Sequoia
+ * trees following `curve`, the target's forward cost curve at 2 threads
+ * (curvePolicy: dynamic's node budget, Sequoia's latency input; defaults
+ * without one). Drafts are the F32 SSM on 1 thread.
  */
-async function oursSystems(file: string, specThreads: readonly number[]): Promise<OursEntry[]> {
+async function oursSystems(file: string, specThreads: readonly number[], curve: Readonly<Record<string, number>> | undefined): Promise<OursEntry[]> {
   const ssm = speculatorConfig('draft-model', { models: ['stories260K-ssm-m'] });
   const suffix = speculatorConfig('suffix', { maxCachedRequests: 0 });
   const threads = [...new Set([1, 2, ...specThreads])].sort((a, b) => a - b);
@@ -80,6 +89,11 @@ async function oursSystems(file: string, specThreads: readonly number[]): Promis
     ...threads.map((t) => ({ name: `specinfer incremental threads=${t}`, mode: 'incremental' as const, spec: runSpec(file, t, { kind: 'none' }) })),
     ...specThreads.map((t) => ({ name: `specinfer ssm-m chain 4 threads=${t}`, mode: 'draft' as const, spec: runSpec(file, t, ssm, policyConfig('chain', { depth: 4 })) })),
     { name: 'specinfer ssm-m static <1,1,3,1,1,1,1,1> threads=2', mode: 'draft', spec: runSpec(file, 2, ssm, policyConfig('static')) },
+    ...(['dynamic', 'sequoia'] as const).map((kind) => {
+      const policy = curve === undefined ? policyConfig(kind) : curvePolicy(policyConfig(kind), curve, 64);
+      const budget = policy.kind === 'dynamic' ? ` ${policy.maxNodes ?? 64} nodes` : '';
+      return { name: `specinfer ssm-m ${kind}${budget}${curve ? ' (cost curve)' : ''} threads=2`, mode: 'draft' as const, spec: runSpec(file, 2, ssm, policy) };
+    }),
     ...specThreads.map((t) => ({ name: `specinfer suffix threads=${t}`, mode: 'model-free' as const, spec: runSpec(file, t, suffix) })),
   ];
   const out: OursEntry[] = [];
@@ -140,7 +154,7 @@ export async function benchWeights(
 ): Promise<WeightsSection> {
   let ours: OursEntry[];
   try {
-    ours = await oursSystems(file, args.specThreads);
+    ours = await oursSystems(file, args.specThreads, findForwardLatency(ENGINE_BENCH_FILE, target, 2, CURVE_WEIGHTS[weights]));
   } catch (e) {
     return { weights, file, skipped: `our engine refuses ${path.basename(file)}: ${(e as Error).message}`, results: [] };
   }

@@ -6,6 +6,7 @@ import { SpillFile } from '../model/graph/spill.js';
 import type { LayoutKind } from '../model/graph/llama-graph-fused.js';
 import { LAYER_MATRICES, matrixBytes, weightsType, type ModelWeights } from '../model/weights.js';
 import { EngineError } from '../core/errors.js';
+import { collectGarbage } from './gc.js';
 import { OrtSession, type SessionOptions } from './ort.js';
 
 /**
@@ -49,6 +50,7 @@ async function spilledSession(w: ModelWeights, graphOpts: LlamaGraphOptions, ses
     }
     const modelPath = path.join(dir, 'model.onnx');
     writeFileSync(modelPath, bytes);
+    await collectGarbage(); // the operand arrays written to the file, before onnxruntime allocates
     return await OrtSession.create({ path: modelPath }, sessionOpts);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, ModelFileError, TokenizerError } from '../core/errors.js';
 import type { Tokenizer } from './formats/tokenizer.js';
-import { convertMatrix, convertWeights, dequantizeWeights, type LAYER_MATRICES, type LlamaConfig, type LlamaWeights, type Matrix } from './weights.js';
+import { convertMatrix, convertWeights, dequantizeWeights, type KeepQuant, type LAYER_MATRICES, type LlamaConfig, type LlamaWeights, type Matrix } from './weights.js';
+import { QuantStore } from './formats/quant-store.js';
 import type { WeightsType } from './formats/quant.js';
 import { readLlama2cCheckpoint } from './formats/llama2c.js';
 import { readLlama2cVocab, type Llama2cVocab } from './formats/llama2c-vocab.js';
@@ -113,19 +114,22 @@ export async function loadModel(ref: string): Promise<LoadedModel> {
  * convertWeights); without it, as stored (a GGUF's Q8_0 / Q4_0 tensors stay quantized).
  */
 export async function loadModelAs(ref: string, weights?: WeightsType): Promise<LoadedModel<Matrix>> {
-  const m = await readModel(ref, weights);
-  return weights === undefined ? m : { ...m, weights: convertWeights(m.weights, weights) };
+  // Matrices quantized here wait in a temporary file, not in memory.
+  const store = weights === undefined || weights === 'f32' ? undefined : new QuantStore();
+  const keep: KeepQuant = (q) => store?.keep(q) ?? q;
+  const m = await readModel(ref, weights, keep);
+  return weights === undefined ? m : { ...m, weights: convertWeights(m.weights, weights, keep) };
 }
 
 /** The model as stored; a Hugging Face folder's layer matrices already converted to `weights` one at a time as they are read. */
-async function readModel(ref: string, weights?: WeightsType): Promise<LoadedModel<Matrix>> {
+async function readModel(ref: string, weights: WeightsType | undefined, keep: KeepQuant): Promise<LoadedModel<Matrix>> {
   const r = resolveModel(ref);
   let loaded: LoadedModel<Matrix>;
   if (r.format === 'random') {
     const vocab = byteLevelVocab(r.config.vocabSize, `${r.id} (synthetic byte-level vocabulary)`);
     loaded = { id: r.id, path: r.path, format: 'random', weights: randomWeights(r.config, r.seed), tokenizer: new Llama2cTokenizer(vocab), vocab };
   } else if (r.format === 'hf') {
-    const convert = (m: Float32Array, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig): Matrix => (weights === undefined ? m : convertMatrix(m, f, c, weights));
+    const convert = (m: Float32Array, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig): Matrix => (weights === undefined ? m : convertMatrix(m, f, c, weights, keep));
     const hf = await loadHfFolderAs(r.path, convert);
     loaded = { id: r.id, path: r.path, format: 'hf', weights: hf.weights, tokenizer: hf.tokenizer };
   } else if (r.format === 'gguf') {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { dequantize, quantize, QK, type BlockType, type QuantMatrix, type WeightsType } from './formats/quant.js';
+import { dequantize, quantBytes, quantize, QK, type BlockType, type QuantMatrix, type WeightsType } from './formats/quant.js';
 
 /**
  * Llama-family architecture hyper-parameters, in the llama2.c naming.
@@ -87,7 +87,7 @@ function matrixSize(m: Matrix): number {
 
 /** Bytes a matrix holds in memory. */
 export function matrixBytes(m: Matrix): number {
-  return m instanceof Float32Array ? m.byteLength : m.data.byteLength;
+  return m instanceof Float32Array ? m.byteLength : quantBytes(m.type, m.rows, m.cols);
 }
 
 /** Bytes of all the weights as held (float32 arrays, quantized blocks; a tied classifier counted once). */
@@ -135,18 +135,21 @@ export function floatWeights(w: ModelWeights, use: string): LlamaWeights {
  * it as F16, we keep float32). Float arrays that are views of a larger buffer
  * (a whole checkpoint) are copied, so that buffer and the float matrices can be freed.
  */
-export function convertWeights(w: ModelWeights, type: WeightsType): ModelWeights {
+export function convertWeights(w: ModelWeights, type: WeightsType, keep: KeepQuant = (q) => q): ModelWeights {
   if (type === 'f32') return dequantizeWeights(w);
-  return mapLayers(w, (m, f) => convertMatrix(m, f, w.config, type), own);
+  return mapLayers(w, (m, f) => convertMatrix(m, f, w.config, type, keep), own);
 }
 
-/** Layer matrix `f` of a model of config `c` stored as `type`, as convertWeights converts each one. */
-export function convertMatrix(m: Matrix, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig, type: WeightsType): Matrix {
-  if (!(m instanceof Float32Array)) return m.type === type ? m : convertMatrix(dequantize(m), f, c, type);
+/** Where a matrix quantized by a conversion is kept (e.g. QuantStore.keep); default as it is, in memory. */
+export type KeepQuant = (q: QuantMatrix) => QuantMatrix;
+
+/** Layer matrix `f` of a model of config `c` stored as `type`, as convertWeights converts each one; newly quantized ones go through `keep`. */
+export function convertMatrix(m: Matrix, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig, type: WeightsType, keep: KeepQuant = (q) => q): Matrix {
+  if (!(m instanceof Float32Array)) return m.type === type ? m : convertMatrix(dequantize(m), f, c, type, keep);
   if (type === 'f32') return m;
   const rows = matrixRows(c)[f];
   const cols = m.length / rows;
-  return cols % QK === 0 ? quantize(type, m, rows, cols) : own(m);
+  return cols % QK === 0 ? keep(quantize(type, m, rows, cols)) : own(m);
 }
 
 /** The model with every layer matrix as float32 (`w` itself when none is quantized). */

@@ -4,6 +4,7 @@
  * them. Every failure is a ModelFileError (or the error class `make` builds)
  * naming the file.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ModelFileError, type SpecInferError } from '../../core/errors.js';
 
 /** Builds the error of a reader family from (file, problem). */
@@ -61,4 +62,20 @@ export function brief(v: unknown, max = 80): string {
     s = Array.isArray(v) ? '[...]' : typeof v === 'object' && v !== null ? '{...}' : String(v);
   }
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
+
+/** `length` bytes of `file` from `position`; ModelFileError if the file has fewer. */
+export function readBytes(file: string, position: number, length: number, into: Uint8Array = Buffer.alloc(length)): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, into, done, length - done, position + done);
+      if (n === 0) throw new ModelFileError(file, `truncated: ${length} bytes needed at offset ${position}, the file ended after ${done} (was it changed while being read?)`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return Buffer.from(into.buffer, into.byteOffset, length);
 }

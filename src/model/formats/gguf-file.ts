@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ModelFileError } from '../../core/errors.js';
 import { checkedProduct, checkFits } from './bounds.js';
 import type { BlockType } from './quant-blocks.js';
@@ -143,7 +143,7 @@ export interface GgufFile {
   readonly tensors: ReadonlyMap<string, GgufTensorInfo>;
   readonly alignment: number;
   readonly dataOffset: number; // absolute byte offset of the data section
-  readonly bytes: Buffer;
+  readonly size: number; // bytes of the file when it was read
 }
 
 /** A byte string (latin1) as UTF-8 text. */
@@ -157,17 +157,26 @@ export function ggmlTypeName(type: number): string {
 
 // ---------------------------------------------------------------- container
 
-/** Reads and validates the GGUF container (header, metadata, tensor infos). Throws ModelFileError naming `file`. */
+/**
+ * Reads and validates the GGUF container (header, metadata, tensor infos),
+ * reading only the file's head: tensor data are read later, by offset
+ * (`dataOffset` + a tensor's offset). Throws ModelFileError naming `file`.
+ */
 export function readGgufFile(file: string): GgufFile {
   if (!existsSync(file)) throw new ModelFileError(file, 'GGUF file not found');
   if (!statSync(file).isFile()) throw new ModelFileError(file, 'is not a file (expected a .gguf model)');
-  const bytes = readFileSync(file);
-  const r = new Cursor(file, bytes);
-  if (bytes.byteLength < 4 || bytes.toString('latin1', 0, 4) !== GGUF_MAGIC) {
-    const got = JSON.stringify(bytes.toString('latin1', 0, Math.min(4, bytes.byteLength)));
-    throw new ModelFileError(file, `not a GGUF file: it starts with ${got}, not the magic "GGUF"`);
+  const fd = openSync(file, 'r');
+  try {
+    return readContainer(new Cursor(file, fd, fstatSync(fd).size));
+  } finally {
+    closeSync(fd);
   }
-  r.pos = 4;
+}
+
+function readContainer(r: Cursor): GgufFile {
+  const file = r.file;
+  const magic = r.latin1(Math.min(4, r.size));
+  if (magic !== GGUF_MAGIC) throw new ModelFileError(file, `not a GGUF file: it starts with ${JSON.stringify(magic)}, not the magic "GGUF"`);
   const version = r.u32('version');
   if (version !== 2 && version !== 3) {
     throw new ModelFileError(file, `unsupported GGUF version ${version} (supported: 2 and 3${version === 1 ? '; version 1 files predate August 2023, re-convert the model' : ''})`);
@@ -206,8 +215,8 @@ export function readGgufFile(file: string): GgufFile {
     throw new ModelFileError(file, `general.alignment ${String(align?.value)} is not a positive multiple of 8`);
   }
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
-  checkTensorSpans(file, [...tensors.values()], bytes.byteLength - dataOffset);
-  return { file, version, metadata, tensors, alignment, dataOffset, bytes };
+  checkTensorSpans(file, [...tensors.values()], r.size - dataOffset);
+  return { file, version, metadata, tensors, alignment, dataOffset, size: r.size };
 }
 
 /**
@@ -237,30 +246,64 @@ function checkTensorSpans(file: string, tensors: readonly GgufTensorInfo[], data
   }
 }
 
-/** Sequential little-endian reads; running past the end is a "truncated" ModelFileError. */
+/**
+ * Sequential little-endian reads of an open file of `size` bytes, loading its
+ * head into a buffer that grows as the cursor passes its end; running past
+ * the end of the file is a "truncated" ModelFileError.
+ */
 class Cursor {
   pos = 0;
+  private buf = Buffer.alloc(0); // bytes [0, buf.byteLength) of the file
+
   constructor(
-    private readonly file: string,
-    private readonly buf: Buffer,
+    readonly file: string,
+    private readonly fd: number,
+    readonly size: number,
   ) {}
 
+  /** The position of the next `n` bytes, loaded; the cursor moves past them. */
   private need(n: number, what: string): number {
-    if (this.pos + n > this.buf.byteLength) {
-      throw new ModelFileError(this.file, `truncated: the file ends (${this.buf.byteLength} bytes) while reading ${what} at byte ${this.pos}`);
+    if (this.pos + n > this.size) {
+      throw new ModelFileError(this.file, `truncated: the file ends (${this.size} bytes) while reading ${what} at byte ${this.pos}`);
     }
+    this.load(this.pos + n);
     const at = this.pos;
     this.pos += n;
     return at;
   }
 
+  /** Makes bytes [0, end) available, reading at least double what is loaded (64 KiB at first). */
+  private load(end: number): void {
+    const have = this.buf.byteLength;
+    if (end <= have) return;
+    const next = Buffer.allocUnsafe(Math.min(this.size, Math.max(end, 2 * have, 1 << 16)));
+    this.buf.copy(next);
+    for (let done = have; done < next.byteLength;) {
+      const n = readSync(this.fd, next, done, next.byteLength - done, done);
+      if (n === 0) throw new ModelFileError(this.file, `truncated: the file ended at byte ${done} while being read (was it changed?)`);
+      done += n;
+    }
+    this.buf = next;
+  }
+
+  /** `f` of the buffer holding the next `n` bytes and their position (the buffer may be replaced by loading: never read one fetched before). */
+  private read<T>(n: number, what: string, f: (b: Buffer, at: number) => T): T {
+    const at = this.need(n, what);
+    return f(this.buf, at);
+  }
+
+  /** The next `n` bytes as a byte string. */
+  latin1(n: number): string {
+    return this.read(n, 'the magic', (b, at) => b.toString('latin1', at, at + n));
+  }
+
   u32(what: string): number {
-    return this.buf.readUInt32LE(this.need(4, what));
+    return this.read(4, what, (b, at) => b.readUInt32LE(at));
   }
 
   /** A u64 used as a count, size or offset (must be a safe integer). */
   count(what: string): number {
-    const v = this.buf.readBigUInt64LE(this.need(8, what));
+    const v = this.read(8, what, (b, at) => b.readBigUInt64LE(at));
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ModelFileError(this.file, `${what} is ${v}, impossibly large (corrupt file)`);
     return Number(v);
   }
@@ -268,46 +311,44 @@ class Cursor {
   /** A count of items of at least one byte each, which must fit in the rest of the file. */
   items(what: string): number {
     const n = this.count(what);
-    if (n > this.buf.byteLength - this.pos) {
-      throw new ModelFileError(this.file, `truncated: ${what} is ${n} but only ${this.buf.byteLength - this.pos} bytes are left`);
+    if (n > this.size - this.pos) {
+      throw new ModelFileError(this.file, `truncated: ${what} is ${n} but only ${this.size - this.pos} bytes are left`);
     }
     return n;
   }
 
   string(what: string): string {
     const n = this.count(`length of ${what}`);
-    const at = this.need(n, what);
-    return this.buf.toString('latin1', at, at + n);
+    return this.read(n, what, (b, at) => b.toString('latin1', at, at + n));
   }
 
   value(type: number, key: string): GgufValue {
     const what = `the value of "${key}"`;
-    const b = this.buf;
     switch (type) {
       case GgufType.UINT8:
-        return b.readUInt8(this.need(1, what));
+        return this.read(1, what, (b, at) => b.readUInt8(at));
       case GgufType.INT8:
-        return b.readInt8(this.need(1, what));
+        return this.read(1, what, (b, at) => b.readInt8(at));
       case GgufType.UINT16:
-        return b.readUInt16LE(this.need(2, what));
+        return this.read(2, what, (b, at) => b.readUInt16LE(at));
       case GgufType.INT16:
-        return b.readInt16LE(this.need(2, what));
+        return this.read(2, what, (b, at) => b.readInt16LE(at));
       case GgufType.UINT32:
-        return b.readUInt32LE(this.need(4, what));
+        return this.read(4, what, (b, at) => b.readUInt32LE(at));
       case GgufType.INT32:
-        return b.readInt32LE(this.need(4, what));
+        return this.read(4, what, (b, at) => b.readInt32LE(at));
       case GgufType.FLOAT32:
-        return b.readFloatLE(this.need(4, what));
+        return this.read(4, what, (b, at) => b.readFloatLE(at));
       case GgufType.BOOL:
-        return b.readUInt8(this.need(1, what)) !== 0;
+        return this.read(1, what, (b, at) => b.readUInt8(at) !== 0);
       case GgufType.STRING:
         return this.string(what);
       case GgufType.UINT64:
-        return b.readBigUInt64LE(this.need(8, what));
+        return this.read(8, what, (b, at) => b.readBigUInt64LE(at));
       case GgufType.INT64:
-        return b.readBigInt64LE(this.need(8, what));
+        return this.read(8, what, (b, at) => b.readBigInt64LE(at));
       case GgufType.FLOAT64:
-        return b.readDoubleLE(this.need(8, what));
+        return this.read(8, what, (b, at) => b.readDoubleLE(at));
       default:
         throw new ModelFileError(this.file, `metadata "${key}" has unknown value type ${type} (nested arrays are not supported)`);
     }

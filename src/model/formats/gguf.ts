@@ -1,9 +1,11 @@
+import { statSync } from 'node:fs';
 import { ModelFileError } from '../../core/errors.js';
+import { readBytes } from './bounds.js';
 import { GGML_F16, GGML_F32, GGML_QUANT_TYPES, ggmlTypeName, GgufType, readGgufFile, text, TokenType, type GgufEntry, type GgufFile, type GgufValue } from './gguf-file.js';
 import type { Llama2cVocab } from './llama2c-vocab.js';
 import { decode16 } from './safetensors.js';
 import { BLOCK_LAYOUTS } from './quant-blocks.js';
-import { dequantize, quantBytes, type QuantMatrix } from './quant.js';
+import { dequantize, lazyQuantMatrix, quantBytes, type QuantMatrix } from './quant.js';
 import { dequantizeWeights, layerShapes, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix, type ModelWeights } from '../weights.js';
 
 export * from './gguf-file.js';
@@ -215,16 +217,21 @@ function tensorData(g: GgufFile, name: string, shape: readonly number[]): Float3
   const size = quant !== undefined ? quantBytes(quant, shape[0], shape[1]) : count * (t.type === GGML_F32 ? 4 : 2);
   const start = g.dataOffset + t.offset;
   if (t.offset % g.alignment !== 0) throw new ModelFileError(g.file, `tensor "${name}" offset ${t.offset} is not aligned to ${g.alignment}`);
-  if (start + size > g.bytes.byteLength) {
-    throw new ModelFileError(g.file, `truncated: tensor "${name}" needs bytes ${start}..${start + size} but the file has ${g.bytes.byteLength} (re-download or re-export it)`);
+  if (start + size > g.size) {
+    throw new ModelFileError(g.file, `truncated: tensor "${name}" needs bytes ${start}..${start + size} but the file has ${g.size} (re-download or re-export it)`);
   }
-  const bytes = g.bytes.subarray(start, start + size);
-  if (quant !== undefined) return { type: quant, rows: shape[0], cols: shape[1], data: bytes }; // a view of the file, as aligned F32 tensors are
-  if (t.type === GGML_F16) return decode16(bytes, count, 'F16');
-  if ((g.bytes.byteOffset + start) % 4 === 0) return new Float32Array(g.bytes.buffer, g.bytes.byteOffset + start, count);
+  if (quant !== undefined) return lazyQuantMatrix(quant, shape[0], shape[1], () => tensorBytes(g, start, size));
+  if (t.type === GGML_F16) return decode16(tensorBytes(g, start, size), count, 'F16');
   const out = new Float32Array(count);
-  new Uint8Array(out.buffer).set(bytes);
+  tensorBytes(g, start, size, new Uint8Array(out.buffer));
   return out;
+}
+
+/** Bytes [start, start + size) of the GGUF file, which must still have the size it had when its head was read. */
+function tensorBytes(g: GgufFile, start: number, size: number, into?: Uint8Array): Buffer {
+  const now = statSync(g.file, { throwIfNoEntry: false })?.size;
+  if (now !== g.size) throw new ModelFileError(g.file, `changed since it was opened (${g.size} bytes then, ${now ?? 'no file'} now): load the model again`);
+  return readBytes(g.file, start, size, into);
 }
 
 // ---------------------------------------------------------------- tokenizer

@@ -38,7 +38,22 @@ export interface QuantMatrix {
   readonly type: BlockType;
   readonly rows: number;
   readonly cols: number;
-  readonly data: Uint8Array; // [rows, cols / w, b]
+  /**
+   * [rows, cols / w, b] blocks. Matrices read from a model file may read them
+   * from the file on each access (lazyQuantMatrix): read `data` once per use.
+   */
+  readonly data: Uint8Array;
+}
+
+/**
+ * A QuantMatrix whose blocks stay in a file until used: each access of `data`
+ * calls `read` (a fresh array), so a loaded model's quantized matrices hold no
+ * memory while onnxruntime, which has its own copy, runs them.
+ */
+export function lazyQuantMatrix(type: BlockType, rows: number, cols: number, read: () => Uint8Array): QuantMatrix {
+  const m = { type, rows, cols };
+  Object.defineProperty(m, 'data', { get: read, enumerable: true });
+  return m as QuantMatrix;
 }
 
 /** Bytes of a [rows, cols] matrix of `type` (cols a multiple of the type's block). */

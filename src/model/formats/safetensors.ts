@@ -1,6 +1,6 @@
-import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { ModelFileError } from '../../core/errors.js';
-import { brief, checkedProduct, checkFits } from './bounds.js';
+import { brief, checkedProduct, checkFits, readBytes } from './bounds.js';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors):
@@ -150,22 +150,6 @@ export function openSafetensors(file: string): Map<string, LazySafetensorsTensor
   const spans = entries.map(([name, entry]) => ({ name, ...checkEntry(file, name, entry, size - dataStart) }));
   checkNoOverlap(file, spans);
   return new Map(spans.map((s) => [s.name, { dtype: s.dtype, shape: s.shape, read: () => readTensor(file, dataStart, s) }]));
-}
-
-/** `length` bytes of `file` from `position`; ModelFileError if the file has fewer. */
-function readBytes(file: string, position: number, length: number, into: Uint8Array = Buffer.alloc(length)): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, into, done, length - done, position + done);
-      if (n === 0) throw new ModelFileError(file, `truncated: ${length} bytes needed at offset ${position}, the file ended after ${done} (was it changed while being read?)`);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return Buffer.from(into.buffer, into.byteOffset, length);
 }
 
 /** A header entry, checked: dtype, shape and its byte range in the data section. */

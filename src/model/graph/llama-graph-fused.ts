@@ -255,11 +255,12 @@ function stackTransposed(ws: readonly Float32Array[], out: number, inDim: number
 /** Quantized matrices of one type and width as one [sum rows, cols] matrix (rows are whole blocks). */
 function stackedQuant(ws: readonly QuantMatrix[]): QuantMatrix {
   if (ws.length === 1) return ws[0];
-  const data = new Uint8Array(ws.reduce((s, m) => s + m.data.length, 0));
+  const parts = ws.map((m) => m.data); // once each: data may be read from a file on access
+  const data = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
-  for (const m of ws) {
-    data.set(m.data, offset);
-    offset += m.data.length;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
   }
   return { type: ws[0].type, rows: ws.reduce((s, m) => s + m.rows, 0), cols: ws[0].cols, data };
 }

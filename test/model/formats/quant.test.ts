@@ -142,6 +142,22 @@ describe('GGUF files with Q8_0 / Q4_0 layer matrices', () => {
     });
   }
 
+  it('quantized matrices stay in the file until used: each use reads them; a file whose size changed is an error', async () => {
+    const file = path.join(tmp, 'lazy.gguf');
+    const m = await loadModelAs('stories260K', 'q8_0');
+    writeGguf(file, m.weights, modelVocab(m), { dtype: 'Q8_0' });
+    const wq = readGgufModel(file).weights.layers[1].wq as QuantMatrix;
+    const first = Buffer.from(wq.data);
+    expect(first.equals(Buffer.from((m.weights.layers[1].wq as QuantMatrix).data))).to.equal(true);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(first);
+    bytes[at + 2] ^= 0xff; // the first code of the first block
+    writeFileSync(file, bytes);
+    expect(wq.data[2]).to.equal(first[2] ^ 0xff);
+    writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(32)]));
+    expect(() => wq.data).to.throw(ModelFileError, /lazy\.gguf: changed since it was opened \(\d+ bytes then, \d+ now\): load the model again/);
+  });
+
   it('other tensor types are refused with the tensor, its type and the supported ones', async () => {
     const file = path.join(tmp, 'k.gguf');
     const m = await loadModelAs('stories260K', 'q4_0');
