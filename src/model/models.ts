@@ -19,7 +19,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, ModelFileError, TokenizerError } from '../core/errors.js';
 import type { Tokenizer } from './formats/tokenizer.js';
-import { convertMatrix, convertWeights, dequantizeWeights, type KeepQuant, type LAYER_MATRICES, type LlamaConfig, type LlamaWeights, type Matrix } from './weights.js';
+import {
+  convertMatrix,
+  convertWeights,
+  dequantizeWeights,
+  type KeepQuant,
+  type LAYER_MATRICES,
+  type FileFloatMatrix,
+  type LlamaConfig,
+  type LlamaWeights,
+  type Matrix,
+} from './weights.js';
 import { QuantStore } from './formats/quant-store.js';
 import type { WeightsType } from './formats/quant.js';
 import { readLlama2cCheckpoint } from './formats/llama2c.js';
@@ -129,7 +139,7 @@ async function readModel(ref: string, weights: WeightsType | undefined, keep: Ke
     const vocab = byteLevelVocab(r.config.vocabSize, `${r.id} (synthetic byte-level vocabulary)`);
     loaded = { id: r.id, path: r.path, format: 'random', weights: randomWeights(r.config, r.seed), tokenizer: new Llama2cTokenizer(vocab), vocab };
   } else if (r.format === 'hf') {
-    const convert = (m: Float32Array, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig): Matrix => (weights === undefined ? m : convertMatrix(m, f, c, weights, keep));
+    const convert = (m: FileFloatMatrix, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig): Matrix => (weights === undefined ? m : convertMatrix(m, f, c, weights, keep));
     const hf = await loadHfFolderAs(r.path, convert);
     loaded = { id: r.id, path: r.path, format: 'hf', weights: hf.weights, tokenizer: hf.tokenizer };
   } else if (r.format === 'gguf') {

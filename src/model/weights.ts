@@ -19,8 +19,33 @@ export interface LlamaConfig {
   readonly ropeTheta: number;
 }
 
-/** A weight matrix: float32 row-major [out, in], or GGUF blocks of the same matrix (quant.ts). */
-export type Matrix = Float32Array | QuantMatrix;
+/**
+ * A float32 row-major [rows, cols] matrix left in its model file: each access
+ * of `data` reads it (a fresh array), so a loaded float model's layer matrices
+ * hold no memory while onnxruntime, which has its own copy, runs them. Read
+ * `data` once per use.
+ */
+export interface FileFloatMatrix {
+  readonly type: 'f32';
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float32Array; // [rows * cols]
+}
+
+/** A FileFloatMatrix whose `data` calls `read`. */
+export function lazyFloatMatrix(rows: number, cols: number, read: () => Float32Array): FileFloatMatrix {
+  const m = { type: 'f32' as const, rows, cols };
+  Object.defineProperty(m, 'data', { get: read, enumerable: true });
+  return m as FileFloatMatrix;
+}
+
+/** A weight matrix: float32 row-major [out, in] (in memory, or left in its file), or GGUF blocks of the same matrix (quant.ts). */
+export type Matrix = Float32Array | QuantMatrix | FileFloatMatrix;
+
+/** `m` with its values in memory: a FileFloatMatrix read from its file, anything else as it is. */
+export function inMemory(m: Matrix): Float32Array | QuantMatrix {
+  return m instanceof Float32Array || m.type !== 'f32' ? m : m.data;
+}
 
 /**
  * Weights of one transformer layer. Matrices are row-major [out, in] (y = W x),
@@ -85,12 +110,13 @@ function matrixSize(m: Matrix): number {
   return m instanceof Float32Array ? m.length : m.rows * m.cols;
 }
 
-/** Bytes a matrix holds in memory. */
+/** Bytes of a matrix's values as held in memory or in its file. */
 export function matrixBytes(m: Matrix): number {
-  return m instanceof Float32Array ? m.byteLength : quantBytes(m.type, m.rows, m.cols);
+  if (m instanceof Float32Array) return m.byteLength;
+  return m.type === 'f32' ? 4 * m.rows * m.cols : quantBytes(m.type, m.rows, m.cols);
 }
 
-/** Bytes of all the weights as held (float32 arrays, quantized blocks; a tied classifier counted once). */
+/** Bytes of all the weights as held (float32 arrays, quantized blocks, in memory or left in their file; a tied classifier counted once). */
 export function weightBytes(w: ModelWeights): number {
   return sumOverWeights(w, (a) => a.byteLength, matrixBytes);
 }
@@ -123,20 +149,27 @@ export function weightsType(w: ModelWeights): BlockType | 'f32' | 'mixed' {
 export function floatWeights(w: ModelWeights, use: string): LlamaWeights {
   if (weightsType(w) !== 'f32')
     throw new ConfigError(`${use} needs float32 weights, but the model's layer matrices are quantized (${weightsType(w)}): use weights: f32 or a float model`);
-  return w as LlamaWeights;
+  return dequantizeWeights(w);
 }
 
 /**
  * The model with its layer matrices stored as `type`: quantized (float32 ones,
  * and ones of another block type through their dequantized values, one matrix
- * at a time) or, for 'f32', dequantized. The embedding, classifier and norms
- * stay float32. As llama.cpp's quantizer does for a 32-block type, a matrix
- * whose rows are not a multiple of 32 long stays unquantized (llama.cpp stores
+ * at a time) or, for 'f32', dequantized (float matrices left in their file
+ * stay there). The embedding, classifier and norms stay float32. As
+ * llama.cpp's quantizer does for a 32-block type, a matrix whose rows are not a multiple of 32 long stays unquantized (llama.cpp stores
  * it as F16, we keep float32). Float arrays that are views of a larger buffer
  * (a whole checkpoint) are copied, so that buffer and the float matrices can be freed.
  */
 export function convertWeights(w: ModelWeights, type: WeightsType, keep: KeepQuant = (q) => q): ModelWeights {
-  if (type === 'f32') return dequantizeWeights(w);
+  if (type === 'f32')
+    return weightsType(w) === 'f32'
+      ? w
+      : mapLayers(
+          w,
+          (m, f) => convertMatrix(m, f, w.config, type),
+          (a) => a,
+        );
   return mapLayers(w, (m, f) => convertMatrix(m, f, w.config, type, keep), own);
 }
 
@@ -145,21 +178,23 @@ export type KeepQuant = (q: QuantMatrix) => QuantMatrix;
 
 /** Layer matrix `f` of a model of config `c` stored as `type`, as convertWeights converts each one; newly quantized ones go through `keep`. */
 export function convertMatrix(m: Matrix, f: (typeof LAYER_MATRICES)[number], c: LlamaConfig, type: WeightsType, keep: KeepQuant = (q) => q): Matrix {
-  if (!(m instanceof Float32Array)) return m.type === type ? m : convertMatrix(dequantize(m), f, c, type, keep);
+  if (!(m instanceof Float32Array)) return m.type === type ? m : convertMatrix(floatValues(m), f, c, type, keep);
   if (type === 'f32') return m;
   const rows = matrixRows(c)[f];
   const cols = m.length / rows;
   return cols % QK === 0 ? keep(quantize(type, m, rows, cols)) : own(m);
 }
 
-/** The model with every layer matrix as float32 (`w` itself when none is quantized). */
+/** The model with every layer matrix as float32 in memory (`w` itself when all are). */
 export function dequantizeWeights(w: ModelWeights): LlamaWeights {
-  if (weightsType(w) === 'f32') return w as LlamaWeights;
-  return mapLayers(
-    w,
-    (m) => (m instanceof Float32Array ? m : dequantize(m)),
-    (a) => a,
-  );
+  if (w.layers.every((l) => LAYER_MATRICES.every((f) => l[f] instanceof Float32Array))) return w as LlamaWeights;
+  return mapLayers(w, floatValues, (a) => a);
+}
+
+/** A matrix's float32 values in memory: read from its file, dequantized, or `m` itself. */
+export function floatValues(m: Matrix): Float32Array {
+  const v = inMemory(m);
+  return v instanceof Float32Array ? v : dequantize(v);
 }
 
 /** Row counts of the layer matrices ([rows, cols] = [out, in]). */

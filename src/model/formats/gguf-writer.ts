@@ -6,7 +6,7 @@ import { GGML_F16, GGML_F32, GGML_QUANT_TYPES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGI
 import { LLAMA2C_SPECIALS, type Llama2cVocab } from './llama2c-vocab.js';
 import { f32ToF16Bits } from './safetensors.js';
 import type { BlockType, QuantType } from './quant.js';
-import { convertWeights, dequantizeWeights, layerShapes, type Matrix, type ModelWeights } from '../weights.js';
+import { convertWeights, dequantizeWeights, inMemory, layerShapes, type Matrix, type ModelWeights } from '../weights.js';
 
 export type GgufDtype = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
 
@@ -146,7 +146,8 @@ function tokenizerKvs(vocab: Llama2cVocab): Kv[] {
 function llamaTensors(w: ModelWeights, dtype: GgufDtype): TensorOut[] {
   const c = w.config;
   const matType = dtype === 'F16' ? GGML_F16 : GGML_F32;
-  const t = (name: string, shape: readonly number[], m: Matrix, type = matType): TensorOut => {
+  const t = (name: string, shape: readonly number[], matrix: Matrix, type = matType): TensorOut => {
+    const m = inMemory(matrix);
     if (!(m instanceof Float32Array)) return { name, ne: [m.cols, m.rows], data: m.data, type: GGML_TYPE_OF[m.type] };
     const count = shape.reduce((a, b) => a * b, 1);
     if (count !== m.length) throw new RangeError(`tensor "${name}": shape [${shape.join(', ')}] needs ${count} values, got ${m.length}`);

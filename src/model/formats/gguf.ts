@@ -5,8 +5,18 @@ import { GGML_F16, GGML_F32, GGML_QUANT_TYPES, ggmlTypeName, GgufType, readGgufF
 import type { Llama2cVocab } from './llama2c-vocab.js';
 import { decode16 } from './safetensors.js';
 import { BLOCK_LAYOUTS } from './quant-blocks.js';
-import { dequantize, lazyQuantMatrix, quantBytes, type QuantMatrix } from './quant.js';
-import { dequantizeWeights, layerShapes, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix, type ModelWeights } from '../weights.js';
+import { lazyQuantMatrix, quantBytes } from './quant.js';
+import {
+  dequantizeWeights,
+  floatValues,
+  layerShapes,
+  lazyFloatMatrix,
+  type LayerWeights,
+  type LlamaConfig,
+  type LlamaWeights,
+  type Matrix,
+  type ModelWeights,
+} from '../weights.js';
 
 export * from './gguf-file.js';
 
@@ -163,7 +173,7 @@ function llamaWeights(g: GgufFile, c: LlamaConfig): ModelWeights {
   };
   const take = (name: string, shape: number[]): Float32Array => {
     const m = matrix(name, shape);
-    return m instanceof Float32Array ? m : dequantize(m);
+    return floatValues(m);
   };
   const shapes = layerShapes(c);
   const tokenEmbedding = take('token_embd.weight', [c.vocabSize, c.dim]);
@@ -192,9 +202,11 @@ const SUPPORTED_BLOCKS = Object.keys(GGML_QUANT_TYPES)
 
 /**
  * The values of tensor `name`, checked against `shape` (row-major, outermost
- * first): float32 for F32 / F16 tensors, a QuantMatrix for matrices of a block type of GGML_QUANT_TYPES.
+ * first): float32 for F16 tensors and 1-D F32 ones, a FileFloatMatrix for F32
+ * matrices and a QuantMatrix for matrices of a block type of GGML_QUANT_TYPES
+ * (both read from the file on each access).
  */
-function tensorData(g: GgufFile, name: string, shape: readonly number[]): Float32Array | QuantMatrix {
+function tensorData(g: GgufFile, name: string, shape: readonly number[]): Matrix {
   const t = g.tensors.get(name);
   const want = `[${[...shape].reverse().join(', ')}]`;
   if (!t) throw new ModelFileError(g.file, `tensor "${name}" is missing (expected ggml shape ${want})`);
@@ -222,9 +234,12 @@ function tensorData(g: GgufFile, name: string, shape: readonly number[]): Float3
   }
   if (quant !== undefined) return lazyQuantMatrix(quant, shape[0], shape[1], () => tensorBytes(g, start, size));
   if (t.type === GGML_F16) return decode16(tensorBytes(g, start, size), count, 'F16');
-  const out = new Float32Array(count);
-  tensorBytes(g, start, size, new Uint8Array(out.buffer));
-  return out;
+  const read = (): Float32Array => {
+    const out = new Float32Array(count);
+    tensorBytes(g, start, size, new Uint8Array(out.buffer));
+    return out;
+  };
+  return shape.length === 2 ? lazyFloatMatrix(shape[0], shape[1], read) : read();
 }
 
 /** Bytes [start, start + size) of the GGUF file, which must still have the size it had when its head was read. */

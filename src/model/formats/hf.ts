@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
 import { brief } from './bounds.js';
-import type { LAYER_MATRICES, LayerWeights, LlamaConfig, LlamaWeights, Matrix } from '../weights.js';
+import { lazyFloatMatrix, type FileFloatMatrix, type LAYER_MATRICES, type LayerWeights, type LlamaConfig, type LlamaWeights, type Matrix } from '../weights.js';
 import type { Tokenizer } from './tokenizer.js';
 import { openSafetensors, type LazySafetensorsTensor } from './safetensors.js';
 import { loadHfTokenizer } from './hf-tokenizer.js';
@@ -22,19 +22,21 @@ type LayerMatrix = (typeof LAYER_MATRICES)[number];
  * uses the adjacent-pairs layout, so the loader un-permutes those rows.
  */
 export async function loadHfFolder(dir: string): Promise<{ weights: LlamaWeights; tokenizer: Tokenizer }> {
-  return loadHfFolderAs(dir, (m) => m);
+  return loadHfFolderAs(dir, (m) => m.data);
 }
 
 /**
- * A layer matrix as the caller wants it held (e.g. quantized), given its
- * float32 values ([rows, cols] row-major, Q/K rows in adjacent-pairs order).
+ * A layer matrix as the caller wants it held (e.g. quantized, or left in its
+ * file), given it in its file (`m.data` reads its float32 values, [rows, cols]
+ * row-major, Q/K rows in adjacent-pairs order).
  */
-export type MatrixConverter<M extends Matrix> = (m: Float32Array, field: LayerMatrix, config: LlamaConfig) => M;
+export type MatrixConverter<M extends Matrix> = (m: FileFloatMatrix, field: LayerMatrix, config: LlamaConfig) => M;
 
 /**
- * loadHfFolder with each layer matrix converted as soon as it is read: tensors
- * are read from the files one at a time, so the float32 weights of a model
- * converted to a smaller type are never all in memory at once.
+ * loadHfFolder with each layer matrix converted as it is loaded: tensors are
+ * read from the files one at a time, so the float32 weights of a model
+ * converted to a smaller type are never all in memory at once, and matrices
+ * the converter keeps as FileFloatMatrix are read only when used.
  */
 export async function loadHfFolderAs<M extends Matrix>(dir: string, convert: MatrixConverter<M>): Promise<{ weights: LlamaWeights<M>; tokenizer: Tokenizer }> {
   const config = readHfConfig(path.join(dir, 'config.json'));
@@ -201,13 +203,17 @@ function readHfTensors(dir: string): TensorSet {
 function buildWeights<M extends Matrix>(config: HfConfig, set: TensorSet, convert: MatrixConverter<M>): LlamaWeights<M> {
   const c = config.llama;
   const hd = c.dim / c.nHeads;
-  const get = (name: string, shape: number[]): Float32Array => takeTensor(set, config.file, name, shape);
+  const get = (name: string, shape: number[]): Float32Array => checkedTensor(set, config.file, name, shape).read();
   const layers: LayerWeights<M>[] = [];
   for (let l = 0; l < c.nLayers; l++) {
     const p = `model.layers.${l}.`;
     const matrix = (field: LayerMatrix, name: string, rows: number, cols: number, pairs = false): M => {
-      const m = get(p + name, [rows, cols]);
-      return convert(pairs ? rotateHalfToPairs(m, rows / hd, hd, cols) : m, field, c);
+      const t = checkedTensor(set, config.file, p + name, [rows, cols]);
+      return convert(
+        lazyFloatMatrix(rows, cols, () => (pairs ? rotateHalfToPairs(t.read(), rows / hd, hd, cols) : t.read())),
+        field,
+        c,
+      );
     };
     layers.push({
       attnNorm: get(p + 'input_layernorm.weight', [c.dim]),
@@ -228,12 +234,13 @@ function buildWeights<M extends Matrix>(config: HfConfig, set: TensorSet, conver
   return { config: c, tokenEmbedding, layers, finalNorm, classifier };
 }
 
-function takeTensor(set: TensorSet, configFile: string, name: string, shape: number[]): Float32Array {
+/** Tensor `name` of the folder, its shape checked against `shape` (from config.json). */
+function checkedTensor(set: TensorSet, configFile: string, name: string, shape: number[]): LazySafetensorsTensor {
   const t = set.tensors.get(name);
   const want = `[${shape.join(', ')}]`;
   if (!t) throw new ModelFileError(set.fileOf(name), `tensor "${name}" is missing (expected shape ${want} from ${configFile})`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new ModelFileError(set.fileOf(name), `tensor "${name}" has shape [${t.shape.join(', ')}], expected ${want} (from ${configFile})`);
   }
-  return t.read();
+  return t;
 }

@@ -4,7 +4,7 @@ import { EngineError } from '../../core/errors.js';
 import type { QuantMatrix } from '../formats/quant.js';
 import type { InitializerSink } from './spill.js';
 import { DEFAULT_NBITS_ACCURACY, nbitsWeight, type NBitsAccuracy } from './quant-nbits.js';
-import { headDim, type LlamaConfig, type Matrix as WeightMatrix, type ModelWeights } from '../weights.js';
+import { headDim, inMemory, type LlamaConfig, type Matrix as WeightMatrix, type ModelWeights } from '../weights.js';
 
 /** ONNX opset that has Attention, RotaryEmbedding and RMSNormalization (ONNX 1.18). */
 const FUSED_OPSET = 23;
@@ -221,7 +221,8 @@ interface StackHow {
 }
 
 /** One stacked weight of matrices of one type. */
-function runWeight(g: GraphBuilder, { name, transposed, accuracy }: StackHow, ws: readonly WeightMatrix[], inDim: number): Matrix {
+function runWeight(g: GraphBuilder, { name, transposed, accuracy }: StackHow, run: readonly WeightMatrix[], inDim: number): Matrix {
+  const ws = run.map(inMemory); // once each: float matrices left in their file are read here
   if (!ws.every((m): m is Float32Array => m instanceof Float32Array)) return { apply: nbitsWeight(g, stackedQuant(ws as QuantMatrix[]), name, accuracy) };
   const out = ws.reduce((s, m) => s + m.length, 0) / inDim;
   return { float: transposed ? g.weight(name, stackTransposed(ws, out, inDim), [inDim, out]) : g.weight(name, stack(ws, out * inDim), [out, inDim]) };

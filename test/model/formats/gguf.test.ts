@@ -6,7 +6,7 @@ import { ModelFileError } from '../../../src/core/errors.js';
 import { createRng } from '../../../src/core/rng.js';
 import { generateIncremental } from '../../../src/decode/incremental.js';
 import { EngineModel } from '../../../src/engine/model.js';
-import { GgufType, readGguf, readGgufFile, shortestFloat32, text, TokenType } from '../../../src/model/formats/gguf.js';
+import { GgufType, readGguf, readGgufFile, readGgufModel, shortestFloat32, text, TokenType } from '../../../src/model/formats/gguf.js';
 import { writeGguf } from '../../../src/model/formats/gguf-writer.js';
 import { writeHfFolder } from '../../../src/model/formats/hf-writer.js';
 import { readLlama2cCheckpoint } from '../../../src/model/formats/llama2c.js';
@@ -15,12 +15,12 @@ import { readLlama2cVocab, type Llama2cVocab } from '../../../src/model/formats/
 import { loadModel, modelVocab, resolveModel, type LoadedModel } from '../../../src/model/models.js';
 import { randomWeights, TINY_RANDOM_CONFIG } from '../../../src/model/random.js';
 import { decodeText } from '../../../src/model/formats/tokenizer.js';
-import type { LlamaWeights } from '../../../src/model/weights.js';
+import { inMemory, type LlamaWeights } from '../../../src/model/weights.js';
 import { modelFile } from '../../support/models-dir.js';
 import { maxAbsDiff, randomTree } from '../../support/random-tree.js';
 import { TOKENIZER_TEXTS } from '../../support/tokenizer-texts.js';
 
-/** Every named float array of a model, in a fixed order. */
+/** Every named float array of a model, sorted by name. */
 function arrays(w: LlamaWeights): [string, Float32Array][] {
   const out: [string, Float32Array][] = [
     ['tokenEmbedding', w.tokenEmbedding],
@@ -30,7 +30,7 @@ function arrays(w: LlamaWeights): [string, Float32Array][] {
   w.layers.forEach((l, i) => {
     for (const [k, v] of Object.entries(l)) out.push([`layers.${i}.${k}`, v as Float32Array]);
   });
-  return out;
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -75,6 +75,24 @@ describe('GGUF (stories260K written by writeGguf)', function () {
         expect(n).to.equal(want[i][0]);
         expect(bytesOf(a).equals(bytesOf(want[i][1])), `${n} differs`).to.equal(true);
       });
+    });
+
+    it('F32 layer matrices stay in the file until used: each use of data reads them; a file whose size changed is an error', () => {
+      const copy = file('lazy.gguf');
+      writeFileSync(copy, readFileSync(file('f32.gguf')));
+      const wq = readGgufModel(copy).weights.layers[0].wq;
+      expect(wq instanceof Float32Array).to.equal(false);
+      const first = inMemory(wq) as Float32Array;
+      expect(bytesOf(first).equals(bytesOf(weights.layers[0].wq))).to.equal(true);
+      const bytes = readFileSync(copy);
+      const at = bytes.indexOf(bytesOf(first));
+      bytes.writeFloatLE(0.5, at + 4 * 3);
+      writeFileSync(copy, bytes);
+      const again = inMemory(wq) as Float32Array;
+      expect([again[3], again[2]]).to.deep.equal([0.5, first[2]]);
+      expect(again, 'a fresh array on each use').to.not.equal(first);
+      writeFileSync(copy, Buffer.concat([bytes, Buffer.alloc(32)]));
+      expect(() => inMemory(wq)).to.throw(ModelFileError, /lazy\.gguf: changed since it was opened/);
     });
 
     it('F16: matrices within half an ulp of F16, norm gains stored as F32 (exact), file_type 1', () => {

@@ -60,6 +60,15 @@ describe('Hugging Face folders (stories260K written by writeHfFolder)', function
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   describe('weights', () => {
+    it('loaded as stored, layer matrices stay in their files until used (Q/K rows un-permuted on each read)', async () => {
+      const { weights: w } = await loadHfFolderAs(folder('f32'), (m) => m);
+      const [wq, wv] = [w.layers[1].wq, w.layers[1].wv];
+      expect([wq.type, wq.rows, wq.cols]).to.deep.equal(['f32', weights.config.dim, weights.config.dim]);
+      expect(bytesOf(wq.data).equals(bytesOf(weights.layers[1].wq)), 'wq').to.equal(true);
+      expect(bytesOf(wv.data).equals(bytesOf(weights.layers[1].wv)), 'wv').to.equal(true);
+      expect(wq.data, 'a fresh array on each use').to.not.equal(wq.data);
+    });
+
     it('F32: every weight array is bit-identical to the llama2.c checkpoint, config equal, classifier tied', async () => {
       const { weights: w } = await loadHfFolder(folder('f32'));
       expect(w.config).to.deep.equal(weights.config);

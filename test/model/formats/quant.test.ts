@@ -9,7 +9,7 @@ import { readGgufFile, readGgufModel } from '../../../src/model/formats/gguf.js'
 import { writeGguf } from '../../../src/model/formats/gguf-writer.js';
 import { loadModelAs, modelVocab } from '../../../src/model/models.js';
 import { BLOCK_BYTES, dequantize, quantize, type QuantMatrix, type QuantType } from '../../../src/model/formats/quant.js';
-import { LAYER_MATRICES, weightsType } from '../../../src/model/weights.js';
+import { inMemory, LAYER_MATRICES, weightsType } from '../../../src/model/weights.js';
 import { matmulT } from '../../support/matmul.js';
 import { useTestModelsDir } from '../../support/models-dir.js';
 import { nbitsWeight, type NBitsAccuracy } from '../../../src/model/graph/quant-nbits.js';
@@ -132,7 +132,7 @@ describe('GGUF files with Q8_0 / Q4_0 layer matrices', () => {
       back.weights.layers.forEach((l, i) => {
         for (const f of LAYER_MATRICES) {
           const [got, want] = [l[f], m.weights.layers[i][f]];
-          if (want instanceof Float32Array) expect(got, `layer ${i} ${f} (unquantized: 172 columns)`).to.deep.equal(want);
+          if (want instanceof Float32Array) expect(inMemory(got), `layer ${i} ${f} (unquantized: 172 columns)`).to.deep.equal(want);
           else expect(Buffer.from((got as QuantMatrix).data).equals(Buffer.from(want.data)), `layer ${i} ${f}`).to.equal(true);
         }
       });
