@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { dequantize, quantBytes, quantize, QK, type BlockType, type QuantMatrix, type WeightsType } from './formats/quant.js';
+import { withLazyData } from './formats/bounds.js';
 
 /**
  * Llama-family architecture hyper-parameters, in the llama2.c naming.
@@ -34,9 +35,7 @@ export interface FileFloatMatrix {
 
 /** A FileFloatMatrix whose `data` calls `read`. */
 export function lazyFloatMatrix(rows: number, cols: number, read: () => Float32Array): FileFloatMatrix {
-  const m = { type: 'f32' as const, rows, cols };
-  Object.defineProperty(m, 'data', { get: read, enumerable: true });
-  return m as FileFloatMatrix;
+  return withLazyData({ type: 'f32' as const, rows, cols }, read);
 }
 
 /** A weight matrix: float32 row-major [out, in] (in memory, or left in its file), or GGUF blocks of the same matrix (quant.ts). */

@@ -68,14 +68,32 @@ export function brief(v: unknown, max = 80): string {
 export function readBytes(file: string, position: number, length: number, into: Uint8Array = Buffer.alloc(length)): Buffer {
   const fd = openSync(file, 'r');
   try {
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, into, done, length - done, position + done);
-      if (n === 0) throw new ModelFileError(file, `truncated: ${length} bytes needed at offset ${position}, the file ended after ${done} (was it changed while being read?)`);
-      done += n;
-    }
+    readFully(
+      fd,
+      into.subarray(0, length),
+      position,
+      (done) => new ModelFileError(file, `truncated: ${length} bytes needed at offset ${position}, the file ended after ${done} (was it changed while being read?)`),
+    );
   } finally {
     closeSync(fd);
   }
   return Buffer.from(into.buffer, into.byteOffset, length);
+}
+
+/** Fills `into` with the bytes of open file `fd` from `position`; `ended(bytesRead)` is thrown if the file ends first. */
+export function readFully(fd: number, into: Uint8Array, position: number, ended: (done: number) => Error): void {
+  for (let done = 0; done < into.byteLength;) {
+    const n = readSync(fd, into, done, into.byteLength - done, position + done);
+    if (n === 0) throw ended(done);
+    done += n;
+  }
+}
+
+/**
+ * `fields` with an enumerable getter `data` that calls `read` on each access:
+ * a matrix whose values stay in their file until used (read `data` once per use).
+ */
+export function withLazyData<T extends object, D>(fields: T, read: () => D): T & { readonly data: D } {
+  Object.defineProperty(fields, 'data', { get: read, enumerable: true });
+  return fields as T & { readonly data: D };
 }

@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
 import { ModelFileError } from '../../core/errors.js';
-import { checkedProduct, checkFits } from './bounds.js';
+import { checkedProduct, checkFits, readFully } from './bounds.js';
 import type { BlockType } from './quant-blocks.js';
 
 /**
@@ -278,11 +278,7 @@ class Cursor {
     if (end <= have) return;
     const next = Buffer.allocUnsafe(Math.min(this.size, Math.max(end, 2 * have, 1 << 16)));
     this.buf.copy(next);
-    for (let done = have; done < next.byteLength;) {
-      const n = readSync(this.fd, next, done, next.byteLength - done, done);
-      if (n === 0) throw new ModelFileError(this.file, `truncated: the file ended at byte ${done} while being read (was it changed?)`);
-      done += n;
-    }
+    readFully(this.fd, next.subarray(have), have, (done) => new ModelFileError(this.file, `truncated: the file ended at byte ${have + done} while being read (was it changed?)`));
     this.buf = next;
   }
 

@@ -1,7 +1,8 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ModelFileError } from '../../core/errors.js';
+import { readFully } from './bounds.js';
 import { lazyQuantMatrix, type QuantMatrix } from './quant.js';
 
 /** Closes a store's file once no matrix of it is reachable. */
@@ -44,11 +45,7 @@ export class QuantStore {
 
   private read(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let done = 0; done < length;) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
-      if (n === 0) throw new ModelFileError(this.name, `quantized blocks ${offset}..${offset + length} are missing from the temporary file (was it truncated?)`);
-      done += n;
-    }
+    readFully(this.fd, out, offset, () => new ModelFileError(this.name, `quantized blocks ${offset}..${offset + length} are missing from the temporary file (was it truncated?)`));
     return out;
   }
 }

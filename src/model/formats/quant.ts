@@ -1,5 +1,6 @@
 import { BLOCK_LAYOUTS, decodeBlocks, weightAt, type BlockType } from './quant-blocks.js';
 import { f32ToF16Bits } from './safetensors.js';
+import { withLazyData } from './bounds.js';
 
 export type { BlockType } from './quant-blocks.js';
 
@@ -51,9 +52,7 @@ export interface QuantMatrix {
  * memory while onnxruntime, which has its own copy, runs them.
  */
 export function lazyQuantMatrix(type: BlockType, rows: number, cols: number, read: () => Uint8Array): QuantMatrix {
-  const m = { type, rows, cols };
-  Object.defineProperty(m, 'data', { get: read, enumerable: true });
-  return m as QuantMatrix;
+  return withLazyData({ type, rows, cols }, read);
 }
 
 /** Bytes of a [rows, cols] matrix of `type` (cols a multiple of the type's block). */
