@@ -21,7 +21,9 @@
  *   stories260K-x78M (default f32,q8_0,q4_0; the other models run f32);
  *   `--sections curve,profile,floor` what to run (default all); `--no-steps`
  *   skips the speculative-step measurement (an existing entry's figures are kept, `stepsFrom` their date);
- *   `--profile-threads N` profiles with N threads (default 2). Entries,
+ *   `--profile-threads N` profiles with N threads (default 2), `--profile-rows`
+ *   at these tree sizes (default 1,16), `--profile-prefix P` after P committed
+ *   tokens (default 256; profiles at another prefix are keyed `...@p<P>`). Entries,
  *   profiles and the MatMul floor of this run replace those of the same
  *   key in an existing results/bench/engine.json; the rest are kept.
  */
@@ -34,6 +36,7 @@ import { percentile } from '../report/metrics.js';
 import { generateIncremental } from '../decode/incremental.js';
 import { EngineModel } from '../engine/model.js';
 import { ORT_VERSION } from '../engine/ort.js';
+import { LANES_MIN_ROWS } from '../engine/sessions.js';
 import { loadModel, loadModelAs } from '../model/models.js';
 import { QUANT_TYPES, type WeightsType } from '../model/formats/quant.js';
 import { randomTree } from '../tree/random-tree.js';
@@ -288,6 +291,10 @@ interface BenchFlags {
   readonly steps: boolean;
   /** `--profile-threads N` (default 2); profiles at other counts are keyed `<graph>[-<weights>]@<N>t`. */
   readonly profileThreads: number;
+  /** `--profile-rows` (default 1,16): tree rows of the profiled forwards. */
+  readonly profileRows: readonly number[];
+  /** `--profile-prefix P` (default PREFIX): committed tokens before each profiled forward. */
+  readonly profilePrefix: number;
 }
 
 const SECTIONS = ['curve', 'profile', 'floor'];
@@ -304,6 +311,8 @@ function parseFlags(args: readonly string[]): BenchFlags {
     sections: new Set(sections),
     steps: !args.includes('--no-steps'),
     profileThreads: Number(listFlag(args, '--profile-threads')?.[0] ?? 2),
+    profileRows: (listFlag(args, '--profile-rows') ?? ['1', '16']).map(Number),
+    profilePrefix: Number(listFlag(args, '--profile-prefix')?.[0] ?? PREFIX),
   };
 }
 
@@ -366,9 +375,14 @@ async function runCurves(f: BenchFlags): Promise<ModelBench[]> {
   return results;
 }
 
-/** Kernel profiles of x78M at 1 and 16 rows (median run of 9), 2 threads unless --profile-threads: fused and reference graph in f32, and the fused graph at every quantized type asked for (key `fused-<type>`). */
+/**
+ * Kernel profiles of x78M at 1 and 16 rows (median run of 9), 2 threads and a
+ * 256-token prefix unless --profile-rows / --profile-threads / --profile-prefix: fused and reference graph in f32, and the fused graph at every
+ * quantized type asked for (key `fused-<type>`, then `@<N>t` and `@p<P>` for other thread counts and prefixes).
+ */
 async function runProfiles(f: BenchFlags): Promise<Record<string, Record<string, OpProfile>>> {
-  const profileTrees = [benchTree(0, 512, 1), benchTree(15, 512, 16)];
+  const profileTrees = f.profileRows.map((rows) => benchTree(rows - 1, 512, rows));
+  const prefix = f.profilePrefix;
   const runs: [string, GraphKind, WeightsType][] = f.weights.flatMap((w): [string, GraphKind, WeightsType][] =>
     w === 'f32'
       ? [
@@ -380,10 +394,10 @@ async function runProfiles(f: BenchFlags): Promise<Record<string, Record<string,
   const profile: Record<string, Record<string, OpProfile>> = {};
   const threads = f.profileThreads;
   for (const [name, graph, weights] of runs) {
-    const key = threads === 2 ? name : `${name}@${threads}t`;
-    profile[key] = await profileForwards(X78M, { threads, graph, weights }, benchPrompt(PREFIX, 512), profileTrees, f.quick ? 2 : 9);
-    const layouts = graph === 'fused' && weights === 'f32' ? ' (1 row: rows layout, 16 rows: lanes layout)' : '';
-    printProfile(`${X78M}, ${threads} thread(s), ${graph} graph, ${weights}${layouts}, prefix ${PREFIX}`, profile[key]);
+    const key = `${name}${threads === 2 ? '' : `@${threads}t`}${prefix === PREFIX ? '' : `@p${prefix}`}`;
+    profile[key] = await profileForwards(X78M, { threads, graph, weights }, benchPrompt(prefix, 512), profileTrees, f.quick ? 2 : 9);
+    const layouts = graph === 'fused' && weights === 'f32' ? ` (rows layout below ${LANES_MIN_ROWS} rows, lanes layout from ${LANES_MIN_ROWS})` : '';
+    printProfile(`${X78M}, ${threads} thread(s), ${graph} graph, ${weights}${layouts}, prefix ${prefix}`, profile[key]);
   }
   return profile;
 }

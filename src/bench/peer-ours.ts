@@ -14,24 +14,31 @@ export interface StepCount {
   tokens: number;
 }
 
+/** One of our configurations as a system that also tells how long its decoding steps took. */
+export interface OursSystem extends PeerSystem {
+  /**
+   * Greedy tokens after `prompt` and the milliseconds of the decoding steps
+   * that produced them: the prompt's prefill excluded, the window
+   * llama-bench and llama-speculative-simple time as decoding.
+   */
+  decode(prompt: Int32Array, maxTokens: number, stopTokens: readonly number[]): Promise<{ readonly tokens: number[]; readonly decodeMs: number }>;
+}
+
 /** One of our configurations as a system. */
-export async function oursSystem(name: string, spec: RunSpec, steps: StepCount): Promise<PeerSystem> {
+export async function oursSystem(name: string, spec: RunSpec, steps: StepCount): Promise<OursSystem> {
   const run = await buildRun(spec);
-  return {
-    name,
-    async generate(prompt, maxTokens, stopTokens) {
-      const { outputs, records } = await decodeSpeculative(run.target, run.speculator, run.verifier, [{ prompt, rng: createRng(0) }], {
-        maxTokens,
-        stopTokens,
-        sampling: GREEDY,
-        maxNodes: spec.maxNodes,
-      });
-      steps.forwards += records.length;
-      steps.tokens += outputs[0].tokens.length;
-      return Array.from(outputs[0].tokens);
-    },
-    dispose: () => run.dispose(),
+  const decode: OursSystem['decode'] = async (prompt, maxTokens, stopTokens) => {
+    const { outputs, records, decodeMs } = await decodeSpeculative(run.target, run.speculator, run.verifier, [{ prompt, rng: createRng(0) }], {
+      maxTokens,
+      stopTokens,
+      sampling: GREEDY,
+      maxNodes: spec.maxNodes,
+    });
+    steps.forwards += records.length;
+    steps.tokens += outputs[0].tokens.length;
+    return { tokens: Array.from(outputs[0].tokens), decodeMs };
   };
+  return { name, decode, generate: async (prompt, maxTokens, stopTokens) => (await decode(prompt, maxTokens, stopTokens)).tokens, dispose: () => run.dispose() };
 }
 
 /** A greedy run spec: `target` (a model name or a .gguf path) on `threads` threads. */

@@ -11,7 +11,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { monotonicClock } from '../core/types.js';
 import { writeGguf } from '../model/formats/gguf-writer.js';
 import { loadModel, modelVocab } from '../model/models.js';
 import type { GgufDtype } from '../model/formats/gguf-writer.js';
@@ -20,10 +19,9 @@ import { curvePolicy } from '../harness/cost-curve.js';
 import { ENGINE_BENCH_FILE, findForwardLatency } from '../harness/latency.js';
 import type { WeightsType } from '../model/formats/quant.js';
 import { policyConfig } from '../tree/policies.js';
-import type { PeerSystem } from './peer-llama.js';
 import { llamaBench, llamaQuantize, speculativeName, speculativeSimple, type NativeTools, type SpeculativeRun } from './peer-native.js';
 import { tokensInAgreement } from './peer-native-parse.js';
-import { oursSystem, runSpec, type StepCount } from './peer-ours.js';
+import { oursSystem, runSpec, type OursSystem, type StepCount } from './peer-ours.js';
 import { median, type PeerBenchMode, type SystemResult } from './peer-summary.js';
 
 export type WeightType = 'F32' | 'Q8_0' | 'Q4_0' | 'Q4_K_M';
@@ -69,7 +67,7 @@ export async function weightsFile(dir: string, target: string, f32File: string, 
 interface OursEntry {
   readonly name: string;
   readonly mode: PeerBenchMode;
-  readonly sys: PeerSystem;
+  readonly sys: OursSystem;
   readonly steps: StepCount;
 }
 
@@ -171,9 +169,8 @@ export async function benchWeights(
       let ms = 0;
       let count = 0;
       for (const [pi, p] of prompts.entries()) {
-        const t0 = monotonicClock.nowMs();
-        const out = await o.sys.generate(p.tokens, args.tokens, stop);
-        ms += monotonicClock.nowMs() - t0;
+        const { tokens: out, decodeMs } = await o.sys.decode(p.tokens, args.tokens, stop);
+        ms += decodeMs;
         count += out.length;
         oursT[i].agree += agreeCount(out, reference[pi]);
         oursT[i].of += reference[pi].length;

@@ -12,8 +12,10 @@
  *
  *   node dist/src/bench/peer.js [--reps 5] [--prompts 8] [--tokens 128] [--x78m-tokens 64] [--quick]
  *     [--no-node] [--weights F32,Q8_0,Q4_0,Q4_K_M] [--draft-n-max 2,4,8] [--spec-threads 1,2] [--out peer]
+ *   node dist/src/bench/peer.js --chart-only [--out peer]   (redraws the chart of results/bench/<out>.json, runs nothing)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { TopLevelSpec } from 'vega-lite';
 import os from 'node:os';
 import path from 'node:path';
 import { argmax } from '../core/math.js';
@@ -50,6 +52,8 @@ interface Args {
   specThreads: number[];
   /** Base name of the files written in results/bench (peer: peer.json, peer.svg, ...). */
   out: string;
+  /** Only redraw the chart of an existing results file. */
+  chartOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -76,6 +80,7 @@ function parseArgs(argv: string[]): Args {
     draftNMax: list('draft-n-max', '2,4,8').map(Number),
     specThreads: list('spec-threads', '1,2').map(Number),
     out: list('out', 'peer')[0],
+    chartOnly: argv.includes('--chart-only'),
   };
 }
 
@@ -192,23 +197,34 @@ async function benchTarget(target: string, ggufs: BenchModels, prompts: Int32Arr
   }));
 }
 
+/** Bars: the median tokens/s of each system; whiskers: the slowest and fastest repetition; n in the title. */
 async function writeChart(results: SystemResult[], dir: string, base: string): Promise<void> {
-  const spec = {
+  const reps = [...new Set(results.map((r) => r.tokensPerSecond.length))].join(' or ');
+  const x = { field: 'tokensPerSecond', type: 'quantitative', title: 'tokens/s' } as const;
+  const y = { field: 'system', type: 'nominal', sort: { field: 'tokensPerSecond', op: 'max', order: 'descending' }, title: null, axis: { labelLimit: 520 } } as const;
+  const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Greedy tokens/s, median of repetitions (specinfer vs llama.cpp, same CPU)',
-    data: { values: results.map((r) => ({ panel: `${r.target} ${r.weights}`, system: r.system, side: r.side, tokensPerSecond: r.median })) },
+    title: `Greedy tokens/s (specinfer vs llama.cpp, same CPU): median of n = ${reps} repetitions, whiskers min-max`,
+    data: {
+      values: results.map((r) => ({
+        panel: `${r.target} ${r.weights}`,
+        system: r.system,
+        side: r.side,
+        tokensPerSecond: r.median,
+        slowest: Math.min(...r.tokensPerSecond),
+        fastest: Math.max(...r.tokensPerSecond),
+      })),
+    },
     facet: { row: { field: 'panel', type: 'nominal', title: null } },
     spec: {
       width: 420,
-      mark: 'bar',
-      encoding: {
-        y: { field: 'system', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 520 } },
-        x: { field: 'tokensPerSecond', type: 'quantitative', title: 'tokens/s' },
-        color: { field: 'side', type: 'nominal' },
-      },
+      layer: [
+        { mark: 'bar', encoding: { y, x, color: { field: 'side', type: 'nominal' } } },
+        { mark: { type: 'rule', color: 'black' }, encoding: { y, x: { field: 'slowest', type: 'quantitative' }, x2: { field: 'fastest' } } },
+      ],
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
-  } as const;
+  };
   const svg = await chartSvg(spec);
   writeFileSync(path.join(dir, `${base}.svg`), svg);
   writeFileSync(path.join(dir, `${base}.png`), svgToPng(svg));
@@ -259,6 +275,13 @@ function printResult(r: SystemResult): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const dir = path.resolve('results/bench');
+  if (args.chartOnly) {
+    const saved = JSON.parse(readFileSync(path.join(dir, `${args.out}.json`), 'utf8')) as { results: SystemResult[] };
+    await writeChart(saved.results, dir, args.out);
+    console.log(`redrew results/bench/${args.out}.svg, .png, .vl.json`);
+    return;
+  }
   const loadBefore = os.loadavg();
   const models = await ensureBenchModels((line) => process.stderr.write(`${line}\n`));
   const chosen = await choosePrompts(args);
@@ -273,7 +296,6 @@ async function main(): Promise<void> {
   const table = summaryTable(summary);
   console.log(table);
   results.forEach(printResult);
-  const dir = path.resolve('results/bench');
   mkdirSync(dir, { recursive: true });
   const env = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, onnxruntime: ORT_VERSION, nodeLlamaCpp: '3.21.1' };
   const native = sections?.map((s) => ({ weights: s.weights, file: path.basename(s.file), skipped: s.skipped }));

@@ -30,6 +30,21 @@ export interface RequestOutput {
   readonly stop: StopReason;
 }
 
+export interface SpeculativeResult {
+  readonly outputs: RequestOutput[];
+  readonly records: StepRecord[];
+  /** Batched target forwards (steps of the batch). */
+  readonly forwards: number;
+  /**
+   * Milliseconds. prefillMs: opening every request (the target's prefill of the
+   * prompt but its last token, the speculator's begin). decodeMs: the decoding
+   * steps after it, which produce every output token (the first step scores
+   * the prompt's last token), the window llama.cpp's own tools time as decoding.
+   */
+  readonly prefillMs: number;
+  readonly decodeMs: number;
+}
+
 /** One request in flight. */
 interface Live {
   readonly index: number;
@@ -57,9 +72,10 @@ export async function decodeSpeculative(
   verifier: Verifier,
   requests: readonly { readonly prompt: Int32Array; readonly rng: Rng; readonly references?: References }[],
   opts: DecodeOptions,
-): Promise<{ outputs: RequestOutput[]; records: StepRecord[]; forwards: number }> {
+): Promise<SpeculativeResult> {
   checkExact(speculator, verifier, opts);
   const clock = opts.clock ?? monotonicClock;
+  const t0 = clock.nowMs();
   const live: Live[] = [];
   for (const [index, r] of requests.entries()) {
     const rng = { draft: r.rng.fork('draft'), verify: r.rng.fork('verify') };
@@ -67,10 +83,12 @@ export async function decodeSpeculative(
   }
   const records: StepRecord[] = [];
   let forwards = 0;
+  const t1 = clock.nowMs();
   for (let active = live.filter(running); active.length > 0; active = live.filter(running)) {
     records.push(...(await step(target, verifier, active, opts, clock, forwards++)));
   }
-  return { outputs: live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' })), records, forwards };
+  const outputs = live.map((l) => ({ tokens: Int32Array.from(l.out), stop: l.stop ?? 'max-tokens' }));
+  return { outputs, records, forwards, prefillMs: t1 - t0, decodeMs: clock.nowMs() - t1 };
 }
 
 /** Refuses a verifier that would not give the target's output for these trees and this sampling, unless allowed. */

@@ -15,7 +15,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { createVerifier, GREEDY, type Verifier } from '../../src/verifiers/index.js';
 
 /** Milliseconds each fake component advances the clock by. */
-const MS = { propose: 2, score: 10, verify: 3, observe: 1 };
+const MS = { open: 7, begin: 5, propose: 2, score: 10, verify: 3, observe: 1 };
 
 function fakeClock(): Clock & { advance(ms: number): void } {
   let now = 0;
@@ -35,6 +35,7 @@ const ROW: Logits = { rows: 1, vocabSize: 4, row: () => new Float32Array([0, 1, 
 
 function fakeTarget(clock: ReturnType<typeof fakeClock>): Model {
   const open = async (prompt: Int32Array): Promise<Sequence> => {
+    clock.advance(MS.open);
     const tokens = Array.from(prompt);
     return {
       get committedLength() {
@@ -71,7 +72,7 @@ function fakeSpeculator(clock: ReturnType<typeof fakeClock>): Speculator {
     // Advances the clock before its promise settles, as real work before an await would.
     observe: async () => void clock.advance(MS.observe),
   };
-  return { kind: 'fake', treeTraits: () => ({ children: 'none', chain: true }), begin: async () => session, dispose: async () => undefined };
+  return { kind: 'fake', treeTraits: () => ({ children: 'none', chain: true }), begin: async () => (clock.advance(MS.begin), session), dispose: async () => undefined };
 }
 
 function fakeVerifier(clock: ReturnType<typeof fakeClock>): Verifier {
@@ -113,6 +114,13 @@ describe('decodeSpeculative: step timings at batch > 1', () => {
     expect(records.map((r) => r.forward)).to.deep.equal([0, 0, 1, 1, 2, 2]);
     // Two concurrent proposals advance the clock twice: 2 x 2 ms, an equal share each.
     for (const r of records) expect([r.proposeMs, r.scoreMs]).to.deep.equal([MS.propose, MS.score]);
+  });
+
+  it('splits the wall time into the requests opening (prefill) and the decoding steps after it', async () => {
+    const { prefillMs, decodeMs } = await decode();
+    expect(prefillMs).to.equal(2 * (MS.open + MS.begin));
+    // 3 steps, each: two proposals, one batched forward, two verify + observe.
+    expect(decodeMs).to.equal(3 * (2 * MS.propose + MS.score + 2 * (MS.verify + MS.observe)));
   });
 });
 
