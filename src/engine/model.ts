@@ -135,6 +135,11 @@ export class EngineModel implements Model {
     const problem = treeShapeProblem(tree);
     if (problem) throw new EngineError(`${this.info.id}: invalid token tree: ${problem}`);
     const whole = hangBelowChain(s.tail, tree);
+    if (whole.tokens.length + 1 > this.sessions.maxRequestRows) {
+      throw new EngineError(
+        `${this.info.id}: a tree of ${whole.tokens.length + 1} rows (root included) exceeds the ${this.sessions.maxRequestRows} rows one forward computes per request; use a smaller tree`,
+      );
+    }
     const deepest = treeDepths(whole.parents).reduce((m, d) => Math.max(m, d), 0);
     if (s.cache.committed + 1 + deepest > this.info.maxContext) {
       throw new EngineError(`${this.info.id}: context full: ${s.cache.committed} cached tokens + root + a tree of depth ${deepest} exceed the context of ${this.info.maxContext}`);

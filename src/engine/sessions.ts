@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildLlamaModel, spillLlamaModel, type LlamaGraphOptions } from '../model/graph/llama-graph.js';
 import { SpillFile } from '../model/graph/spill.js';
-import type { LayoutKind } from '../model/graph/llama-graph-fused.js';
+import { ropeRows, type LayoutKind } from '../model/graph/llama-graph-fused.js';
 import { LAYER_MATRICES, matrixBytes, weightsType, type ModelWeights } from '../model/weights.js';
 import { EngineError } from '../core/errors.js';
 import { collectGarbage } from './gc.js';
@@ -75,7 +75,11 @@ export type ForwardSessionOptions = SessionOptions &
  */
 export class ForwardSessions {
   /** By descending fromRows; the last one has fromRows 0. */
-  private constructor(private readonly byRows: readonly { readonly fromRows: number; readonly layout: LayoutKind; readonly session: OrtSession }[]) {}
+  private constructor(
+    private readonly byRows: readonly { readonly fromRows: number; readonly layout: LayoutKind; readonly session: OrtSession }[],
+    /** The most rows one request of a forward may have (the fused graph's RoPE cache; the reference graph has no bound). */
+    readonly maxRequestRows: number,
+  ) {}
 
   /**
    * A session per layout; with profileFilePrefix, each profiles into
@@ -98,12 +102,13 @@ export class ForwardSessions {
       const session = dumpOnnxPath === undefined ? await spilledSession(w, graphOpts, sessionOpts) : await OrtSession.create(buildLlamaModel(w, graphOpts, Infinity), sessionOpts);
       return { fromRows, layout, session };
     };
-    if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)]);
-    if (lanesFromRows === Infinity) return new ForwardSessions([await build('rows', 0)]);
+    const maxRows = graph === 'fused' ? ropeRows(w.config) : Infinity;
+    if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)], maxRows);
+    if (lanesFromRows === Infinity) return new ForwardSessions([await build('rows', 0)], maxRows);
     // Both sessions stop their threads spinning when a run returns: threads spinning after one session's run
     // would take the cores from the other's next run.
     const rows = await build('rows', 0, true);
-    return new ForwardSessions([await build('lanes', lanesFromRows, true), rows]);
+    return new ForwardSessions([await build('lanes', lanesFromRows, true), rows], maxRows);
   }
 
   /** The session for a forward of `rows` rows (batch x tree rows). */

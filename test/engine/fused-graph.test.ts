@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createRng } from '../../src/core/rng.js';
 import type { Model } from '../../src/core/model.js';
 import { buildLlamaGraph } from '../../src/model/graph/llama-graph.js';
+import { ropeRows } from '../../src/model/graph/llama-graph-fused.js';
 import { loadModel } from '../../src/model/models.js';
 import { EMPTY_TREE } from '../../src/tree/tree.js';
 import { type TreeShape } from '../../src/core/tree-shape.js';
@@ -65,6 +66,26 @@ for (const ref of ['stories260K', 'random:tiny:3'])
       });
     });
   }
+
+describe('rows per request of a fused forward', () => {
+  it('a tree of more rows than the RoPE cache (ropeRows) is refused with the bound, one row fewer runs', async () => {
+    useTestModelsDir();
+    const { weights } = await loadModel('random:tiny:3');
+    const limit = ropeRows(weights.config);
+    expect(limit).to.be.greaterThan(weights.config.maxSeqLen);
+    const model = await engineModel('random:tiny:3', { graph: 'fused' });
+    try {
+      const star = (width: number): TreeShape => ({ tokens: new Int32Array(width).fill(1), parents: new Int32Array(width).fill(-1) });
+      const seq = await model.open(Int32Array.from([1]));
+      let message = '';
+      await seq.score(star(limit)).catch((e: Error) => (message = e.message));
+      expect(message).to.contain(`a tree of ${limit + 1} rows (root included) exceeds the ${limit} rows`);
+      expect((await seq.score(star(limit - 1))).rows).to.equal(limit);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
 
 describe('graph kinds', () => {
   it('build different ONNX graphs for the same weights (fused is the default)', async () => {

@@ -81,7 +81,6 @@ function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphI
   const qDim = c.nHeads * hd;
   const kvDim = c.nKvHeads * hd;
   const layout = LAYOUTS[kind](g, io.ids);
-  const rowPositions = g.op1('Reshape', [io.positions, g.int64([-1, 1])]); // [B*N, 1]
   const newKeys: string[] = [];
   const newValues: string[] = [];
   let x = layout.embed(fw.embedding);
@@ -93,7 +92,7 @@ function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphI
     const qkv = layout.linear(h, lw.qkv); // qDim + 2 kvDim features
     // Q and K rotate as one tensor of nHeads + nKvHeads heads (same positions, same cos/sin): one kernel, not two.
     const [qk, v] = g.op('Split', [qkv, g.int64([qDim + kvDim, kvDim])], { axis: -1 }, 2);
-    const rqk = rotary(g, qk, c.nHeads + c.nKvHeads, fw.rope, rowPositions, layout.seqShape); // [B, N, qDim + kvDim]
+    const rqk = rotary(g, layout.sequences(qk), c.nHeads + c.nKvHeads, fw.rope, io.positions); // [B, N, qDim + kvDim]
     const [rq, rk] = g.op('Split', [rqk, g.int64([qDim, kvDim])], { axis: -1 }, 2); // [B, N, qDim], [B, N, kvDim]
     const v3 = layout.sequences(v); // [B, N, kvDim]
     // Scale defaults to 1/sqrt(headDim); the mask is added to the scaled scores. The kernel needs its
@@ -122,8 +121,6 @@ function forward(g: GraphBuilder, c: LlamaConfig, fw: ForwardWeights, io: GraphI
 export type LayoutKind = 'rows' | 'lanes';
 
 interface Layout {
-  /** [B, N, -1]: the Reshape target of [B, N, f]. */
-  readonly seqShape: string;
   /** Token embeddings of input_ids in token form. */
   embed(table: string): string;
   /** Token form x [.., in] -> x W^T [.., out], token form. */
@@ -142,7 +139,6 @@ const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
   rows(g, ids) {
     const linear = (x: string, w: Matrix) => timesWT(g, x, w);
     return {
-      seqShape: sequenceShape(g, ids),
       embed: (table) => g.op1('Gather', [table, ids]),
       linear,
       mlp(h, gateUp, down, hidden) {
@@ -157,7 +153,6 @@ const LAYOUTS: Record<LayoutKind, (g: GraphBuilder, ids: string) => Layout> = {
     const seqShape = sequenceShape(g, ids);
     const transpose = (x: string) => g.op1('Transpose', [x], T2);
     return {
-      seqShape,
       embed: (table) => g.op1('Gather', [table, g.op1('Reshape', [ids, g.int64([-1])])]),
       linear: (x, w) => transpose(g.op1('MatMul', [floatOf(w), transpose(x)])),
       mlp(h, gateUp, down, hidden) {
@@ -275,39 +270,49 @@ function sameTypeRuns(ws: readonly WeightMatrix[]): WeightMatrix[][] {
 }
 
 interface RopeCache {
-  readonly cos: string; // [maxSeqLen, half]
-  readonly sin: string; // [maxSeqLen, half]
+  readonly cos: string; // [ropeRows(c), half]
+  readonly sin: string; // [ropeRows(c), half]
   readonly half: number; // headDim / 2
 }
 
-/** cos/sin of pos * theta^(-2i/headDim) for every position, in float32 steps as llama2.c's run.c computes them. */
+/** Fewest rows of the cos/sin cache, whatever the context (see ropeRows). */
+const ROPE_MIN_ROWS = 4096;
+
+/**
+ * Rows of the fused graph's cos/sin cache, and so the most rows one request
+ * of a forward may have: onnxruntime's RotaryEmbedding refuses a sequence
+ * longer than its cache, and a tree's rows can outnumber the context's
+ * positions (a wide tree). Rows past maxSeqLen hold later positions' values;
+ * no token sits there (the engine checks depths against the context).
+ */
+export function ropeRows(c: LlamaConfig): number {
+  return Math.max(c.maxSeqLen, ROPE_MIN_ROWS);
+}
+
+/** cos/sin of pos * theta^(-2i/headDim) for positions 0..ropeRows(c)-1, in float32 steps as llama2.c's run.c computes them. */
 function ropeCache(g: GraphBuilder, c: LlamaConfig): RopeCache {
   const hd = headDim(c);
   const half = hd / 2;
-  const cos = new Float32Array(c.maxSeqLen * half);
-  const sin = new Float32Array(c.maxSeqLen * half);
+  const rows = ropeRows(c);
+  const cos = new Float32Array(rows * half);
+  const sin = new Float32Array(rows * half);
   for (let i = 0; i < half; i++) {
     const freq = Math.fround(1 / Math.fround(Math.pow(c.ropeTheta, Math.fround((2 * i) / hd))));
-    for (let pos = 0; pos < c.maxSeqLen; pos++) {
+    for (let pos = 0; pos < rows; pos++) {
       const angle = Math.fround(pos * freq);
       cos[pos * half + i] = Math.cos(angle);
       sin[pos * half + i] = Math.sin(angle);
     }
   }
-  return { cos: g.weight('rope_cos', cos, [c.maxSeqLen, half]), sin: g.weight('rope_sin', sin, [c.maxSeqLen, half]), half };
+  return { cos: g.weight('rope_cos', cos, [rows, half]), sin: g.weight('rope_sin', sin, [rows, half]), half };
 }
 
 /**
- * Interleaved (adjacent-pair) RoPE of x (token form, f = heads*hd features) as
- * [B, N, f], each row on its own as a batch of B*N one-token sequences:
- * onnxruntime's kernel refuses more rows per sequence than its cos/sin cache
- * has positions, and a wide tree can have more. `seqShape`: [B, N, -1].
+ * Interleaved (adjacent-pair) RoPE of x [B, N, heads * headDim] at positions
+ * [B, N]; N must not exceed ropeRows (the engine checks).
  */
-function rotary(g: GraphBuilder, x: string, heads: number, rope: RopeCache, rowPositions: string, seqShape: string): string {
-  const f = heads * 2 * rope.half;
-  const rows = g.op1('Reshape', [x, g.int64([-1, 1, f])]); // [B*N, 1, f]
-  const rotated = g.op1('RotaryEmbedding', [rows, rope.cos, rope.sin, rowPositions], { interleaved: 1, num_heads: heads });
-  return g.op1('Reshape', [rotated, seqShape]);
+function rotary(g: GraphBuilder, x: string, heads: number, rope: RopeCache, positions: string): string {
+  return g.op1('RotaryEmbedding', [x, rope.cos, rope.sin, positions], { interleaved: 1, num_heads: heads });
 }
 
 /**
