@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLlamaModel, spillLlamaModel, type LlamaGraphOptions } from '../model/graph/llama-graph.js';
+import { buildLlamaModel, spillLlamaModel, type GraphKind, type LlamaGraphOptions } from '../model/graph/llama-graph.js';
 import { SpillFile } from '../model/graph/spill.js';
 import { ropeRows, type LayoutKind } from '../model/graph/llama-graph-fused.js';
-import { LAYER_MATRICES, matrixBytes, weightsType, type ModelWeights } from '../model/weights.js';
+import { LAYER_MATRICES, matrixBytes, weightsType, type LlamaConfig, type ModelWeights } from '../model/weights.js';
 import { EngineError } from '../core/errors.js';
 import { collectGarbage } from './gc.js';
 import { OrtSession, type SessionOptions } from './ort.js';
@@ -102,7 +102,7 @@ export class ForwardSessions {
       const session = dumpOnnxPath === undefined ? await spilledSession(w, graphOpts, sessionOpts) : await OrtSession.create(buildLlamaModel(w, graphOpts, Infinity), sessionOpts);
       return { fromRows, layout, session };
     };
-    const maxRows = graph === 'fused' ? ropeRows(w.config) : Infinity;
+    const maxRows = requestRowBound(w.config, graph);
     if (lanesFromRows <= 1) return new ForwardSessions([await build('lanes', 0)], maxRows);
     if (lanesFromRows === Infinity) return new ForwardSessions([await build('rows', 0)], maxRows);
     // Both sessions stop their threads spinning when a run returns: threads spinning after one session's run
@@ -132,6 +132,15 @@ export class ForwardSessions {
   private entry(rows: number) {
     return this.byRows.find((s) => rows >= s.fromRows) ?? this.byRows[this.byRows.length - 1];
   }
+}
+
+/**
+ * The most rows one request of a forward may have (root and tree nodes, the
+ * uncommitted chain included): the fused graph's RoPE cache (ropeRows); the
+ * reference graph has no bound.
+ */
+export function requestRowBound(c: LlamaConfig, graph: GraphKind = 'fused'): number {
+  return graph === 'fused' ? ropeRows(c) : Infinity;
 }
 
 /** `graph.onnx` -> `graph.lanes.onnx` (any other name: `<name>.lanes.onnx`). */

@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { Model } from '../core/model.js';
 import { EngineModel, type EngineOptions } from '../engine/model.js';
+import { requestRowBound } from '../engine/sessions.js';
 import { loadModelAs, type LoadedModel } from '../model/models.js';
 import type { WeightsType } from '../model/formats/quant.js';
 import type { Matrix } from '../model/weights.js';
@@ -136,6 +137,7 @@ export function buildRun(spec: RunSpec, models: ModelProvider = freshModels, cos
 export async function buildPlannedRun(plan: RunPlan, models: ModelProvider = freshModels, costCurve?: CostCurveSource): Promise<Run> {
   const { spec, verifier, exact, sampling } = plan;
   const targetFile = await models.load(spec.target, spec.targetWeights);
+  checkTreeRows(targetFile, spec);
   const target = await models.engine(targetFile, spec.engine);
   const created: Model[] = [];
   try {
@@ -178,7 +180,10 @@ function buildSpeculator(plan: RunPlan, targetFile: LoadedModel<Matrix>, models:
       encode: (text) => targetFile.tokenizer.encode(text, { bos: false }),
       draftModels: async (refs, weights) => {
         const files = await Promise.all(refs.map((r) => models.load(r, weights)));
-        for (const d of files) checkVocabulary(targetFile, d);
+        for (const d of files) {
+          checkVocabulary(targetFile, d);
+          checkTreeRows(d, spec);
+        }
         // Draft models are small: one intra-op thread. More would spin against the target's
         // threads on the same cores (measured: 2-thread SSMs made 2-thread speculation slower).
         const engines = await Promise.all(files.map((d) => models.engine(d, { ...spec.engine, threads: 1 })));
@@ -200,6 +205,16 @@ function borrowed(m: Model): Model {
 
 function engineModel(m: LoadedModel<Matrix>, opts: EngineOptions): Promise<EngineModel> {
   return EngineModel.create({ id: opts.layers === undefined ? m.id : `${m.id}[:${opts.layers}]`, weights: m.weights, bosId: m.tokenizer.bosId, eosIds: [m.tokenizer.eosId] }, opts);
+}
+
+/** Refuses a node budget whose trees (root included) have more rows than one forward of `m` computes per request. */
+function checkTreeRows(m: LoadedModel<Matrix>, spec: RunSpec): void {
+  const bound = requestRowBound(m.weights.config, spec.engine.graph);
+  if (spec.maxNodes + 1 > bound) {
+    throw new ConfigError(
+      `maxNodes ${spec.maxNodes}: a tree of ${spec.maxNodes + 1} rows (root included) exceeds the ${bound} rows one forward of ${m.id} computes per request (${spec.engine.graph ?? 'fused'} graph); set maxNodes to at most ${bound - 1}`,
+    );
+  }
 }
 
 function checkLayers(target: LoadedModel<Matrix>, layers: number): void {

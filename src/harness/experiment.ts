@@ -95,7 +95,9 @@ const cellShape = {
       'Seeds: every prompt runs once per seed; request streams derive from (seed, workload, prompt id). Absent: [0, 1, 2, 3] for a sampled cell (temperature > 0), [0] for a greedy one.',
     ),
   batchSize: positiveInt.default(1).describe('Requests decoded together.'),
-  maxNodes: count.default(64).describe('Node budget of every tree.'),
+  maxNodes: count
+    .default(64)
+    .describe('Node budget of every tree (the fused graph computes at most max(context, 4096) rows per request, root included: a larger budget is refused when the run is built).'),
   engine: engineSchema.prefault({}),
   allowLossy: z.boolean().default(false).describe('Accept a verifier that is not exact for the tree kind and sampling (recorded as a warning in the run).'),
   baseline: z.boolean().default(true).describe('Add the incremental-decoding baseline of each target (and batch size), so speedups are measured in the same run.'),

@@ -104,3 +104,24 @@ describe('calibration and latency inputs of the Sequoia policy', () => {
     expect(() => readForwardLatency(path.join(dir, 'none.json'), 'm', 1)).to.throw(ConfigError, /not found/);
   });
 });
+
+describe('buildRun: a node budget beyond the rows one forward computes is refused before decoding', () => {
+  before(() => useTestModelsDir());
+  const none = (maxNodes: number, graph?: 'fused' | 'reference'): RunSpec => ({ ...spec({ kind: 'none' }, 'greedy', 0), maxNodes, engine: graph ? { graph } : {} });
+
+  it("fused graph: stories260K's bound is its RoPE cache of 4096 rows; 4095 nodes build, 4096 are refused naming the bound", async () => {
+    const run = await buildRun(none(4095));
+    await run.dispose();
+    let message = '';
+    await buildRun(none(4096)).catch((e: unknown) => (message = e instanceof ConfigError ? e.message : String(e)));
+    expect(message).to.equal(
+      'maxNodes 4096: a tree of 4097 rows (root included) exceeds the 4096 rows one forward of stories260K computes per request (fused graph); set maxNodes to at most 4095',
+    );
+  });
+
+  it('reference graph: no bound', async () => {
+    const run = await buildRun(none(5000, 'reference'));
+    await run.dispose();
+    expect(run.maxNodes).to.equal(5000);
+  });
+});
